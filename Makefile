@@ -1,0 +1,18 @@
+# The two commands of the README. Both install what they need and are safe to run twice.
+.PHONY: farm test lint bootstrap bench
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+## farm: run the HIL suite on the inventory (the virtual lab by default) and print the report path
+farm: bootstrap
+	@bash scripts/run_farm.sh
+
+## test: the project's own tests (unit + integration on the virtual lab) and ruff
+test: bootstrap
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+	@.venv/bin/python -m pytest testing -n 2 -p no:cacheprovider -q
+
+bench: bootstrap
+	@.venv/bin/python -m testing.benchmarks

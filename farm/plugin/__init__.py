@@ -1,0 +1,1 @@
+"""pytest plugin, registered as `pytest11: farm = farm.plugin`."""
