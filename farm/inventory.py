@@ -1,0 +1,251 @@
+"""Schema of ``inventory.yaml``: the boards of the lab and how to reach them.
+
+Shape and per-field rules are declared here (pydantic v2, unknown keys rejected). Rules that
+need the catalog or several boards (known target, kind, backend needs, unique ids) and the
+mapping of errors back to ``file:line:column`` live in :mod:`farm.inventory_loader`;
+``load_inventory`` is the one loader.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from farm.catalog import Catalog, TargetKind
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+def config_error(text: str) -> PydanticCustomError:
+    """A validation error whose message is used verbatim after ``<field>=<value>``."""
+    return PydanticCustomError("farm", "{text}", {"text": text})
+
+
+class Backend(enum.StrEnum):
+    """How the farm drives a board: pyocd (real Nucleo), qemu (virtual twin), ssh (Linux)."""
+
+    PYOCD = "pyocd"
+    QEMU = "qemu"
+    SSH = "ssh"
+
+
+class ConnectMode(enum.StrEnum):
+    """pyocd ``connect_mode``; an enum so ``halted`` is rejected instead of guessed."""
+
+    HALT = "halt"
+    PRE_RESET = "pre-reset"
+    UNDER_RESET = "under-reset"
+    ATTACH = "attach"
+
+
+class PowerMonitorType(enum.StrEnum):
+    """Kinds of power monitor a board can have."""
+
+    STLINK_V3PWR = "stlink-v3pwr"
+    LPM01A = "lpm01a"
+    INA3221 = "ina3221"
+    EXTERNAL = "external"
+    NONE = "none"
+
+
+class SampleFormat(enum.StrEnum):
+    """Acquisition stream format (``ascii_dec`` / ``bin_hexa`` on the wire)."""
+
+    ASCII = "ascii"
+    BINARY = "binary"
+
+
+class TriggerSource(enum.StrEnum):
+    """What starts an acquisition: ``start`` (sw), the V3PWR TGI pin (hw), LPM01A D7 (d7)."""
+
+    SW = "sw"
+    HW = "hw"
+    D7 = "d7"
+
+
+# Supply ranges and sample rates from specs/powermon.md.
+VOLTAGE_RANGE_MV: dict[PowerMonitorType, tuple[int, int]] = {
+    PowerMonitorType.STLINK_V3PWR: (1600, 3600),
+    PowerMonitorType.LPM01A: (1800, 3300),
+}
+SAMPLE_RATES_HZ: tuple[int, ...] = (
+    100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500, 200, 100, 50, 20, 10, 5, 2, 1,
+)  # fmt: skip
+ASCII_MAX_RATE_HZ = 5_000
+TRIGGERS: dict[PowerMonitorType, tuple[TriggerSource, ...]] = {
+    PowerMonitorType.STLINK_V3PWR: (TriggerSource.SW, TriggerSource.HW),
+    PowerMonitorType.LPM01A: (TriggerSource.SW, TriggerSource.D7),
+}
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProbeConfig(_Config):
+    """Debug probe of an MCU board (ST-LINK, driven by pyocd)."""
+
+    uid: str | None = None
+    """Probe unique id (``pyocd list``); required for the pyocd backend."""
+    pyocd_target: str | None = None
+    """Overrides the catalog's pyocd target name."""
+    pack: Path | None = None
+    """Local CMSIS pack file (relative paths are relative to the inventory file)."""
+    frequency_hz: int = Field(4_000_000, gt=0, le=50_000_000)
+    connect_mode: ConnectMode = ConnectMode.HALT
+
+
+class ConsoleConfig(_Config):
+    """The DUT's UART: an explicit port, a pyserial URL, or (neither) the probe's VCP."""
+
+    port: str | None = None
+    url: str | None = None
+    baud: int = Field(115_200, gt=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ConsoleConfig:
+        if self.port and self.url:
+            raise config_error("has both port and url; give one (or neither to use the probe VCP)")
+        return self
+
+
+class PowerMonitorConfig(_Config):
+    """Power monitor on the board's supply rail."""
+
+    type: PowerMonitorType = PowerMonitorType.NONE
+    port: str | None = None
+    serial_number: str | None = None
+    voltage_mv: int = 3300
+    """Supply voltage the monitor sets (stlink-v3pwr 1600..3600, lpm01a 1800..3300)."""
+    sample_rate_hz: int = 100_000
+    format: SampleFormat = SampleFormat.BINARY
+    trigger: TriggerSource = TriggerSource.SW
+    command: str | None = None
+    """For ``external``: shell command that prints samples (the power engineer defines the form)."""
+    rail: str | None = None
+    """For ``ina3221``: the sysfs rail name to read."""
+
+    @field_validator("voltage_mv")
+    @classmethod
+    def _voltage_in_range(cls, value: int, info: ValidationInfo) -> int:
+        kind = info.data.get("type")
+        limits = VOLTAGE_RANGE_MV.get(kind) if kind is not None else None
+        if limits and not limits[0] <= value <= limits[1]:
+            raise config_error(f"out of range; allowed {limits[0]}..{limits[1]} for {kind}")
+        return value
+
+    @field_validator("sample_rate_hz")
+    @classmethod
+    def _known_rate(cls, value: int, info: ValidationInfo) -> int:
+        kind = info.data.get("type")
+        if kind in VOLTAGE_RANGE_MV and value not in SAMPLE_RATES_HZ:
+            allowed = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
+            raise config_error(f"not a rate of {kind}; allowed {allowed}")
+        if value <= 0:
+            raise config_error("must be positive")
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _ascii_rate(cls, value: SampleFormat, info: ValidationInfo) -> SampleFormat:
+        rate = info.data.get("sample_rate_hz")
+        if value is SampleFormat.ASCII and rate is not None and rate > ASCII_MAX_RATE_HZ:
+            raise config_error(
+                f"loses samples at sample_rate_hz={rate}; use format: binary or at most "
+                f"{ASCII_MAX_RATE_HZ} Hz"
+            )
+        return value
+
+    @field_validator("trigger")
+    @classmethod
+    def _trigger_for_type(cls, value: TriggerSource, info: ValidationInfo) -> TriggerSource:
+        kind = info.data.get("type")
+        allowed = TRIGGERS.get(kind, (TriggerSource.SW,)) if kind is not None else None
+        if allowed is not None and value not in allowed:
+            raise config_error(f"not supported by {kind}; allowed {', '.join(allowed)}")
+        return value
+
+    @model_validator(mode="after")
+    def _external_needs_command(self) -> PowerMonitorConfig:
+        if self.type is PowerMonitorType.EXTERNAL and not self.command:
+            raise config_error("type external needs 'command' (the program that reads power)")
+        return self
+
+
+class SshConfig(_Config):
+    """How to reach a Linux board."""
+
+    host: str
+    port: int = Field(22, gt=0, lt=65536)
+    user: str = "root"
+    key: Path | None = None
+    """Private key file (relative paths are relative to the inventory file)."""
+    known_host_key: str | None = None
+    """Expected host key (``ssh-ed25519 AAAA...``); unknown keys are refused unless accepted."""
+    accept_new_host_key: bool = False
+    python: str = "python3"
+    sysfs_root: str = "/sys"
+
+
+class QemuConfig(_Config):
+    """Overrides for the virtual twin."""
+
+    machine: str | None = None
+    extra_args: tuple[str, ...] = ()
+
+
+class HooksConfig(_Config):
+    """Shell commands the farm runs at points of a board's life (run with ``sh -c``)."""
+
+    power_cycle: str | None = None
+    before_flash: str | None = None
+    reset: str | None = None
+    """Run after an infrastructure error, before the retry (default reset hook)."""
+
+
+class BoardConfig(_Config):
+    """One board of the lab."""
+
+    id: Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
+    target: str
+    kind: TargetKind | None = None
+    """mcu or linux; defaults to the catalog's kind and must match it."""
+    backend: Backend
+    probe: ProbeConfig | None = None
+    console: ConsoleConfig | None = None
+    power_monitor: PowerMonitorConfig = PowerMonitorConfig()
+    ssh: SshConfig | None = None
+    qemu: QemuConfig | None = None
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+    hooks: HooksConfig = HooksConfig()
+
+
+class Inventory(_Config):
+    """The whole inventory file."""
+
+    boards: tuple[BoardConfig, ...]
+    path: Path | None = Field(default=None, exclude=True)
+
+    @property
+    def enabled_boards(self) -> tuple[BoardConfig, ...]:
+        """Boards with ``enabled: true``."""
+        return tuple(b for b in self.boards if b.enabled)
+
+    def board(self, board_id: str) -> BoardConfig:
+        """The board with id ``board_id`` (KeyError when absent)."""
+        for b in self.boards:
+            if b.id == board_id:
+                return b
+        raise KeyError(board_id)
+
+
+def load_inventory(path: str | Path, catalog: Catalog | None = None) -> Inventory:
+    """Load and validate ``path``; raises :class:`farm.errors.InventoryError` with every problem."""
+    from farm.inventory_loader import load_inventory as _load
+
+    return _load(path, catalog)

@@ -1,0 +1,219 @@
+"""The one inventory loader: YAML with positions -> pydantic -> cross-field checks.
+
+Every problem becomes one line ``file:line:column: board '<id>' <field>=<value> <what is
+wrong>; <what is allowed>``; all problems of a file are collected into one InventoryError.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from farm.catalog import Catalog
+from farm.did_you_mean import did_you_mean
+from farm.errors import InventoryError
+from farm.inventory import Backend, BoardConfig, Inventory, PowerMonitorType
+from farm.yaml_locations import LocatedYaml, Position, YamlPath, load_located_yaml
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the file, with its position."""
+
+    position: Position
+    message: str
+
+
+class InventoryProblems(InventoryError):
+    """InventoryError listing every problem, one per line; ``problems`` keeps them typed."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        lines = [f"{path}:{p.position.line}:{p.position.column}: {p.message}" for p in problems]
+        if len(lines) > 1:
+            lines.insert(0, f"{path}: {len(lines)} problems")
+        super().__init__("\n".join(lines))
+        first = problems[0].position
+        self.path, self.line, self.column = path, first.line, first.column
+        self.problems = problems
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, tuple, list, typing.Annotated):
+        return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+    return []
+
+
+def _model_at(model: type[BaseModel], loc: Iterable[str | int]) -> type[BaseModel] | None:
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        found = _models_in(field.annotation) if field is not None else []
+        if not found:
+            return None
+        model = found[0]
+    return model
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+def _dotted(loc: Iterable[str | int]) -> str:
+    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+
+
+class _Checker:
+    """Collects problems for one located inventory file."""
+
+    def __init__(self, located: LocatedYaml, catalog: Catalog) -> None:
+        self.located = located
+        self.catalog = catalog
+        self.problems: list[Problem] = []
+
+    def add(self, loc: YamlPath, message: str, *, at_key: bool = False) -> None:
+        pos = self.located.key_position(loc) if at_key else self.located.value_position(loc)
+        self.problems.append(Problem(pos, message))
+
+    def pydantic_errors(self, exc: ValidationError, prefix: YamlPath, who: str) -> None:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            field = _dotted(loc)
+            if err["type"] == "extra_forbidden":
+                parent = _model_at(
+                    BoardConfig if prefix[:1] == ("boards",) else Inventory, loc[:-1]
+                )
+                allowed = sorted(parent.model_fields) if parent else []
+                allowed = [a for a in allowed if a != "path"]
+                key = str(loc[-1])
+                self.add(
+                    prefix + loc,
+                    f"{who}unknown key '{field}'; allowed keys: {', '.join(allowed)}"
+                    + did_you_mean(key, allowed),
+                    at_key=True,
+                )
+            elif err["type"] == "missing":
+                self.add(prefix + loc[:-1], f"{who}{field} missing; it is required")
+            elif err["type"] == "enum":
+                value = err.get("input")
+                allowed = err.get("ctx", {}).get("expected", "")
+                choices = [c.strip(" '") for c in allowed.replace(" or ", ",").split(",")]
+                self.add(
+                    prefix + loc,
+                    f"{who}{field}={_show(value)} not allowed; allowed {allowed}"
+                    + did_you_mean(str(value), [c for c in choices if c]),
+                )
+            else:
+                value = err.get("input")
+                shown = "" if isinstance(value, dict | list) else f"={_show(value)}"
+                msg = err["msg"] if err["type"] == "farm" else f"invalid: {err['msg']}"
+                self.add(prefix + loc, f"{who}{field}{shown} {msg}")
+
+    def target_rule(self, raw: dict, loc: YamlPath, who: str) -> None:
+        """Unknown target, checked on the raw mapping so it shows even if other fields fail."""
+        target = raw.get("target")
+        if isinstance(target, str) and target not in self.catalog:
+            self.add(
+                loc + ("target",),
+                f"{who}target={_show(target)} unknown; known targets: "
+                f"{', '.join(self.catalog.names)}" + did_you_mean(target, self.catalog.names),
+            )
+
+    def board_rules(self, board: BoardConfig, loc: YamlPath) -> None:
+        who = f"board '{board.id}' "
+        if board.target not in self.catalog:
+            return  # reported by target_rule
+        spec = self.catalog.get(board.target)
+        if board.kind is not None and board.kind != spec.kind:
+            self.add(loc + ("kind",), f"{who}kind='{board.kind}' does not match target "
+                     f"{spec.name}; its kind is '{spec.kind}'")  # fmt: skip
+        needs = {Backend.PYOCD: "mcu", Backend.QEMU: "mcu", Backend.SSH: "linux"}[board.backend]
+        if spec.kind != needs:
+            self.add(loc + ("backend",), f"{who}backend='{board.backend}' cannot drive a "
+                     f"{spec.kind} target ({spec.name}); use {'ssh' if needs == 'mcu' else 'pyocd or qemu'}")  # fmt: skip
+        if board.backend is Backend.PYOCD and (board.probe is None or not board.probe.uid):
+            where = loc + ("probe",) if board.probe is not None else loc
+            self.add(where, f"{who}probe.uid missing; the pyocd backend needs the probe's unique "
+                     "id (see 'farm inventory scan' or 'pyocd list')")  # fmt: skip
+        if board.backend is Backend.SSH and board.ssh is None:
+            self.add(loc, f"{who}ssh missing; the ssh backend needs ssh.host (and user, key)")
+        if (
+            board.backend is Backend.QEMU
+            and spec.qemu_machine is None
+            and not (board.qemu and board.qemu.machine)
+        ):
+            self.add(loc + ("backend",), f"{who}backend='qemu' has no twin for {spec.name}; "
+                     "set qemu.machine or use another backend")  # fmt: skip
+        pm = board.power_monitor
+        if (
+            board.backend is Backend.PYOCD
+            and pm.type in (PowerMonitorType.STLINK_V3PWR, PowerMonitorType.LPM01A)
+            and not (pm.port or pm.serial_number)
+        ):
+            self.add(loc + ("power_monitor",), f"{who}power_monitor needs port or "
+                     f"serial_number for type {pm.type}; see 'farm inventory scan'")  # fmt: skip
+
+
+def _resolve_paths(board: BoardConfig, base: Path) -> BoardConfig:
+    update: dict[str, Any] = {}
+    if board.probe and board.probe.pack and not board.probe.pack.is_absolute():
+        update["probe"] = board.probe.model_copy(update={"pack": base / board.probe.pack})
+    if board.ssh and board.ssh.key:
+        key = board.ssh.key.expanduser()
+        update["ssh"] = board.ssh.model_copy(
+            update={"key": key if key.is_absolute() else base / key}
+        )
+    return board.model_copy(update=update) if update else board
+
+
+def load_inventory(path: str | Path, catalog: Catalog | None = None) -> Inventory:
+    """Load ``path`` and validate it; raises InventoryError listing every problem."""
+    catalog = catalog or Catalog.load()
+    located = load_located_yaml(path, InventoryError)
+    check = _Checker(located, catalog)
+    for loc, _pos in located.duplicate_keys:
+        check.add(loc, f"key '{loc[-1]}' appears twice in the same mapping; keep one", at_key=True)
+    data = located.data
+    if not isinstance(data, dict) or not isinstance(data.get("boards"), list):
+        check.add((), "inventory must be a mapping with a 'boards:' list of boards")
+        raise InventoryProblems(located.path, check.problems)
+    try:
+        Inventory.model_validate({k: v for k, v in data.items() if k != "boards"} | {"boards": []})
+    except ValidationError as exc:
+        check.pydantic_errors(exc, (), "")
+    boards: list[BoardConfig] = []
+    first_seen: dict[str, int] = {}
+    for index, raw in enumerate(data["boards"]):
+        loc: YamlPath = ("boards", index)
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        who = f"board '{raw_id}' " if isinstance(raw_id, str) else f"board #{index + 1} "
+        if isinstance(raw_id, str):
+            if raw_id in first_seen:
+                line = located.value_position(("boards", first_seen[raw_id], "id")).line
+                check.add(loc + ("id",), f"{who}id='{raw_id}' duplicate; ids must be unique "
+                          f"(first defined at line {line})")  # fmt: skip
+            first_seen.setdefault(raw_id, index)
+        if isinstance(raw, dict):
+            check.target_rule(raw, loc, who)
+        try:
+            board = BoardConfig.model_validate(raw)
+        except ValidationError as exc:
+            check.pydantic_errors(exc, loc, who)
+            continue
+        check.board_rules(board, loc)
+        boards.append(_resolve_paths(board, located.path.parent))
+    if check.problems:
+        check.problems.sort(key=lambda p: (p.position.line, p.position.column))
+        raise InventoryProblems(located.path, check.problems)
+    return Inventory(boards=tuple(boards), path=located.path)

@@ -1,0 +1,137 @@
+"""Farm settings: command-line options > ``FARM_*`` environment > ``[tool.joulefarm]`` >
+defaults. Every value remembers where it came from (``farm config`` prints both)."""
+
+from __future__ import annotations
+
+import enum
+import os
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from farm.did_you_mean import did_you_mean
+from farm.errors import OptionError
+
+ENV_PREFIX = "FARM_"
+
+
+class Source(enum.StrEnum):
+    """Where a setting's value came from."""
+
+    CLI = "command line"
+    ENV = "environment"
+    PYPROJECT = "pyproject.toml"
+    DEFAULT = "default"
+
+
+class FarmSettings(BaseModel):
+    """Effective settings. Relative paths are relative to the project root."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    inventory: Path = Path("inventory.yaml")
+    lock_dir: Path = Path(tempfile.gettempdir()) / "joulefarm-locks"
+    """Board lease locks; machine-wide on purpose so separate checkouts and runs share them."""
+    cache_dir: Path = Path(".farm/cache")
+    reports_dir: Path = Path("reports")
+    """Run directories ``<reports_dir>/<run_id>/`` go here."""
+    models_dir: Path = Path("models")
+    firmware_dir: Path = Path("firmware")
+    store_url: str | None = None
+    """Result store (``s3://bucket/prefix`` or a directory); None keeps results in the run dir."""
+    lease_timeout_s: float = Field(900.0, gt=0)
+    infra_retries: int = Field(1, ge=0, le=5)
+    quarantine_after: int = Field(3, ge=1)
+    dut_handshake_timeout_s: float = Field(10.0, gt=0)
+    dut_inference_timeout_s: float = Field(120.0, gt=0)
+    flash_timeout_s: float = Field(120.0, gt=0)
+
+
+PATH_FIELDS = tuple(name for name, f in FarmSettings.model_fields.items() if f.annotation is Path)
+
+
+@dataclass(frozen=True)
+class ResolvedSettings:
+    """Settings with the source of each value and the project root they are relative to."""
+
+    values: FarmSettings
+    sources: dict[str, Source]
+    root: Path
+    pyproject: Path | None
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(name, value, source) for display."""
+        return [
+            (k, str(getattr(self.values, k)), self.sources[k]) for k in FarmSettings.model_fields
+        ]
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """Nearest ``pyproject.toml`` walking up from ``start``."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _pyproject_table(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise OptionError(f"file '{path}': cannot read [tool.joulefarm]: {exc}", path=path) from exc
+    table = data.get("tool", {}).get("joulefarm", {})
+    return {k.replace("-", "_"): v for k, v in table.items()}
+
+
+def resolve_settings(
+    cli: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> ResolvedSettings:
+    """Merge the four layers; unknown keys and bad values raise OptionError naming the source."""
+    cwd = (cwd or Path.cwd()).resolve()
+    env = os.environ if env is None else env
+    pyproject = find_pyproject(cwd)
+    root = pyproject.parent if pyproject else cwd
+    known = list(FarmSettings.model_fields)
+    layers: list[tuple[Source, dict[str, Any]]] = [
+        (Source.PYPROJECT, _pyproject_table(pyproject)),
+        (Source.ENV, {k[len(ENV_PREFIX):].lower(): v for k, v in env.items()
+                      if k.startswith(ENV_PREFIX) and k[len(ENV_PREFIX):].lower() in known}),
+        (Source.CLI, {k: v for k, v in (cli or {}).items() if v is not None}),
+    ]  # fmt: skip
+    merged: dict[str, Any] = {}
+    sources = {k: Source.DEFAULT for k in known}
+    for source, layer in layers:
+        for key, value in layer.items():
+            if key not in known:
+                where = pyproject if source is Source.PYPROJECT else source
+                raise OptionError(
+                    f"setting '{key}' from {where}: unknown; known settings: {', '.join(known)}"
+                    + did_you_mean(key, known)
+                )
+            merged[key], sources[key] = value, source
+    try:
+        values = FarmSettings.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = str(err["loc"][0])
+        raise OptionError(
+            f"setting '{key}'={merged.get(key)!r} from {sources[key]}: {err['msg']}", field=key
+        ) from exc
+    # Paths typed by the user are relative to where they typed them; file defaults to the root.
+    absolute = {}
+    for key in PATH_FIELDS:
+        value = getattr(values, key)
+        if not value.is_absolute():
+            base = cwd if sources[key] in (Source.CLI, Source.ENV) else root
+            absolute[key] = base / value.expanduser()
+    return ResolvedSettings(values.model_copy(update=absolute), sources, root, pyproject)
