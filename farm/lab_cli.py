@@ -48,7 +48,63 @@ def config_command(as_json: bool = typer.Option(False, "--json", help="Print JSO
         typer.echo(f"{name:<{width}}  {value}  ({source})")
 
 
+def matrix_command(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    inventory: Path | None = typer.Option(None, "--inventory", help="Inventory file."),
+    models: str | None = typer.Option(None, "--models", help="Comma list of model globs."),
+    boards: str | None = typer.Option(None, "--boards", help="Comma list of board/pool globs."),
+    targets: str | None = typer.Option(None, "--targets", help="Comma list of target globs."),
+    firmware: str | None = typer.Option(None, "--firmware", help="Comma list of firmware globs."),
+) -> None:
+    """List every matrix item (model x board pool x firmware) with run/skip and the reason."""
+    from farm.catalog import Catalog
+    from farm.discovery import discover_firmware, discover_models
+    from farm.inventory import load_inventory
+    from farm.matrix import Selection, expand
+
+    values = resolve_settings({"inventory": inventory}).values
+    catalog = Catalog.load()
+    matrix = expand(
+        load_inventory(values.inventory, catalog),
+        catalog,
+        discover_models(values.models_dir),
+        discover_firmware(values.firmware_dir),
+        Selection.parse(models, boards, targets, firmware),
+    )
+    records = [item.as_json() for item in matrix.items]
+    if as_json:
+        typer.echo(json.dumps(records, indent=2))
+        return
+    if not records:
+        typer.echo(
+            f"empty matrix: {len(matrix.models)} models, {len(matrix.pools)} board pools, "
+            f"{len(matrix.firmware)} firmware versions"
+        )
+        return
+    width = max(len(r["id"]) for r in records)
+    for r in records:
+        typer.echo(f"{r['id']:<{width}}  {r['status']:<4}  {r['reason']}".rstrip())
+    runs = sum(r["status"] == "run" for r in records)
+    typer.echo(f"{len(records)} items: {runs} run, {len(records) - runs} skip")
+
+
+def leases_command() -> None:
+    """Show who holds which board right now."""
+    from farm.lease import LeaseManager
+
+    lock_dir = resolve_settings().values.lock_dir
+    held = LeaseManager(lock_dir).holders()
+    if not held:
+        typer.echo(f"no leases held ({lock_dir})")
+        return
+    for board_id, holder, alive in held:
+        state = {True: "", False: "  [stale: holder is dead, next lease reclaims it]", None: ""}
+        typer.echo(f"{board_id}: {holder.describe()}{state[alive]}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root `farm` app."""
     app.add_typer(inventory_app, name="inventory")
     app.command("config")(config_command)
+    app.command("matrix")(matrix_command)
+    app.command("leases")(leases_command)

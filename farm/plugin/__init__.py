@@ -1,1 +1,39 @@
-"""pytest plugin, registered as `pytest11: farm = farm.plugin`."""
+"""pytest plugin, registered as ``pytest11: farm = farm.plugin``; this module only re-exports.
+
+Options: :mod:`farm.plugin.options`; hooks: :mod:`farm.plugin.hooks`; fixtures and their
+contract: :mod:`farm.plugin.fixtures`; hooks other areas implement: :mod:`farm.plugin.newhooks`.
+"""
+
+from farm.plugin.fixtures import LeasedBoard, board, board_pool, farm, firmware, model
+from farm.plugin.hooks import (
+    pytest_addhooks,
+    pytest_configure,
+    pytest_farm_reset_board,
+    pytest_generate_tests,
+    pytest_report_teststatus,
+    pytest_runtest_makereport,
+    pytest_runtest_protocol,
+    pytest_terminal_summary,
+)
+from farm.plugin.options import pytest_addoption
+from farm.plugin.session import FarmSession, get_session
+
+__all__ = [
+    "FarmSession",
+    "LeasedBoard",
+    "board",
+    "board_pool",
+    "farm",
+    "firmware",
+    "get_session",
+    "model",
+    "pytest_addhooks",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_farm_reset_board",
+    "pytest_generate_tests",
+    "pytest_report_teststatus",
+    "pytest_runtest_makereport",
+    "pytest_runtest_protocol",
+    "pytest_terminal_summary",
+]

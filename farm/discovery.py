@@ -1,0 +1,191 @@
+"""What the matrix is made of: models in ``models/`` and firmware in ``firmware/<name>/``.
+
+Only what the matrix needs is read here. ``models/models.yaml`` (optional, written by the model
+zoo) maps a model name to metadata (task, family, input_shape, output_shape, macs, params,
+blob_bytes, arena_bytes); missing files or keys are fine. A firmware recipe
+``firmware/<name>/recipe.yaml`` is owned by the build area; here we read ``name``,
+``versions`` (a mapping or a list of version strings) and ``cores`` / ``targets`` (lists of what
+it supports; absent means everything).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from farm.errors import ConfigError, RecipeError
+
+log = logging.getLogger(__name__)
+
+MODELS_METADATA = "models.yaml"
+RECIPE_FILE = "recipe.yaml"
+
+
+class ModelFormat(enum.StrEnum):
+    """Model file format, from the suffix."""
+
+    TFLITE = "tflite"
+    ONNX = "onnx"
+
+
+class ModelSpec(BaseModel):
+    """One model file of the zoo."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    path: Path
+    format: ModelFormat
+    sha256: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def blob_bytes(self) -> int | None:
+        """Flash the model blob needs (from models.yaml), if known."""
+        value = self.metadata.get("blob_bytes")
+        return int(value) if isinstance(value, int | float) else None
+
+    @property
+    def arena_bytes(self) -> int | None:
+        """RAM the tensor arena needs (from models.yaml), if known."""
+        value = self.metadata.get("arena_bytes")
+        return int(value) if isinstance(value, int | float) else None
+
+    @property
+    def key(self) -> str:
+        """Unique name in the matrix: the stem, plus ``.onnx`` for the ONNX twin of a model."""
+        return self.name if self.format is ModelFormat.TFLITE else f"{self.name}.onnx"
+
+
+class FirmwareSpec(BaseModel):
+    """One version of one firmware."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str
+    recipe_path: Path
+    cores: tuple[str, ...] | None = None
+    """Cores the recipe supports (None: not restricted)."""
+    targets: tuple[str, ...] | None = None
+    """Targets the recipe supports (None: not restricted)."""
+
+    @property
+    def key(self) -> str:
+        """``name@version`` as used in test ids."""
+        return f"{self.name}@{self.version}"
+
+    def supports(self, target: str, core: str) -> bool:
+        """True when this firmware can be built for ``target`` (with CPU ``core``).
+
+        Names compare loosely (``Cortex-M4``, ``cortex-m4f`` and ``m4`` are one core) because
+        the recipe format belongs to the build area.
+        """
+        if self.targets is not None and target.upper() not in {t.upper() for t in self.targets}:
+            return False
+        return self.cores is None or core_key(core) in {core_key(c) for c in self.cores}
+
+
+def core_key(core: str) -> str:
+    """Loose core name: ``Cortex-M4F`` -> ``m4``, ``cortex-m33`` -> ``m33``."""
+    key = re.sub(r"[^a-z0-9]", "", core.lower()).removeprefix("arm").removeprefix("cortex")
+    return key[:-1] if key.startswith("m") and key.endswith("f") else key
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_yaml(path: Path, error_cls: type[ConfigError]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise error_cls(
+            f"file '{path.name}': malformed YAML; fix the syntax",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from exc
+
+
+def discover_models(models_dir: Path) -> list[ModelSpec]:
+    """Every ``*.tflite`` and ``*.onnx`` directly in ``models_dir``, sorted by name."""
+    if not models_dir.is_dir():
+        return []
+    meta_path = models_dir / MODELS_METADATA
+    metadata: dict[str, Any] = {}
+    if meta_path.is_file():
+        loaded = _read_yaml(meta_path, ConfigError)
+        metadata = loaded.get("models", loaded) if isinstance(loaded, dict) else {}
+    found = []
+    for path in sorted(models_dir.iterdir()):
+        if path.suffix not in (".tflite", ".onnx") or not path.is_file():
+            continue
+        meta = metadata.get(path.stem)
+        found.append(
+            ModelSpec(
+                name=path.stem,
+                path=path,
+                format=ModelFormat(path.suffix[1:]),
+                sha256=_sha256(path),
+                metadata=meta if isinstance(meta, dict) else {},
+            )
+        )
+    return found
+
+
+def _str_tuple(value: Any, key: str, path: Path) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise RecipeError(f"recipe '{path.parent.name}': {key} must be a list of names", path=path)
+
+
+def read_recipe(path: Path) -> list[FirmwareSpec]:
+    """The versions declared by one recipe file."""
+    data = _read_yaml(path, RecipeError)
+    if not isinstance(data, dict):
+        raise RecipeError(f"recipe '{path.parent.name}': not a mapping", path=path)
+    name = str(data.get("name") or path.parent.name)
+    versions = data.get("versions")
+    if isinstance(versions, dict):
+        version_names = [str(v) for v in versions]
+    elif isinstance(versions, list):
+        version_names = [str(v) for v in versions]
+    else:
+        raise RecipeError(
+            f"recipe '{name}': versions missing; give a mapping 'versions: {{\"1.0\": {{...}}}}'",
+            path=path,
+            field="versions",
+        )
+    cores = _str_tuple(data.get("cores"), "cores", path)
+    targets = _str_tuple(data.get("targets"), "targets", path)
+    return [
+        FirmwareSpec(name=name, version=v, recipe_path=path, cores=cores, targets=targets)
+        for v in version_names
+    ]
+
+
+def discover_firmware(firmware_dir: Path) -> list[FirmwareSpec]:
+    """Every version of every ``firmware/<name>/recipe.yaml``, sorted by name and version."""
+    if not firmware_dir.is_dir():
+        return []
+    found: list[FirmwareSpec] = []
+    for recipe in sorted(firmware_dir.glob(f"*/{RECIPE_FILE}")):
+        found.extend(read_recipe(recipe))
+    return found

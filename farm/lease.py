@@ -1,0 +1,181 @@
+"""Exclusive board leases across xdist workers and separate pytest processes on one machine.
+
+One ``filelock`` (``flock``) per board in the lock directory. The kernel drops an ``flock``
+when its holder dies, so a SIGKILLed worker never leaves a board locked; the holder record
+(``<board>.holder.json``: pid, host, run id, test id, start time) it leaves behind is replaced
+by the next holder, which logs the reclaim.
+
+Scheduling: ``acquire`` tries every board of the pool without blocking and takes the first
+free one; if all are busy it polls all of them every few milliseconds. A worker therefore never
+sleeps on one board while another suitable board is idle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from farm.errors import BoardBusyError
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.005
+
+
+@dataclass(frozen=True)
+class HolderInfo:
+    """Who holds (or held) a board."""
+
+    pid: int
+    host: str
+    run_id: str
+    test_id: str
+    started_at: str
+
+    @classmethod
+    def current(cls, run_id: str, test_id: str) -> HolderInfo:
+        """A record for this process, started now."""
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        return cls(os.getpid(), socket.gethostname(), run_id, test_id, now)
+
+    def describe(self) -> str:
+        """``pid 123 on host (run R, test T, since S)``."""
+        return (
+            f"pid {self.pid} on {self.host} (run {self.run_id}, test {self.test_id}, "
+            f"since {self.started_at})"
+        )
+
+    def is_alive(self) -> bool | None:
+        """True/False for a holder on this host; None when it runs elsewhere."""
+        if self.host != socket.gethostname():
+            return None
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+@dataclass
+class Lease:
+    """A held board. Release it (or use :func:`LeaseManager.lease`) when done."""
+
+    board_id: str
+    holder: HolderInfo
+    waited_s: float
+    reclaimed_from: HolderInfo | None
+    _lock: FileLock = field(repr=False)
+    _record: Path = field(repr=False)
+
+    def release(self) -> None:
+        """Drop the record first, then the lock, so a record never outlives a live lock."""
+        if not self._lock.is_locked:
+            return
+        self._record.unlink(missing_ok=True)
+        self._lock.release(force=True)
+
+
+def _read_holder(path: Path) -> HolderInfo | None:
+    try:
+        return HolderInfo(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+class LeaseManager:
+    """Leases boards using lock files in ``lock_dir``."""
+
+    def __init__(self, lock_dir: Path, poll_s: float = POLL_S) -> None:
+        self.lock_dir = Path(lock_dir)
+        self.poll_s = poll_s
+
+    def _paths(self, board_id: str) -> tuple[Path, Path]:
+        return self.lock_dir / f"{board_id}.lock", self.lock_dir / f"{board_id}.holder.json"
+
+    def try_acquire(self, board_id: str, holder: HolderInfo, waited_s: float = 0.0) -> Lease | None:
+        """Take ``board_id`` if it is free right now, else None."""
+        lock_path, record = self._paths(board_id)
+        # preserve_lock_file: unlinking on release would let two processes lock two inodes.
+        lock = FileLock(lock_path, thread_local=False, preserve_lock_file=True)
+        try:
+            lock.acquire(blocking=False)
+        except Timeout:
+            return None
+        stale = _read_holder(record) if record.exists() else None
+        if stale is not None:
+            log.warning(
+                "board %s: reclaimed lease left by dead holder %s", board_id, stale.describe()
+            )
+        tmp = record.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(asdict(holder)), encoding="utf-8")
+        os.replace(tmp, record)
+        return Lease(board_id, holder, waited_s, stale, lock, record)
+
+    def acquire(self, board_ids: Sequence[str], holder: HolderInfo, timeout_s: float) -> Lease:
+        """First free board of ``board_ids``; BoardBusyError naming the holders on timeout."""
+        if not board_ids:
+            raise ValueError("acquire needs at least one board id")
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        start = time.monotonic()
+        while True:
+            waited = time.monotonic() - start
+            for board_id in board_ids:
+                lease = self.try_acquire(board_id, holder, waited)
+                if lease is not None:
+                    return lease
+            if waited >= timeout_s:
+                raise self._busy_error(board_ids, waited)
+            time.sleep(self.poll_s)
+
+    def _busy_error(self, board_ids: Sequence[str], waited_s: float) -> BoardBusyError:
+        held = []
+        for board_id in board_ids:
+            info = _read_holder(self._paths(board_id)[1])
+            held.append(f"{board_id} held by {info.describe() if info else 'an unknown holder'}")
+        names = ", ".join(f"'{b}'" for b in board_ids)
+        return BoardBusyError(
+            f"board {names} busy: {'; '.join(held)}; waited {waited_s:.1f} s; "
+            "raise --farm-lease-timeout or see 'farm leases'",
+            board=board_ids[0] if len(board_ids) == 1 else None,
+        )
+
+    @contextmanager
+    def lease(
+        self, board_ids: Sequence[str], holder: HolderInfo, timeout_s: float
+    ) -> Iterator[Lease]:
+        """Context manager around :meth:`acquire` and :meth:`Lease.release`."""
+        taken = self.acquire(board_ids, holder, timeout_s)
+        try:
+            yield taken
+        finally:
+            taken.release()
+
+    def holders(self) -> list[tuple[str, HolderInfo, bool | None]]:
+        """(board id, holder, alive) for every holder record in the lock dir."""
+        found = []
+        for record in sorted(self.lock_dir.glob("*.holder.json")):
+            info = _read_holder(record)
+            if info is not None:
+                found.append((record.name.removesuffix(".holder.json"), info, info.is_alive()))
+        return found
+
+
+@contextmanager
+def acquire(
+    pool_boards: Sequence[str], holder_info: HolderInfo, timeout_s: float, lock_dir: Path
+) -> Iterator[Lease]:
+    """Lease the first free board of ``pool_boards`` for the ``with`` block."""
+    with LeaseManager(lock_dir).lease(pool_boards, holder_info, timeout_s) as taken:
+        yield taken

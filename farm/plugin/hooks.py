@@ -1,0 +1,230 @@
+"""pytest hooks: configuration, matrix parametrization, infra errors, retries, quarantine."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from typing import Any
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+from farm.errors import BoardBusyError, BoardQuarantinedError, ConfigError, InfraError, error_kind
+from farm.inventory import BoardConfig
+from farm.matrix import MatrixItem, Status, builtin_status
+from farm.plugin import newhooks
+from farm.plugin.fixtures import INFRA_ERROR_KEY, LEASED_BOARD_KEY
+from farm.plugin.options import RUN_ID_ENV, parse_options
+from farm.plugin.session import FARM_KEY, FarmSession, get_session
+from farm.settings import resolve_settings
+
+log = logging.getLogger(__name__)
+
+MATRIX_ARGS = ("model", "board_pool", "firmware")
+INFRA_PROPERTY = "farm_infra_error"
+KINDS = ("mcu", "linux")
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Register the farm's hookspecs."""
+    pluginmanager.add_hookspecs(newhooks)
+
+
+def _new_run_id() -> str:
+    from farm.results.rundir import new_run_id
+
+    return new_run_id()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Parse options, resolve settings and fix the run id (the controller's, on workers)."""
+    config.addinivalue_line(
+        "markers",
+        "farm_kind(*kinds): run this matrix test only on pools of these kinds ('mcu', 'linux')",
+    )
+    options = parse_options(config)
+    try:
+        resolved = resolve_settings(options.settings_overrides)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is not None and "farm_run_id" in workerinput:
+        run_id, is_worker = workerinput["farm_run_id"], True
+    else:
+        run_id = options.run_id or os.environ.get(RUN_ID_ENV) or _new_run_id()
+        is_worker = workerinput is not None
+    config.stash[FARM_KEY] = FarmSession(options, resolved, run_id, is_worker)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistRunId(run_id), "farm-xdist-run-id")
+
+
+class _XdistRunId:
+    """Hands the controller's run id to every xdist worker (xdist's own hook)."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["farm_run_id"] = self.run_id
+
+
+def _kinds(metafunc: pytest.Metafunc) -> tuple[str, ...] | None:
+    marker = metafunc.definition.get_closest_marker("farm_kind")
+    if marker is None:
+        return None
+    bad = [k for k in marker.args if k not in KINDS] or ([] if marker.args else ["(none)"])
+    if bad or marker.kwargs:
+        pytest.fail(
+            f"marker 'farm_kind' on {metafunc.definition.nodeid}: bad arguments {bad or marker.kwargs}"
+            "; use @pytest.mark.farm_kind('mcu') or farm_kind('mcu', 'linux')",
+            pytrace=False,
+        )
+    return tuple(marker.args)
+
+
+def _item_param(item: MatrixItem, config: pytest.Config) -> Any:
+    status, reason = item.status, item.reason
+    if status is Status.RUN:
+        found = config.hook.pytest_farm_item_status(
+            model=item.model, pool=item.pool, firmware=item.firmware
+        )
+        if found is not None and found[0] != Status.RUN:
+            status, reason = Status.SKIP, found[1]
+    marks = [pytest.mark.skip(reason=reason)] if status is Status.SKIP else []
+    return pytest.param(item.model, item.pool, item.firmware, id=item.id, marks=marks)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``model``, ``board_pool`` and ``firmware`` for the tests that use them."""
+    wanted = [name for name in MATRIX_ARGS if name in metafunc.fixturenames]
+    if not wanted:
+        return
+    try:
+        matrix = get_session(metafunc.config).matrix()
+    except ConfigError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    kinds = _kinds(metafunc)
+    items = [i for i in matrix.items if kinds is None or i.pool.target.kind in kinds]
+    if len(wanted) == len(MATRIX_ARGS):
+        params = [_item_param(item, metafunc.config) for item in items]
+        metafunc.parametrize(list(MATRIX_ARGS), params, indirect=True)
+        return
+    # A test that uses only some axes gets each distinct combination once.
+    seen: dict[tuple[str, ...], Any] = {}
+    for item in items:
+        values = {"model": item.model, "board_pool": item.pool, "firmware": item.firmware}
+        keys = {"model": item.model.key, "board_pool": item.pool.id, "firmware": item.firmware.key}
+        combo = tuple(keys[n] for n in wanted)
+        if combo in seen:
+            continue
+        status = None
+        if "board_pool" in wanted:
+            status = builtin_status(
+                values["model"] if "model" in wanted else None,
+                item.pool,
+                values["firmware"] if "firmware" in wanted else None,
+            )
+        marks = [pytest.mark.skip(reason=status[1])] if status else []
+        seen[combo] = pytest.param(*(values[n] for n in wanted), id="-".join(combo), marks=marks)
+    metafunc.parametrize(wanted, list(seen.values()), indirect=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Remember the first InfraError of a test and label its report with the board."""
+    report = yield
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(exc, InfraError) and not isinstance(exc, pytest.skip.Exception):
+        if item.stash.get(INFRA_ERROR_KEY, None) is None:
+            item.stash[INFRA_ERROR_KEY] = exc
+        leased = item.stash.get(LEASED_BOARD_KEY, None)
+        board = exc.board or (leased.id if leased else None)
+        text = f"{error_kind(exc)} error on board '{board or '?'}' during {call.when}: {exc}"
+        report.user_properties.append((INFRA_PROPERTY, text))
+        report.sections.append(("farm infra error", text))
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    """An infra error in the test body is an *error*, not a failure."""
+    if report.failed and report.when == "call":
+        if any(key == INFRA_PROPERTY for key, _ in report.user_properties):
+            return "error", "E", ("ERROR", {"red": True})
+    return None
+
+
+def _retryable(error: InfraError | None, board: BoardConfig | None) -> bool:
+    if error is None or isinstance(error, BoardBusyError | BoardQuarantinedError):
+        return False
+    return board is not None or error.board is not None
+
+
+def _account(session: FarmSession, board: BoardConfig | None, error: InfraError | None) -> None:
+    board_id = (error.board if error is not None else None) or (board.id if board else None)
+    if board_id is None or isinstance(error, BoardBusyError | BoardQuarantinedError):
+        return
+    book = session.quarantine
+    if error is None:
+        book.record_success(board_id)
+    else:
+        book.record_error(board_id, f"{error_kind(error)}: {error}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """Run tests that lease a board with infra-error accounting and ``infra_retries`` retries."""
+    if "board" not in getattr(item, "fixturenames", ()):
+        return None
+    session = get_session(item.config)
+    retries = session.settings.values.infra_retries
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for attempt in range(retries + 1):
+        item.stash[INFRA_ERROR_KEY] = None
+        item.stash[LEASED_BOARD_KEY] = None
+        last = attempt == retries
+        # Between attempts tear down only the test's own fixtures (the parent stays set up).
+        reports = runtestprotocol(item, nextitem=nextitem if last else item.parent, log=False)
+        error, board = item.stash[INFRA_ERROR_KEY], item.stash[LEASED_BOARD_KEY]
+        _account(session, board, error)
+        if last or not _retryable(error, board):
+            break
+        log.warning(
+            "%s: infra error (%s), retrying (%d of %d)", item.nodeid, error, attempt + 1, retries
+        )
+        item.user_properties.append(("farm_retried_after", str(error)))
+    for report in reports:
+        item.ihook.pytest_runtest_logreport(report=report)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_farm_reset_board(board: BoardConfig, error: InfraError) -> bool | None:
+    """Default reset: the board's ``hooks.reset`` shell command, if it has one."""
+    if not board.hooks.reset:
+        return None
+    log.info("board %s: running reset hook after %s", board.id, error_kind(error))
+    done = subprocess.run(
+        ["sh", "-c", board.hooks.reset], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        log.warning(
+            "board %s: reset hook exited %d: %s", board.id, done.returncode, done.stderr.strip()
+        )
+    return done.returncode == 0
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Name the run directory and any quarantined board (controller or single process)."""
+    session = config.stash.get(FARM_KEY, None)
+    if session is None or session.is_worker or session._inventory is None:
+        return
+    run_dir = session.resolved.values.reports_dir / session.run_id
+    if not run_dir.is_dir():
+        return  # nothing ran on a board (for instance --collect-only)
+    terminalreporter.write_line(f"farm: run {session.run_id}, run dir {run_dir}")
+    for health in session.quarantine.quarantined():
+        terminalreporter.write_line(f"farm: {health.skip_reason()}", red=True)

@@ -1,0 +1,84 @@
+"""Per-process farm state kept in ``config.stash`` (never in module globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from farm.catalog import Catalog
+from farm.discovery import discover_firmware, discover_models
+from farm.inventory import Inventory, load_inventory
+from farm.lease import LeaseManager
+from farm.matrix import Matrix, expand
+from farm.plugin.options import FarmOptions
+from farm.quarantine import QuarantineBook
+from farm.settings import ResolvedSettings
+
+
+@dataclass
+class FarmSession:
+    """What the ``farm`` fixture gives a test: settings, lab description and run identity.
+
+    Inventory, models and firmware are loaded on first use, so a pytest run that does not use
+    the farm (the project's own tests) never reads ``inventory.yaml``.
+    """
+
+    options: FarmOptions
+    resolved: ResolvedSettings
+    run_id: str
+    is_worker: bool
+    catalog: Catalog = field(default_factory=Catalog.load)
+    _inventory: Inventory | None = field(default=None, repr=False)
+    _matrix: Matrix | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> ResolvedSettings:
+        """Effective settings (``.values``) and their sources (``.sources``)."""
+        return self.resolved
+
+    @property
+    def inventory(self) -> Inventory:
+        """The validated inventory (InventoryError on the first access if it is broken)."""
+        if self._inventory is None:
+            self._inventory = load_inventory(self.resolved.values.inventory, self.catalog)
+        return self._inventory
+
+    @property
+    def run_dir(self) -> Path:
+        """``<reports_dir>/<run_id>/``, shared by every xdist worker of the run (created)."""
+        path = self.resolved.values.reports_dir / self.run_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def leases(self) -> LeaseManager:
+        """Board leases in the settings' lock directory."""
+        return LeaseManager(self.resolved.values.lock_dir)
+
+    @property
+    def quarantine(self) -> QuarantineBook:
+        """Infra-error counts of this run."""
+        return QuarantineBook(self.run_dir, self.resolved.values.quarantine_after)
+
+    def matrix(self) -> Matrix:
+        """Models x pools x firmware after ``--farm-*`` selection (computed once)."""
+        if self._matrix is None:
+            values = self.resolved.values
+            self._matrix = expand(
+                self.inventory,
+                self.catalog,
+                discover_models(values.models_dir),
+                discover_firmware(values.firmware_dir),
+                self.options.selection,
+            )
+        return self._matrix
+
+
+FARM_KEY = pytest.StashKey[FarmSession]()
+
+
+def get_session(config: pytest.Config) -> FarmSession:
+    """The FarmSession of this pytest process."""
+    return config.stash[FARM_KEY]
