@@ -1,0 +1,43 @@
+/*
+ * bsp.h - what the DUT harness needs from a board: one UART, a microsecond clock, a cycle
+ * counter, the timestamp GPIO and a few facts. One implementation per board family lives in
+ * firmware/bsp/<board>/; the harness never touches a register itself.
+ */
+#ifndef FARM_BSP_H
+#define FARM_BSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *name;          /* BSP folder name, e.g. "mps2_an386", "nucleo_l4r5zi" */
+    uint32_t core_clock_hz;    /* clock the core runs at after bsp_init() */
+    uint32_t cycle_hz;         /* rate of bsp_cycles(): core clock, or 1e9 on a twin */
+    const char *cycle_unit;    /* "cycles" (real core) or "instructions" (QEMU -icount twin) */
+} bsp_info_t;
+
+extern const bsp_info_t bsp_info;
+
+/* Clock tree, UART at 115200 8N1, timers, timestamp pin. Called once from main(). */
+void bsp_init(void);
+
+/* Blocking write of n bytes to the console UART. */
+void bsp_uart_write(const char *s, size_t n);
+
+/* Next received byte, or -1 when none is waiting (never blocks). */
+int bsp_uart_getc(void);
+
+/* Free-running microsecond counter (wraps at 2^32). */
+uint32_t bsp_time_us(void);
+
+/* Free-running counter at bsp_info.cycle_hz (wraps at 2^32; the harness unwraps it). */
+uint32_t bsp_cycles(void);
+
+/* Align the caller to a timer tick edge so a timed region starts at the same phase on every
+ * run (makes instruction counts on -icount twins exact and repeatable). No-op on real boards. */
+void bsp_timing_sync(void);
+
+/* Energy-mode timestamp: a falling edge on the timestamp pin (Arduino D7), held low >= 1 us. */
+void bsp_timestamp_pulse(void);
+
+#endif /* FARM_BSP_H */

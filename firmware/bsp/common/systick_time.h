@@ -1,0 +1,7 @@
+#ifndef FARM_SYSTICK_TIME_H
+#define FARM_SYSTICK_TIME_H
+#include <stdint.h>
+void systick_time_init(void);
+uint64_t systick_time_ticks(void);
+void systick_time_sync(void);
+#endif

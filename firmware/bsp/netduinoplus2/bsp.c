@@ -1,0 +1,81 @@
+/*
+ * bsp.c - QEMU netduinoplus2 twin (STM32F405). Registers from RM0090 (STM32F405/415 reference
+ * manual); QEMU maps its first `-serial` to USART1 (0x40011000). QEMU's stm32f2xx timer counts
+ * at 1 GHz = 1 ns of -icount virtual time = 1 guest instruction, so TIM2's counter reads
+ * instructions directly.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bsp.h"
+#include "cortex_m.h"
+#include "systick_time.h"
+
+/* USART1, RM0090 30.6 (USART_SR 30.6.1, USART_DR 30.6.2, USART_BRR 30.6.3, USART_CR1 30.6.4). */
+#define USART1_BASE 0x40011000u
+#define USART_SR REG32(USART1_BASE + 0x00u)
+#define USART_DR REG32(USART1_BASE + 0x04u)
+#define USART_BRR REG32(USART1_BASE + 0x08u)
+#define USART_CR1 REG32(USART1_BASE + 0x0Cu)
+#define USART_SR_RXNE (1u << 5)
+#define USART_SR_TXE (1u << 7)
+#define USART_CR1_UE (1u << 13)
+#define USART_CR1_TE (1u << 3)
+#define USART_CR1_RE (1u << 2)
+
+/* TIM2, RM0090 18.4 (TIMx_CR1 18.4.1, TIMx_EGR 18.4.6, TIMx_CNT 18.4.10, TIMx_PSC 18.4.11,
+ * TIMx_ARR 18.4.12). */
+#define TIM2_BASE 0x40000000u
+#define TIM2_CR1 REG32(TIM2_BASE + 0x00u)
+#define TIM2_EGR REG32(TIM2_BASE + 0x14u)
+#define TIM2_CNT REG32(TIM2_BASE + 0x24u)
+#define TIM2_PSC REG32(TIM2_BASE + 0x28u)
+#define TIM2_ARR REG32(TIM2_BASE + 0x2Cu)
+
+#define SYSCLK_HZ 168000000u
+
+const bsp_info_t bsp_info = {
+    .name = "netduinoplus2",
+    .core_clock_hz = SYSCLK_HZ,
+    .cycle_hz = 1000000000u,
+    .cycle_unit = "instructions",
+};
+
+void bsp_init(void)
+{
+    /* APB2 at 84 MHz on a real F405 at 168 MHz: BRR = 84e6 / 115200 (RM0090 30.3.4). QEMU
+     * ignores the rate; the value is the one real hardware would need. */
+    USART_BRR = 84000000u / 115200u;
+    USART_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE;
+    TIM2_PSC = 0u;
+    TIM2_ARR = 0xFFFFFFFFu;
+    TIM2_EGR = 1u;  /* UG: load PSC */
+    TIM2_CR1 = 1u;  /* CEN */
+    systick_time_init();
+}
+
+void bsp_uart_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        while ((USART_SR & USART_SR_TXE) == 0u) {
+        }
+        USART_DR = (uint8_t)s[i];
+    }
+}
+
+int bsp_uart_getc(void)
+{
+    if ((USART_SR & USART_SR_RXNE) == 0u) {
+        return -1;
+    }
+    return (int)(USART_DR & 0xFFu);
+}
+
+uint32_t bsp_time_us(void) { return (uint32_t)(systick_time_ticks() / (SYSCLK_HZ / 1000000u)); }
+
+uint32_t bsp_cycles(void) { return TIM2_CNT; }
+
+void bsp_timing_sync(void) { systick_time_sync(); }
+
+/* QEMU models no GPIO on this board: no pin reaches a power monitor. */
+void bsp_timestamp_pulse(void) {}
