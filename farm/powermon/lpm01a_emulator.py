@@ -22,5 +22,3 @@ LPM01A_TRAITS = DeviceTraits(
     leading_newline=True,
     extra_commands=frozenset({"htc", "hrc", "eventsrc"}),
 )
-#: VID/PID the real board enumerates with (ST's generic CDC PID).
-LPM01A_USB_ID = (0x0483, 0x5740)

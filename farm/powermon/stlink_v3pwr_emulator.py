@@ -23,6 +23,3 @@ STLINK_V3PWR_TRAITS = DeviceTraits(
     leading_newline=False,
     extra_commands=frozenset({"power_monitor", "range", "apiver"}),
 )
-#: VID/PID and power-VCP interface name of the real probe.
-STLINK_V3PWR_USB_ID = (0x0483, 0x3757)
-STLINK_V3PWR_POWER_INTERFACE = "ST-Link VCP-PWR Ctrl"

@@ -1,0 +1,178 @@
+"""X-NUCLEO-LPM01A driver (PowerShield firmware), over pyserial."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+
+import serial
+from pydantic import BaseModel, ConfigDict, Field
+
+from farm.errors import OptionError, PowerMonitorError
+from farm.powermon.binary_codec import LPM01A_FRAME_LENGTHS
+from farm.powermon.port_discovery import find_ports
+from farm.powermon.protocols import (
+    AcquisitionSettings,
+    Capability,
+    CaptureHandle,
+    CurrentTrace,
+    SampleFormat,
+    TriggerSource,
+)
+from farm.powermon.registry import register_powermon
+from farm.powermon.session import PowerShieldSession
+from farm.powermon.settings_rules import acqtime_token, check_common, method_of, rate_token
+
+log = logging.getLogger(__name__)
+
+VOLTAGE_RANGE_MV = (1800, 3300)
+
+
+class Lpm01aConfig(BaseModel):
+    """X-NUCLEO-LPM01A power monitor feeding one board (MLPerf Tiny's reference)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    port: str | None = Field(None, description="pyserial port/URL; None: the only LPM01A found.")
+    serial_number: str | None = Field(None, description="USB serial number of the board.")
+    voltage_mv: int = Field(3000, ge=1800, le=3300, description="Default supply voltage.")
+    baudrate: int = Field(3686400, description="8N1 on its UART connector; ignored over USB.")
+
+
+@register_powermon("lpm01a", config=Lpm01aConfig)
+class Lpm01aMonitor:
+    """Drives an LPM01A: ``powershield``, ``htc`` ... acquisitions ... ``hrc``."""
+
+    capabilities = frozenset(
+        {
+            Capability.SET_SUPPLY_VOLTAGE,
+            Capability.HW_TRIGGER,
+            Capability.EVENT_LINES,
+            Capability.ENERGY_OUTPUT,
+            Capability.BINARY_FORMAT,
+        }
+    )
+    device = "lpm01a"
+
+    def __init__(
+        self,
+        name: str,
+        config: Lpm01aConfig,
+        *,
+        board: str | None = None,
+        transport: serial.SerialBase | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.board = board
+        self._transport = transport
+        self._session = PowerShieldSession(name, board, LPM01A_FRAME_LENGTHS)
+        self._identity: dict[str, str] = {}
+
+    def _port_path(self) -> str:
+        if self.config.port is not None:
+            return self.config.port
+        found = find_ports(self.device, self.config.serial_number)
+        if len(found) != 1:
+            raise PowerMonitorError(
+                f"power monitor '{self.name}': {len(found)} ports with the LPM01A VID/PID "
+                f"0483:5740 found ({', '.join(found) or 'none'}); set power_monitor.port",
+                board=self.board,
+            )
+        return found[0]
+
+    def open(self) -> None:
+        """Open the port, check the identity and take control (``htc``)."""
+        self._session.open_port(self._port_path(), self.config.baudrate, self._transport)
+        link = self._session.link
+        try:
+            ident = link.command("powershield")
+        except PowerMonitorError as exc:
+            self._session.close_port()
+            raise PowerMonitorError(
+                f"power monitor '{self.name}': no PowerShield identity ({exc.message}); "
+                "VID/PID 0483:5740 is shared with other ST gadgets: check the port",
+                board=self.board,
+            ) from exc
+        link.command("htc")
+        version = link.command("version")
+        words = " ".join(ident).split()
+        self._identity = {
+            "device": self.device,
+            "id": words[-1] if words else "",
+            "answer": " ".join(ident),
+            "version": " / ".join(version),
+        }
+        log.info("%s: %s id %s", self.name, self.device, self._identity["id"])
+
+    def close(self) -> None:
+        """Stop any acquisition, give control back (``hrc``) and release the port."""
+        if self._identity:
+            try:
+                if self._session.running:
+                    self._session.stop(timeout_s=2.0)
+                self._session.link.command("hrc")
+            except PowerMonitorError as exc:
+                log.warning("%s: 'hrc' at close failed: %s", self.name, exc)
+        self._identity = {}
+        self._session.close_port()
+
+    def __enter__(self) -> Lpm01aMonitor:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def identify(self) -> dict[str, str]:
+        """Device type, board id and version as the device reported them."""
+        _ = self._session.link
+        return dict(self._identity)
+
+    def check(self, settings: AcquisitionSettings) -> None:
+        """Refuse settings this device cannot do, before touching it."""
+        check_common(self.name, settings, VOLTAGE_RANGE_MV)
+        if settings.event_lines and settings.sample_format is not SampleFormat.ASCII:
+            raise OptionError(
+                f"power monitor '{self.name}': event_lines need sample_format=ascii_dec "
+                "(event lines exist only in the ASCII stream)",
+                field="event_lines",
+            )
+
+    def configure(self, settings: AcquisitionSettings) -> None:
+        """Voltage, rate, time, format, output, trigger (hw means D7) and event source."""
+        self.check(settings)
+        link = self._session.link
+        link.command(f"volt {settings.voltage_mv}m")
+        link.command(f"freq {rate_token(settings.sample_rate_hz)}")
+        link.command(f"acqtime {acqtime_token(settings)}")
+        link.command(f"format {settings.sample_format.value}")
+        link.command(f"output {settings.output.value}")
+        link.command(f"trigsrc {'sw' if settings.trigger is TriggerSource.SOFTWARE else 'd7'}")
+        if settings.event_lines:  # undocumented (fw >= 1.0.7): only sent when wanted
+            link.command("eventsrc d7 fal")
+        self._session.settings = settings
+        self._session.method = method_of(self.device, self._identity, settings)
+
+    def start(self) -> None:
+        """Start the acquisition (with the D7 trigger: arm it)."""
+        settings = self._session.settings
+        if settings is None:
+            raise PowerMonitorError(
+                f"power monitor '{self.name}': start() before configure()", board=self.board
+            )
+        self._session.start(settings)
+
+    def stop(self, timeout_s: float = 5.0) -> CurrentTrace:
+        """Stop (unless already ended) and return the trace."""
+        return self._session.stop(timeout_s)
+
+    def wait(self, timeout_s: float) -> CurrentTrace:
+        """Wait for a finite acquisition to end and return the trace."""
+        return self._session.wait(timeout_s)
+
+    def capture_session(
+        self, settings: AcquisitionSettings, timeout_s: float = 30.0
+    ) -> AbstractContextManager[CaptureHandle]:
+        """``with monitor.capture_session(s) as cap: <workload>`` then ``cap.trace``."""
+        return self._session.capture(self.configure, settings, timeout_s)

@@ -1,0 +1,169 @@
+"""STLINK-V3PWR driver: the power VCP of ST's probe, over pyserial."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+
+import serial
+from pydantic import BaseModel, ConfigDict, Field
+
+from farm.errors import OptionError, PowerMonitorError
+from farm.powermon.binary_codec import STLINK_V3PWR_FRAME_LENGTHS
+from farm.powermon.port_discovery import find_ports
+from farm.powermon.protocols import (
+    AcquisitionSettings,
+    Capability,
+    CaptureHandle,
+    CurrentTrace,
+    OutputMode,
+    TriggerSource,
+)
+from farm.powermon.registry import register_powermon
+from farm.powermon.session import PowerShieldSession
+from farm.powermon.settings_rules import acqtime_token, check_common, method_of, rate_token
+
+log = logging.getLogger(__name__)
+
+VOLTAGE_RANGE_MV = (1600, 3600)
+
+
+class StlinkV3PwrConfig(BaseModel):
+    """STLINK-V3PWR power monitor feeding one board."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    port: str | None = Field(None, description="pyserial port/URL; None: find by serial number.")
+    serial_number: str | None = Field(None, description="Probe serial number (both VCPs share it).")
+    voltage_mv: int = Field(3300, ge=1600, le=3600, description="Default supply voltage.")
+    baudrate: int = Field(100000, description="Ignored by USB CDC; ST's scripts open at 100000.")
+
+
+@register_powermon("stlink-v3pwr", config=StlinkV3PwrConfig)
+class StlinkV3PwrMonitor:
+    """Drives an STLINK-V3PWR: ``powershield``, ``version``, ``power_monitor``, then acquisitions."""
+
+    capabilities = frozenset(
+        {Capability.SET_SUPPLY_VOLTAGE, Capability.HW_TRIGGER, Capability.BINARY_FORMAT}
+    )
+    device = "stlink-v3pwr"
+
+    def __init__(
+        self,
+        name: str,
+        config: StlinkV3PwrConfig,
+        *,
+        board: str | None = None,
+        transport: serial.SerialBase | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.board = board
+        self._transport = transport
+        self._session = PowerShieldSession(name, board, STLINK_V3PWR_FRAME_LENGTHS)
+        self._identity: dict[str, str] = {}
+
+    def _port_path(self) -> str:
+        if self.config.port is not None:
+            return self.config.port
+        found = find_ports(self.device, self.config.serial_number)
+        if len(found) != 1:
+            raise PowerMonitorError(
+                f"power monitor '{self.name}': {len(found)} STLINK-V3PWR power ports found for "
+                f"serial number {self.config.serial_number!r} ({', '.join(found) or 'none'}); "
+                "set power_monitor.port or the serial number in the inventory",
+                board=self.board,
+            )
+        return found[0]
+
+    def open(self) -> None:
+        """Open the power VCP, check the identity and enter power-monitor mode."""
+        self._session.open_port(self._port_path(), self.config.baudrate, self._transport)
+        link = self._session.link
+        ident = link.command("powershield", ack_prefixes=("STLINK", "powershield"))
+        words = " ".join(ident).split()
+        version = link.command("version")
+        try:
+            link.command("power_monitor")
+        except PowerMonitorError as exc:
+            self._session.close_port()
+            raise PowerMonitorError(
+                f"power monitor '{self.name}': 'power_monitor' refused ({exc.message}); "
+                "is this port an STLINK-V3PWR power VCP?",
+                board=self.board,
+            ) from exc
+        self._identity = {
+            "device": self.device,
+            "id": words[-1] if words else "",
+            "answer": " ".join(ident),
+            "version": " / ".join(version),
+        }
+        log.info("%s: %s id %s", self.name, self.device, self._identity["id"])
+
+    def close(self) -> None:
+        """Stop any acquisition and release the port."""
+        self._session.close_port()
+
+    def __enter__(self) -> StlinkV3PwrMonitor:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def identify(self) -> dict[str, str]:
+        """Device type, board id and version as the device reported them."""
+        _ = self._session.link
+        return dict(self._identity)
+
+    def check(self, settings: AcquisitionSettings) -> None:
+        """Refuse settings this device cannot do, before touching it."""
+        check_common(self.name, settings, VOLTAGE_RANGE_MV)
+        problems = {
+            "output": settings.output is not OutputMode.CURRENT,
+            "trigger": settings.trigger is TriggerSource.D7,
+            "event_lines": settings.event_lines,
+        }
+        for field, bad in problems.items():
+            if bad:
+                raise OptionError(
+                    f"power monitor '{self.name}': {field}={getattr(settings, field)!s} not "
+                    "supported by stlink-v3pwr; it streams current, triggers on TGI (hw), "
+                    "and has no event lines",
+                    field=field,
+                )
+
+    def configure(self, settings: AcquisitionSettings) -> None:
+        """Send voltage, rate, acquisition time, format and trigger source."""
+        self.check(settings)
+        link = self._session.link
+        link.command(f"volt {settings.voltage_mv}m")
+        link.command(f"freq {rate_token(settings.sample_rate_hz)}")
+        link.command(f"acqtime {acqtime_token(settings)}")
+        link.command(f"format {settings.sample_format.value}")
+        link.command(f"trigsrc {'sw' if settings.trigger is TriggerSource.SOFTWARE else 'hw'}")
+        self._session.settings = settings
+        self._session.method = method_of(self.device, self._identity, settings)
+
+    def start(self) -> None:
+        """Start the acquisition (with a hw trigger: arm it)."""
+        settings = self._session.settings
+        if settings is None:
+            raise PowerMonitorError(
+                f"power monitor '{self.name}': start() before configure()", board=self.board
+            )
+        self._session.start(settings)
+
+    def stop(self, timeout_s: float = 5.0) -> CurrentTrace:
+        """Stop (unless already ended) and return the trace."""
+        return self._session.stop(timeout_s)
+
+    def wait(self, timeout_s: float) -> CurrentTrace:
+        """Wait for a finite acquisition to end and return the trace."""
+        return self._session.wait(timeout_s)
+
+    def capture_session(
+        self, settings: AcquisitionSettings, timeout_s: float = 30.0
+    ) -> AbstractContextManager[CaptureHandle]:
+        """``with monitor.capture_session(s) as cap: <workload>`` then ``cap.trace``."""
+        return self._session.capture(self.configure, settings, timeout_s)
