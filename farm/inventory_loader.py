@@ -118,6 +118,8 @@ class _Checker:
                 value = err.get("input")
                 shown = "" if isinstance(value, dict | list) else f"={_show(value)}"
                 msg = err["msg"] if err["type"] == "farm" else f"invalid: {err['msg']}"
+                if err["type"] == "string_pattern_mismatch" and loc[-1] == "id":
+                    msg = "is not a slug; use lower-case letters, digits, '-', '_' and '.'"
                 self.add(prefix + loc, f"{who}{field}{shown} {msg}")
 
     def target_rule(self, raw: dict, loc: YamlPath, who: str) -> None:
