@@ -1,0 +1,133 @@
+"""``external`` power monitor: a command on the lab PC that prints watts.
+
+Inventory form (``power_monitor``)::
+
+    type: external
+    command: "read-pi-rail --once"     # run with sh -c on the lab PC
+    sample_rate_hz: 50                 # how often a one-shot command is re-run (capped at 200)
+
+Output form: each line of the command's stdout is one sample, a number in watts. A command may
+print one line and exit (it is re-run every ``1/sample_rate_hz`` s) or keep running and stream
+lines; either way each value is stamped with the lab PC's ``time.monotonic()`` when it arrives.
+The farm aligns the samples with the board's timed window by the ``@@phase`` markers the
+remote runner streams over SSH, so the window edges are late by the one-way SSH latency
+(sub-millisecond on a lab LAN); the method records this.
+
+An STLINK-V3PWR on a Pi's rail would instead use the ``stlink-v3pwr`` driver of
+``farm.powermon`` around the same window.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+import time
+from typing import Any
+
+from farm.devices.ina3221 import integrate_zoh
+from farm.errors import PowerMonitorError
+
+log = logging.getLogger(__name__)
+trace = logging.getLogger(__name__ + ".trace")
+
+MAX_RATE_HZ = 200.0
+
+
+class ExternalCommandMonitor:
+    """Samples a watts-printing command in a background thread while a run is in progress."""
+
+    def __init__(self, name: str, command: str, *, sample_rate_hz: float = 50.0,
+                 timeout_s: float = 5.0) -> None:  # fmt: skip
+        self.name = name
+        self.command = command
+        self.interval_s = 1.0 / min(max(sample_rate_hz, 0.1), MAX_RATE_HZ)
+        self.timeout_s = timeout_s
+        self.samples: list[tuple[float, float]] = []  # (lab monotonic_s, watts)
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> ExternalCommandMonitor:
+        """Start sampling; returns once the first sample arrived (or raises)."""
+        self._thread = threading.Thread(target=self._loop, name=f"power-{self.name}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + self.timeout_s
+        while not self.samples and time.monotonic() < deadline and self._thread.is_alive():
+            time.sleep(0.005)
+        if not self.samples:
+            self.stop()
+            detail = self.errors[-1] if self.errors else "no output"
+            raise PowerMonitorError(
+                f"power monitor '{self.name}': command '{self.command}' gave no watts reading "
+                f"within {self.timeout_s:.0f} s ({detail}); it must print one number (watts) "
+                "per line",
+                board=self.name,
+            )
+        return self
+
+    def stop(self) -> list[tuple[float, float]]:
+        """Stop sampling and return every sample taken."""
+        self._stop.set()
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout_s + 1)
+        return list(self.samples)
+
+    def __enter__(self) -> ExternalCommandMonitor:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            self._run_once()
+            delay = self.interval_s - (time.monotonic() - started)
+            if delay > 0:
+                self._stop.wait(delay)
+
+    def _run_once(self) -> None:
+        proc = subprocess.Popen(self.command, shell=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+        self._proc = proc
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            now = time.monotonic()
+            trace.debug("%s: %s", self.name, line.rstrip())
+            try:
+                self.samples.append((now, float(line.strip())))
+            except ValueError:
+                self.errors.append(f"not a number: {line.strip()[:60]!r}")
+            if self._stop.is_set():
+                proc.kill()
+                break
+        try:
+            proc.wait(timeout=self.timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.returncode not in (0, -9) and proc.stderr is not None:
+            self.errors.append(f"exit {proc.returncode}: {proc.stderr.read().strip()[:200]}")
+
+
+def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
+                  baseline_t0: float | None = None) -> dict[str, Any]:  # fmt: skip
+    """Energy over ``[t0, t1]`` (lab clock) and the mean power of ``[baseline_t0, t0]``."""
+    times = [t for t, _ in samples]
+    watts = [w for _, w in samples]
+    energy_j = integrate_zoh(times, watts, t0, t1)
+    baseline_w = None
+    if baseline_t0 is not None and t0 > baseline_t0:
+        baseline_w = integrate_zoh(times, watts, baseline_t0, t0) / (t0 - baseline_t0)
+    inside = [(t - t0, w) for t, w in samples if t0 <= t <= t1]
+    return {
+        "energy_j": energy_j,
+        "mean_power_w": energy_j / (t1 - t0) if t1 > t0 else 0.0,
+        "baseline_power_w": baseline_w,
+        "sample_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
+        "trace": inside,
+    }

@@ -1,0 +1,168 @@
+"""INA3221 rail discovery and sampling on a Jetson, run *on the board* as a script.
+
+Self-contained on purpose (stdlib only, Python >= 3.8, must not import ``farm``): the farm
+uploads this file next to the remote runner, which starts it as a separate process so that
+sampling never waits for the interpreter's GIL while an inference runs.
+
+Sysfs layouts (verified against the kernel's ``Documentation/hwmon/ina3221.rst`` and Jetson
+tools reading Orin rails):
+
+* JetPack 5/6 (mainline ``ina3221`` hwmon driver; Orin Nano: I2C bus 1, address 0x40):
+  ``<sysfs>/bus/i2c/drivers/ina3221/1-0040/hwmon/hwmon*/in1_label`` = ``VDD_IN``,
+  ``in2_label`` = ``VDD_CPU_GPU_CV``, ``in3_label`` = ``VDD_SOC``; ``in<N>_input`` is the bus
+  voltage in mV, ``curr<N>_input`` the current in mA, ``update_interval`` the conversion
+  period in ms.
+* JetPack 4 (NVIDIA ``ina3221x`` IIO driver): ``<sysfs>/bus/i2c/drivers/ina3221x/*/iio:device*/``
+  with ``rail_name_<K>`` and ``in_power<K>_input`` in mW.
+
+``<sysfs>`` is the sysfs mount point (``/sys`` on a real board), so a virtual board can point
+the same code at a fake tree.
+
+The sampler writes a JSON header line, then one line per read: ``<monotonic_s> <mW> [<mW>...]``
+(one column per requested rail). The clock is ``time.monotonic()``, the same clock the runner
+uses for its timed window, so both sides of the board agree without synchronisation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import signal
+import sys
+import time
+
+HWMON_GLOB = "bus/i2c/drivers/ina3221/*/hwmon/hwmon*"
+IIO_GLOB = "bus/i2c/drivers/ina3221x/*/iio:device*"
+
+
+class Rail:
+    """One monitored supply rail and how to read its power."""
+
+    def __init__(self, label: str, files: list[str], layout: str) -> None:
+        self.label = label
+        self.files = files  # hwmon: [voltage mV, current mA]; iio: [power mW]
+        self.layout = layout
+
+    def read_mw(self) -> float:
+        """Instantaneous rail power in milliwatts."""
+        if self.layout == "hwmon":
+            return _read_number(self.files[0]) * _read_number(self.files[1]) / 1000.0
+        return _read_number(self.files[0])
+
+
+def _read_number(path: str) -> float:
+    with open(path, "rb") as handle:
+        return float(handle.read().strip() or b"0")
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def discover_rails(sysfs_root: str) -> dict[str, Rail]:
+    """Every INA3221 rail found under ``sysfs_root``, keyed by its label."""
+    rails: dict[str, Rail] = {}
+    for hwmon in sorted(glob.glob(os.path.join(sysfs_root, HWMON_GLOB))):
+        for channel in (1, 2, 3):
+            label = _read_text(os.path.join(hwmon, f"in{channel}_label"))
+            volt = os.path.join(hwmon, f"in{channel}_input")
+            curr = os.path.join(hwmon, f"curr{channel}_input")
+            if label and os.path.exists(volt) and os.path.exists(curr):
+                rails.setdefault(label, Rail(label, [volt, curr], "hwmon"))
+    for iio in sorted(glob.glob(os.path.join(sysfs_root, IIO_GLOB))):
+        for channel in (0, 1, 2):
+            label = _read_text(os.path.join(iio, f"rail_name_{channel}"))
+            power = os.path.join(iio, f"in_power{channel}_input")
+            if label and os.path.exists(power):
+                rails.setdefault(label, Rail(label, [power], "iio"))
+    return rails
+
+
+def update_interval_ms(rail: Rail) -> float | None:
+    """The sensor's conversion period when the driver exposes it (hwmon only)."""
+    text = _read_text(os.path.join(os.path.dirname(rail.files[0]), "update_interval"))
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def integrate_zoh(times_s: list[float], values: list[float], t0: float, t1: float) -> float:
+    """Integral of a sampled signal over ``[t0, t1]``, each value held until the next read.
+
+    Zero-order hold matches the sensor: its register keeps the last conversion until the next
+    one. The value read last before ``t0`` covers the start of the window.
+    """
+    total = 0.0
+    for i, start in enumerate(times_s):
+        end = times_s[i + 1] if i + 1 < len(times_s) else t1
+        lo, hi = max(start, t0), min(end, t1)
+        if hi > lo:
+            total += values[i] * (hi - lo)
+    return total
+
+
+def _sample(rails: list[Rail], period_s: float, out, parent_pid: int) -> None:
+    next_t = time.monotonic()
+    while True:
+        now = time.monotonic()
+        values = " ".join(f"{r.read_mw():.3f}" for r in rails)
+        out.write(f"{now:.6f} {values}\n")
+        if parent_pid and os.getppid() != parent_pid:
+            return  # the runner died: never outlive it
+        next_t += period_s
+        delay = next_t - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        else:
+            next_t = time.monotonic()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Sample INA3221 rails from sysfs.")
+    parser.add_argument("--sysfs-root", default="/sys")
+    parser.add_argument("--rails", default="VDD_IN", help="comma-separated rail labels")
+    parser.add_argument("--period-ms", type=float, default=1.0)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--parent-pid", type=int, default=0)
+    parser.add_argument("--list", action="store_true", help="print the rails found and exit")
+    args = parser.parse_args(argv)
+    found = discover_rails(args.sysfs_root)
+    if args.list:
+        print(json.dumps({k: r.files for k, r in found.items()}))
+        return 0
+    wanted = [name for name in args.rails.split(",") if name]
+    missing = [name for name in wanted if name not in found]
+    with open(args.out, "w") as out:
+        if missing or not wanted:
+            names = ",".join(missing) or "(none requested)"
+            present = ", ".join(sorted(found)) or "no INA3221 rail"
+            error = f"rails {names} not found under {args.sysfs_root}; found: {present}"
+            out.write(json.dumps({"error": error}) + "\n")
+            return 3
+        rails = [found[name] for name in wanted]
+        header = {
+            "rails": wanted,
+            "files": [r.files for r in rails],
+            "layout": rails[0].layout,
+            "update_interval_ms": update_interval_ms(rails[0]),
+            "period_ms": args.period_ms,
+        }
+        out.write(json.dumps(header) + "\n")
+        out.flush()
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            _sample(rails, args.period_ms / 1000.0, out, args.parent_pid)
+        finally:
+            out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,308 @@
+"""Linux boards (Jetson, Raspberry Pi) reached over SSH: run a model, measure latency and energy.
+
+The farm uploads a self-contained runner (``remote_runner.py``) and the INA3221 sampler
+(``ina3221.py``) to ``~/.cache/joulefarm/`` on the board, named by content hash so they are
+uploaded once; models and input tensors go to ``~/.cache/joulefarm/{models,inputs}/<sha>.<ext>``
+the same way. Each run gets ``~/.cache/joulefarm/runs/<id>/`` for its status file and samples.
+Linux boards are not flashed: the "firmware" is whatever runtime the board has.
+
+Transport is asyncssh (``farm.devices.linux_ssh``); host keys are always checked
+(``farm.devices.linux_hostkeys``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import shlex
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from farm.devices import external_power, ina3221, remote_runner
+from farm.devices.linux_hostkeys import HostKeyPolicy
+from farm.devices.linux_result import (
+    PowerMeasurement,
+    RemoteRunResult,
+    RuntimeMissingError,
+    build_result,
+    ina3221_power,
+    parse_document,
+)
+from farm.devices.linux_ssh import CommandResult, SshLink, SshTarget
+from farm.errors import SshError
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".cache/joulefarm"  # relative to the remote home (SFTP and commands agree)
+__all__ = ["LinuxBoard", "LinuxPower", "RemoteRunResult", "RuntimeMissingError"]
+
+
+@dataclass(frozen=True)
+class LinuxPower:
+    """How a Linux board's power is measured (from the inventory's ``power_monitor``)."""
+
+    type: str = "none"  # ina3221 | external | none (stlink-v3pwr/lpm01a: farm.powermon)
+    rail: str = "VDD_IN"  # ina3221 rail label(s), comma-separated
+    command: str | None = None  # external: prints watts
+    sample_rate_hz: float = 50.0  # external: re-run rate of a one-shot command
+    read_period_ms: float = 1.0  # ina3221: sysfs read period of the sampler
+    baseline_s: float = 0.2  # idle rail measured just before the window
+    min_window_s: float = 0.5  # the timed loop runs at least this long when measuring power
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def _source(module: Any) -> bytes:
+    return Path(module.__file__).read_bytes()
+
+
+class LinuxBoard:
+    """A Jetson or Raspberry Pi over SSH. Open once per lease; every call reuses the link."""
+
+    def __init__(self, name: str, target: SshTarget, *, board_target: str = "",
+                 python: str = "python3", sysfs_root: str = "/sys",
+                 power: LinuxPower | None = None) -> None:  # fmt: skip
+        self.name = name
+        self.board_target = board_target
+        self.python = python
+        self.sysfs_root = sysfs_root
+        self.power = power or LinuxPower()
+        self.link = SshLink(target)
+        runner, sampler = _source(remote_runner), _source(ina3221)
+        self._files = {
+            f"{CACHE_DIR}/runner-{_sha(runner)}.py": runner,
+            f"{CACHE_DIR}/ina3221-{_sha(sampler)}.py": sampler,
+        }
+        self.runner_path, self.sampler_path = list(self._files)
+
+    # --- life cycle --------------------------------------------------------------------------
+
+    def open(self) -> LinuxBoard:
+        """Connect (host key verified before anything runs) and install the runner if absent."""
+        self.link.open()
+        for remote, data in self._files.items():
+            self.link.put_if_absent(data, remote)
+        return self
+
+    def close(self) -> None:
+        """Close the SSH connection."""
+        self.link.close()
+
+    def __enter__(self) -> LinuxBoard:
+        return self.open()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def uploads(self) -> list[str]:
+        """Remote paths uploaded through this board object (cache hits are not listed)."""
+        return list(self.link.uploads)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def runtimes(self, *, timeout_s: float = 60.0) -> dict[str, str]:
+        """Runtimes importable by the board's python, name -> version (numpy included)."""
+        doc = self._runner([self.runner_path, "--detect", "--json"], timeout_s)
+        return dict(doc.get("runtimes", {}))
+
+    def run_model(self, model_path: Path, inputs: list[np.ndarray], *, warmup: int = 5,
+                  iterations: int = 50, threads: int = 1, timeout_s: float = 300.0,
+                  power: bool = True, resolver: str = "ref") -> RemoteRunResult:  # fmt: skip
+        """Run ``model_path`` (.tflite or .onnx) on the board.
+
+        Args:
+            model_path: Model file on the lab PC (uploaded once, by content hash).
+            inputs: One array per inference input, in the model's dtype (int8 for int8 models).
+                Outputs are returned for each; the timed loop repeats input 0.
+            warmup: Untimed invocations before the timed loop.
+            iterations: Timed invocations (more run when power needs a longer window).
+            threads: Runtime threads (LiteRT ``num_threads``, onnxruntime intra-op threads).
+            timeout_s: Limit for the remote command (also enforced on the board).
+            power: Measure energy with the board's monitor (ignored when it has none).
+            resolver: ``ref`` (LiteRT BUILTIN_REF kernels: bit-exact vs the host reference)
+                or ``default`` (optimized kernels, for speed).
+
+        Raises:
+            RuntimeMissingError: the board cannot run this format (a skip, with the reason).
+            SshError: connection lost, timeout, or the runner failed (infra, retried).
+            HostKeyError: the board's host key is unknown or changed (nothing was run).
+        """
+        if not inputs:
+            raise ValueError("run_model needs at least one input array")
+        self.open()
+        model = Path(model_path).read_bytes()
+        remote_model = f"{CACHE_DIR}/models/{_sha(model)}{Path(model_path).suffix.lower()}"
+        self.link.put_if_absent(model, remote_model)
+        remote_inputs = [self._put_array(a) for a in inputs]
+        run_dir = f"{CACHE_DIR}/runs/{uuid.uuid4().hex[:12]}"
+        measure = power and self.power.type in ("ina3221", "external")
+        args = [self.runner_path, "--model", remote_model, "--inputs", *remote_inputs,
+                "--warmup", str(warmup), "--iterations", str(iterations), "--threads",
+                str(threads), "--resolver", resolver, "--work-dir", run_dir, "--status-file",
+                f"{run_dir}/status", "--deadline-s", str(timeout_s), "--json"]  # fmt: skip
+        if measure:
+            args += ["--baseline-s", str(self.power.baseline_s),
+                     "--min-window-s", str(self.power.min_window_s)]  # fmt: skip
+        if measure and self.power.type == "ina3221":
+            args += ["--power-rails", self.power.rail, "--power-period-ms",
+                     str(self.power.read_period_ms), "--sysfs-root", self.sysfs_root,
+                     "--sampler", self.sampler_path]  # fmt: skip
+        monitor = None
+        if measure and self.power.type == "external":
+            assert self.power.command is not None
+            monitor = external_power.ExternalCommandMonitor(
+                self.name, self.power.command, sample_rate_hz=self.power.sample_rate_hz
+            ).start()
+        try:
+            command_result, doc = self._run_runner(args, timeout_s, run_dir)
+        finally:
+            samples = monitor.stop() if monitor is not None else []
+        measurement = None
+        if measure and self.power.type == "ina3221":
+            measurement = ina3221_power(doc["power"], doc["window"]["inferences"], self.name)
+        elif monitor is not None:
+            measurement = self._external_measurement(command_result, samples, doc)
+        return build_result(doc, self.name, measurement, self._method(doc, model_path, measure))
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _put_array(self, array: np.ndarray) -> str:
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        data = buffer.getvalue()
+        remote = f"{CACHE_DIR}/inputs/{_sha(data)}.npy"
+        self.link.put_if_absent(data, remote)
+        return remote
+
+    def _command(self, args: list[str]) -> str:
+        return " ".join([self.python, *(shlex.quote(a) for a in args)])
+
+    def _runner(self, args: list[str], timeout_s: float) -> dict[str, Any]:
+        return self._parse(self.link.run(self._command(args), timeout_s=timeout_s))
+
+    def _run_runner(self, args: list[str], timeout_s: float,
+                    run_dir: str) -> tuple[CommandResult, dict[str, Any]]:  # fmt: skip
+        cleanup = f" ; rc=$? ; rm -rf {shlex.quote(run_dir)} ; exit $rc"
+        result = self.link.run(self._command(args) + cleanup, timeout_s=timeout_s)
+        return result, parse_document(self._parse(result), self.name)
+
+    def _parse(self, result: CommandResult) -> dict[str, Any]:
+        lines = [line for line in result.stdout.splitlines() if line.strip()]
+        try:
+            return json.loads(lines[-1])
+        except (IndexError, json.JSONDecodeError) as exc:
+            tail = result.stderr.strip().splitlines()[-5:]
+            raise SshError(
+                f"board '{self.name}': the remote runner gave no JSON (exit "
+                f"{result.returncode}); its stderr ends with: {' | '.join(tail) or '(empty)'}; "
+                f"check that ssh.python ('{self.python}') is Python >= 3.8 with numpy",
+                board=self.name,
+            ) from exc
+
+    def _external_measurement(self, result: CommandResult, samples: list[tuple[float, float]],
+                              doc: dict[str, Any]) -> PowerMeasurement:  # fmt: skip
+        marks = {}
+        for t, line in result.stderr_lines:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "@@phase":
+                marks[parts[1]] = t
+        window = external_power.window_energy(
+            samples, marks["timed"], marks["done"], marks.get("baseline")
+        )
+        inferences = doc["window"]["inferences"]
+        window_s = marks["done"] - marks["timed"]
+        trace = window["trace"]
+        return PowerMeasurement(
+            monitor="external",
+            rails=(self.power.command or "",),
+            window_s=window_s,
+            inferences=inferences,
+            energy_uj=window["energy_j"] * 1e6,
+            energy_per_inference_uj=window["energy_j"] * 1e6 / max(inferences, 1),
+            mean_power_mw=window["mean_power_w"] * 1000.0,
+            baseline_power_mw=None
+            if window["baseline_power_w"] is None
+            else window["baseline_power_w"] * 1000.0,
+            sample_rate_hz=window["sample_rate_hz"],
+            trace_t_s=np.asarray([t for t, _ in trace], dtype=np.float64),
+            trace_mw=np.asarray([w * 1000.0 for _, w in trace], dtype=np.float64),
+            method={
+                "power_source": "external command on the lab PC, one watts value per line",
+                "command": self.power.command,
+                "window_alignment": "@@phase markers streamed over SSH, stamped on arrival "
+                "(edges late by the one-way SSH latency)",
+                "board_window_s": doc["window"]["end_s"] - doc["window"]["start_s"],
+                "integration": "zero-order hold of each sample over the window",
+            },
+        )
+
+    def _method(self, doc: dict[str, Any], model_path: Path, measured: bool) -> dict[str, Any]:
+        return {
+            "board": self.name,
+            "target": self.board_target,
+            "transport": "ssh",
+            "runtime": f"{doc['runtime']['name']} {doc['runtime']['version']}",
+            "resolver": doc.get("resolver"),
+            "timer": "time.perf_counter_ns around invoke()/run() on the board",
+            "iterations_requested": doc.get("iterations_requested"),
+            "python": doc.get("python"),
+            "machine": doc.get("machine"),
+            "model": os.fspath(model_path),
+            "power": self.power.type if measured else "none",
+            "runner_protocol": doc.get("protocol"),
+        }
+
+
+def open_linux_board(board: Any, *, state_dir: Path | None = None,
+                     base_dir: Path | None = None) -> LinuxBoard:  # fmt: skip
+    """A :class:`LinuxBoard` for an inventory ``BoardConfig`` with ``backend: ssh`` (not opened).
+
+    Args:
+        board: ``farm.inventory.BoardConfig`` (``ssh`` and ``power_monitor`` sections are read).
+        state_dir: The farm's state directory; its ``ssh_known_hosts`` records keys accepted on
+            first use. Default: ``$FARM_STATE_DIR`` or ``./.farm``.
+        base_dir: Directory relative key paths are resolved against (the inventory's folder).
+    """
+    ssh = board.ssh
+    if ssh is None:
+        from farm.errors import InventoryError
+
+        raise InventoryError(
+            f"board '{board.id}': backend ssh needs an 'ssh' section (host, user, key)",
+            field="ssh",
+        )
+    state = Path(state_dir or os.environ.get("FARM_STATE_DIR", ".farm"))
+    key = Path(ssh.key).expanduser() if ssh.key is not None else None
+    if key is not None and not key.is_absolute() and base_dir is not None:
+        key = base_dir / key
+    policy = HostKeyPolicy(
+        board=board.id,
+        host=ssh.host,
+        port=ssh.port,
+        known_host_key=ssh.known_host_key,
+        accept_new_host_key=ssh.accept_new_host_key,
+        farm_known_hosts=state / "ssh_known_hosts",
+    )
+    target = SshTarget(board=board.id, host=ssh.host, port=ssh.port, user=ssh.user,
+                       key_path=key, host_keys=policy)  # fmt: skip
+    pm = board.power_monitor
+    kind = str(getattr(pm.type, "value", pm.type))
+    power = LinuxPower(
+        type=kind,
+        rail=pm.rail or "VDD_IN",
+        command=pm.command,
+        # inventory default 100 kHz is a V3PWR rate; a command is re-run at most 200 times/s
+        sample_rate_hz=min(float(pm.sample_rate_hz), external_power.MAX_RATE_HZ),
+    )
+    return LinuxBoard(board.id, target, board_target=board.target, python=ssh.python,
+                      sysfs_root=ssh.sysfs_root, power=power)  # fmt: skip

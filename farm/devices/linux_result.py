@@ -1,0 +1,169 @@
+"""What a Linux board run returns: latency statistics, outputs, power, and how they were measured.
+
+Parses the remote runner's JSON document (protocol 1, see ``farm.devices.remote_runner``).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from farm.errors import SshError
+
+
+class RuntimeMissingError(Exception):
+    """The board has no runtime for this model format: a *skip with reason*, not a failure.
+
+    Deliberately outside the farm's error tree (it is neither bad input nor a lab failure);
+    the HIL suite turns it into ``pytest.skip(str(exc))``.
+    """
+
+    def __init__(self, reason: str, *, board: str, runtimes: dict[str, str]) -> None:
+        self.reason = reason
+        self.board = board
+        self.runtimes = runtimes
+        super().__init__(f"board '{board}': {reason}")
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Per-inference latency over the timed iterations (``invoke()`` / ``run()`` only)."""
+
+    median_ms: float
+    p90_ms: float
+    min_ms: float
+    max_ms: float
+    mean_ms: float
+
+
+@dataclass(frozen=True)
+class PowerMeasurement:
+    """Rail power over the timed window and the energy per inference derived from it.
+
+    Energy is the whole rail (idle included); ``baseline_power_mw`` is the same rail just
+    before the window, so ``(mean_power_mw - baseline_power_mw) * window`` is the dynamic part.
+    """
+
+    monitor: str  # "ina3221" or "external"
+    rails: tuple[str, ...]
+    window_s: float
+    inferences: int
+    energy_uj: float
+    energy_per_inference_uj: float
+    mean_power_mw: float
+    baseline_power_mw: float | None
+    sample_rate_hz: float
+    trace_t_s: np.ndarray  # relative to the window start
+    trace_mw: np.ndarray
+    method: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dynamic_energy_per_inference_uj(self) -> float | None:
+        """Energy per inference above the idle baseline, when a baseline was measured."""
+        if self.baseline_power_mw is None or self.inferences == 0:
+            return None
+        extra_mj = (self.mean_power_mw - self.baseline_power_mw) * self.window_s
+        return extra_mj * 1000.0 / self.inferences
+
+
+@dataclass(frozen=True)
+class RemoteRunResult:
+    """One model run on one Linux board."""
+
+    board: str
+    runtime: str
+    runtime_version: str
+    resolver: str | None  # "builtin_ref" / "builtin" for LiteRT, None for onnxruntime
+    latency: LatencyStats
+    iterations: int
+    warmup: int
+    threads: int
+    outputs: list[list[np.ndarray]]  # [input index][output tensor index]
+    window_start_s: float  # board's time.monotonic() at the start / end of the timed window
+    window_end_s: float
+    power: PowerMeasurement | None
+    method: dict[str, Any]
+
+    @property
+    def first_outputs(self) -> list[np.ndarray]:
+        """Output tensor 0 for each input (the common single-output case)."""
+        return [per_input[0] for per_input in self.outputs]
+
+
+def decode_array(doc: dict[str, Any]) -> np.ndarray:
+    """An array from the runner's ``{dtype, shape, b64}`` encoding."""
+    raw = base64.b64decode(doc["b64"])
+    return np.frombuffer(raw, dtype=np.dtype(doc["dtype"])).reshape(doc["shape"]).copy()
+
+
+def ina3221_power(doc: dict[str, Any], inferences: int, board: str) -> PowerMeasurement:
+    """The runner's ``power`` section (measured on the board) as a measurement."""
+    if "error" in doc:
+        from farm.errors import PowerMonitorError
+
+        raise PowerMonitorError(
+            f"board '{board}': INA3221 sampling failed: {doc['error']}; check "
+            "power_monitor.rail and ssh.sysfs_root in the inventory",
+            board=board,
+        )
+    return PowerMeasurement(
+        monitor="ina3221",
+        rails=tuple(doc["rails"]),
+        window_s=doc["window_s"],
+        inferences=inferences,
+        energy_uj=doc["energy_uj"],
+        energy_per_inference_uj=doc["energy_per_inference_uj"],
+        mean_power_mw=doc["mean_power_mw"],
+        baseline_power_mw=doc.get("baseline_power_mw"),
+        sample_rate_hz=doc["read_rate_hz"],
+        trace_t_s=np.asarray(doc["trace_t_s"], dtype=np.float64),
+        trace_mw=np.asarray(doc["trace_mw"], dtype=np.float64),
+        method={
+            "power_source": "INA3221 sysfs on the board, sampled by a separate process",
+            "sysfs_files": doc.get("files"),
+            "layout": doc.get("layout"),
+            "sensor_update_interval_ms": doc.get("update_interval_ms"),
+            "read_period_ms": doc.get("period_ms"),
+            "read_rate_hz": doc["read_rate_hz"],
+            "distinct_values_in_window": doc.get("distinct_values_in_window"),
+            "integration": "zero-order hold of each read over the timed window",
+        },
+    )
+
+
+def parse_document(doc: dict[str, Any], board: str) -> dict[str, Any]:
+    """Check the runner's status; raises for runtime-missing and runner errors."""
+    status = doc.get("status")
+    if status == "runtime-missing":
+        raise RuntimeMissingError(doc["reason"], board=board, runtimes=doc.get("runtimes", {}))
+    if status != "ok":
+        raise SshError(
+            f"board '{board}': the remote runner failed: {doc.get('reason', doc)}; see the "
+            "board log",
+            board=board,
+        )
+    return doc
+
+
+def build_result(doc: dict[str, Any], board: str, power: PowerMeasurement | None,
+                 method: dict[str, Any]) -> RemoteRunResult:  # fmt: skip
+    """The typed result of a successful runner document."""
+    lat = doc["latency_ms"]
+    return RemoteRunResult(
+        board=board,
+        runtime=doc["runtime"]["name"],
+        runtime_version=doc["runtime"]["version"],
+        resolver=doc.get("resolver"),
+        latency=LatencyStats(lat["median"], lat["p90"], lat["min"], lat["max"], lat["mean"]),
+        iterations=doc["iterations"],
+        warmup=doc["warmup"],
+        threads=doc["threads"],
+        outputs=[[decode_array(o) for o in per_input] for per_input in doc["outputs"]],
+        window_start_s=doc["window"]["start_s"],
+        window_end_s=doc["window"]["end_s"],
+        power=power,
+        method=method,
+    )
