@@ -1,0 +1,249 @@
+"""Report plots with matplotlib's Agg canvas (no display, no pyplot global state).
+
+Every function takes a run's frame, writes a PNG and returns its path, or returns None when the
+run has no data for that plot (a run without energy rows simply has no energy plot). Virtual-lab
+numbers are labelled as such in the panel titles, never mixed silently with real ones.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from farm.results.trace import PowerTrace
+
+MARKERS = "o^sDv<>pPhX*8d"
+STYLE = {
+    "font.size": 9,
+    "font.family": "DejaVu Sans",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e3e6ea",
+    "grid.linewidth": 0.6,
+    "axes.edgecolor": "#9aa3ad",
+    "axes.titleweight": "bold",
+    "axes.titlesize": 10,
+    "figure.facecolor": "white",
+}
+DPI = 96
+
+
+def _figure(width_in: float, height_in: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=DPI)
+    return path
+
+
+def short_number(value: float) -> str:
+    """``12.3``, ``4.56k``, ``123k``, ``1.2M``: compact labels for heatmap cells."""
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _log_axes(ax: object) -> None:
+    """Log scales with plain labels (``10``, ``100``), not ``3x10^0`` minor-tick clutter."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):  # type: ignore[attr-defined]
+        axis.set_major_formatter(FuncFormatter(lambda v, _pos: short_number(v)))
+        axis.set_minor_formatter(NullFormatter())
+
+
+def _panel(frame: pd.DataFrame) -> pd.Series:
+    """Panel label per row: the target, marked when measured on the virtual lab."""
+    target = frame["target"].fillna("?").astype(str)
+    return target.where(~frame["virtual"].fillna(False).astype(bool), target + " (virtual)")
+
+
+def measured(
+    frame: pd.DataFrame, *columns: str, outcomes: tuple[str, ...] = ("passed",)
+) -> pd.DataFrame:
+    """Rows with one of ``outcomes`` where every column in ``columns`` is present."""
+    if frame.empty or any(c not in frame.columns for c in columns):
+        return frame.iloc[0:0]
+    ok = frame[frame["outcome"].isin(outcomes)]
+    for column in columns:
+        ok = ok[ok[column].notna()]
+    return ok
+
+
+def energy_vs_latency(frame: pd.DataFrame, path: Path) -> Path | None:
+    """Energy per inference against latency, one panel per target, one marker per family."""
+    import matplotlib
+
+    data = measured(frame, "energy_uj", "latency_ms")
+    if data.empty:
+        return None
+    data = data.assign(panel=_panel(data), family=data["model_family"].fillna("other"))
+    panels = sorted(data["panel"].unique())
+    families = sorted(data["family"].unique())
+    ncols = min(3, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(4.4 * ncols + 1.6, 3.4 * nrows)
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        cmap = matplotlib.colormaps["tab10"]
+        for ax, panel in zip(axes.flat, panels, strict=False):
+            sub = data[data["panel"] == panel]
+            for i, family in enumerate(families):
+                pts = sub[sub["family"] == family]
+                if pts.empty:
+                    continue
+                ax.scatter(
+                    pts["latency_ms"], pts["energy_uj"], s=26, marker=MARKERS[i % len(MARKERS)],
+                    color=cmap(i % 10), alpha=0.85, edgecolors="white", linewidths=0.4,
+                    label=family,
+                )  # fmt: skip
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            _log_axes(ax)
+            ax.set_title(panel)
+            ax.set_xlabel("latency per inference [ms]")
+            ax.set_ylabel("energy per inference [µJ]")
+        for ax in list(axes.flat)[len(panels) :]:
+            ax.set_visible(False)
+        seen: dict[str, object] = {}
+        for ax in list(axes.flat)[: len(panels)]:
+            handles, labels = ax.get_legend_handles_labels()
+            for handle, lab in zip(handles, labels, strict=True):
+                seen.setdefault(lab, handle)
+        fig.legend(list(seen.values()), list(seen), title="model family", loc="outside right")
+        return _save(fig, path)
+
+
+def heatmap(frame: pd.DataFrame, metric: str, label: str, path: Path) -> Path | None:
+    """Model x target heatmap of the median of ``metric`` (log colour scale)."""
+    import matplotlib
+    import numpy as np
+    from matplotlib.colors import LogNorm
+
+    data = measured(frame, metric, "model")
+    data = data[data[metric] > 0]
+    if data.empty:
+        return None
+    data = data.assign(panel=_panel(data))
+    grid = data.pivot_table(index="model", columns="panel", values=metric, aggfunc="median")
+    grid = grid.sort_index()
+    n_models, n_targets = grid.shape
+    with matplotlib.rc_context({**STYLE, "axes.grid": False}):
+        fig = _figure(max(5.0, 1.3 * n_targets + 3.2), max(2.6, 0.22 * n_models + 1.4))
+        ax = fig.add_subplot()
+        values = grid.to_numpy(dtype=float)
+        image = ax.imshow(
+            np.ma.masked_invalid(values), aspect="auto", cmap="viridis", norm=LogNorm()
+        )
+        ax.set_xticks(range(n_targets), [str(c) for c in grid.columns], rotation=30, ha="right")
+        ax.set_yticks(range(n_models), [str(m) for m in grid.index], fontsize=7)
+        if n_models * n_targets <= 300:
+            mid = math.sqrt(np.nanmin(values) * np.nanmax(values))
+            for (r, c), v in np.ndenumerate(values):
+                if not math.isnan(v):
+                    colour = "white" if v < mid else "black"
+                    ax.text(
+                        c, r, short_number(v), ha="center", va="center", fontsize=7, color=colour
+                    )
+        fig.colorbar(image, ax=ax, label=label, shrink=0.8)
+        ax.set_title(label)
+        return _save(fig, path)
+
+
+def memory_vs_limits(frame: pd.DataFrame, path: Path) -> Path | None:
+    """Flash and RAM use as a share of the target's limits; the box is what fits."""
+    import matplotlib
+
+    cols = ("flash_bytes", "flash_limit_bytes", "ram_bytes", "ram_limit_bytes")
+    # Failed rows matter most here: "does not fit" is a product failure with real numbers.
+    data = measured(frame, *cols, outcomes=("passed", "failed"))
+    if data.empty:
+        return None
+    data = data.assign(
+        panel=_panel(data),
+        flash_pct=100.0 * data["flash_bytes"] / data["flash_limit_bytes"],
+        ram_pct=100.0 * data["ram_bytes"] / data["ram_limit_bytes"],
+    )
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(7.2, 4.6)
+        ax = fig.add_subplot()
+        cmap = matplotlib.colormaps["tab10"]
+        for i, (panel, sub) in enumerate(sorted(data.groupby("panel"), key=lambda kv: kv[0])):
+            ax.scatter(
+                sub["flash_pct"], sub["ram_pct"], s=24, color=cmap(i % 10),
+                marker=MARKERS[i % len(MARKERS)], alpha=0.85, label=panel,
+                edgecolors="white", linewidths=0.4,
+            )  # fmt: skip
+        top = max(110.0, float(data[["flash_pct", "ram_pct"]].max().max()) * 1.05)
+        ax.axvline(100, color="#c0392b", lw=1, ls="--")
+        ax.axhline(100, color="#c0392b", lw=1, ls="--")
+        ax.axvspan(100, top, color="#c0392b", alpha=0.06)
+        ax.axhspan(100, top, color="#c0392b", alpha=0.06)
+        ax.set_xlim(0, top)
+        ax.set_ylim(0, top)
+        ax.set_xlabel("flash used [% of limit]")
+        ax.set_ylabel("RAM used [% of limit]")
+        ax.set_title("memory against target limits")
+        fig.legend(title="target", loc="outside right upper", fontsize=8)
+        return _save(fig, path)
+
+
+def power_trace(trace: PowerTrace, path: Path, title: str = "") -> Path:
+    """Current over time with the inference windows shaded."""
+    import matplotlib
+    import numpy as np
+
+    t, i_ma = trace.t_s, trace.current_a * 1000.0
+    if len(t) > 40_000:  # keep the plot fast: min/max envelope of fixed-size buckets
+        step = len(t) // 20_000
+        n = len(t) // step * step
+        t = t[:n:step]
+        blocks = (trace.current_a[:n] * 1000.0).reshape(-1, step)
+        lo, hi = blocks.min(axis=1), blocks.max(axis=1)
+        i_ma = np.column_stack([lo, hi]).ravel()
+        t = np.repeat(t, 2)
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(9.0, 3.2)
+        ax = fig.add_subplot()
+        for k, (start, end) in enumerate(trace.windows):
+            ax.axvspan(start, end, color="#f39c12", alpha=0.18, lw=0,
+                       label="inference window" if k == 0 else None)  # fmt: skip
+        ax.plot(t, i_ma, lw=0.7, color="#1f5f99", label="current")
+        ax.set_xlabel("time [s]")
+        ax.set_ylabel("current [mA]")
+        ax.set_title(title or "power trace")
+        ax.legend(loc="upper right", fontsize=8)
+        return _save(fig, path)
+
+
+def trend(series: pd.DataFrame, metric: str, label: str, path: Path, title: str) -> Path | None:
+    """One metric across runs: ``series`` has columns run_id and ``metric``, one line per key."""
+    import matplotlib
+
+    if series.empty or metric not in series.columns:
+        return None
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(7.5, 3.2)
+        ax = fig.add_subplot()
+        for name, sub in series.groupby("series", sort=True):
+            ax.plot(sub["run_id"], sub[metric], marker="o", ms=3, lw=1.2, label=str(name))
+        ax.set_ylabel(label)
+        ax.set_title(title)
+        ax.tick_params(axis="x", rotation=30, labelsize=7)
+        if series["series"].nunique() <= 12:
+            fig.legend(fontsize=7, loc="outside right upper")
+        return _save(fig, path)

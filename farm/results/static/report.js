@@ -1,0 +1,85 @@
+/* joulefarm report: sortable and filterable tables. Small, dependency-free, no network. */
+(function () {
+  "use strict";
+
+  function sortKey(cell) {
+    var raw = cell.getAttribute("data-v");
+    if (raw !== null) {
+      return raw === "" ? null : parseFloat(raw);
+    }
+    var text = cell.textContent.trim().toLowerCase();
+    return text === "" ? null : text;
+  }
+
+  function compare(a, b) {
+    if (a === b) return 0;
+    if (a === null) return 1;   // empty cells last in both directions
+    if (b === null) return -1;
+    if (typeof a === typeof b) return a < b ? -1 : 1;
+    return typeof a === "number" ? -1 : 1;
+  }
+
+  function makeSortable(table) {
+    var headers = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(headers, function (th, col) {
+      th.setAttribute("tabindex", "0");
+      function sort() {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(headers, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var keyed = Array.prototype.map.call(body.rows, function (row) {
+          return [sortKey(row.cells[col]), row];
+        });
+        keyed.sort(function (x, y) {
+          if (x[0] === null || y[0] === null) return compare(x[0], y[0]);
+          return ascending ? compare(x[0], y[0]) : compare(y[0], x[0]);
+        });
+        var fragment = document.createDocumentFragment();
+        keyed.forEach(function (pair) { fragment.appendChild(pair[1]); });
+        body.appendChild(fragment);
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (ev) { if (ev.key === "Enter") sort(); });
+    });
+  }
+
+  function makeFilterable(table) {
+    var text = document.getElementById("filter-text");
+    var selects = document.querySelectorAll("select[data-filter]");
+    var count = document.getElementById("filter-count");
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var haystack = rows.map(function (row) { return row.textContent.toLowerCase(); });
+    var total = rows.length;
+
+    function apply() {
+      var needle = text ? text.value.trim().toLowerCase() : "";
+      var wanted = Array.prototype.map.call(selects, function (s) {
+        return ["data-" + s.getAttribute("data-filter"), s.value];
+      }).filter(function (pair) { return pair[1] !== ""; });
+      var shown = 0;
+      rows.forEach(function (row, i) {
+        var ok = needle === "" || haystack[i].indexOf(needle) !== -1;
+        for (var k = 0; ok && k < wanted.length; k++) {
+          ok = row.getAttribute(wanted[k][0]) === wanted[k][1];
+        }
+        row.hidden = !ok;
+        if (ok) shown++;
+      });
+      if (count) count.textContent = shown === total ? total + " rows" : shown + " of " + total + " rows";
+    }
+
+    if (text) text.addEventListener("input", apply);
+    Array.prototype.forEach.call(selects, function (s) { s.addEventListener("change", apply); });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-set-outcome]"), function (card) {
+      card.addEventListener("click", function () {
+        var select = document.querySelector("select[data-filter=outcome]");
+        if (select) { select.value = card.getAttribute("data-set-outcome"); apply(); }
+      });
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
+  var results = document.getElementById("results-table");
+  if (results) makeFilterable(results);
+})();
