@@ -1,9 +1,124 @@
-"""Commands of this area (filled in by its owner)."""
+"""``farm power probe | capture | emulate``."""
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+from pathlib import Path
+
 import typer
+
+from farm.errors import OptionError
+
+power_app = typer.Typer(help="Power monitors: identify, capture raw traces, run an emulator.")
+DEVICES = ("stlink-v3pwr", "lpm01a")
+
+
+@power_app.command("probe")
+def probe_command(
+    port: str | None = typer.Argument(None, help="Port or pyserial URL; none: search by VID/PID."),
+    device: str | None = typer.Option(None, help="stlink-v3pwr or lpm01a (default: ask it)."),
+) -> None:
+    """Identify a monitor and print its version and settings."""
+    from farm.powermon.probe import discover, probe
+
+    if device is not None and device not in DEVICES:
+        raise OptionError(f"option --device '{device}': unknown; one of {', '.join(DEVICES)}")
+    targets = [(port, device)] if port else [(p, k) for p, k in discover()]
+    if not targets:
+        typer.echo("no power monitor found (VID 0483, PID 3757 interface 4 or PID 5740)")
+        raise typer.Exit(1)
+    for target, kind in targets:
+        info = probe(target, kind)
+        typer.echo(f"{info['port']}: {info['device']} id {info['id']}")
+        for key in ("version", "voltage", "status", "temp_degc"):
+            typer.echo(f"  {key}: {info.get(key, '')}")
+
+
+def _monitor_for(board: str | None, inventory: Path | None, port: str | None, device: str | None):  # type: ignore[no-untyped-def]
+    from farm.powermon.from_inventory import monitor_for_board
+    from farm.powermon.protocols import AcquisitionSettings
+    from farm.powermon.registry import create_powermon
+
+    if port is not None:
+        if device not in DEVICES:
+            raise OptionError(f"option --device: needed with --port; one of {', '.join(DEVICES)}")
+        return create_powermon(device, port, {"port": port}), AcquisitionSettings()
+    if board is None:
+        raise OptionError("option --board: missing; give a board id (or --port and --device)")
+    from farm.inventory import load_inventory
+    from farm.settings import resolve_settings
+
+    path = inventory or resolve_settings().values.inventory
+    try:
+        entry = load_inventory(path).board(board)
+    except KeyError as exc:
+        raise OptionError(f"option --board '{board}': not in {path}") from exc
+    return monitor_for_board(entry)
+
+
+@power_app.command("capture")
+def capture_command(
+    seconds: float = typer.Option(..., min=0.001, max=100, help="Acquisition time."),
+    out: Path = typer.Option(..., help="Parquet file to write."),
+    board: str | None = typer.Option(None, help="Board id in the inventory."),
+    inventory: Path | None = typer.Option(None, help="Inventory file (default from settings)."),
+    port: str | None = typer.Option(None, help="Port, instead of --board."),
+    device: str | None = typer.Option(None, help="stlink-v3pwr or lpm01a, with --port."),
+    rate: int | None = typer.Option(None, help="Sample rate in Hz (default from the inventory)."),
+) -> None:
+    """Capture a raw trace with a software trigger and print a summary."""
+    from farm.powermon.protocols import TriggerSource
+    from farm.powermon.trace_store import save_trace
+
+    monitor, settings = _monitor_for(board, inventory, port, device)
+    updates: dict[str, object] = {"acquisition_time_s": seconds, "trigger": TriggerSource.SOFTWARE}
+    if rate is not None:
+        updates["sample_rate_hz"] = rate
+    settings = settings.model_copy(update=updates)
+    with monitor, monitor.capture_session(settings, timeout_s=seconds * 2 + 10) as cap:
+        pass
+    trace = cap.trace
+    save_trace(trace, out)
+    samples = trace.samples
+    mean_a = float(samples.mean()) if len(samples) else 0.0
+    typer.echo(f"{len(samples)} samples at {trace.sample_rate_hz:g} Hz -> {out}")
+    typer.echo(f"mean current {mean_a * 1e3:.4f} mA, mean power {mean_a * trace.voltage_mv:.4f} mW")
+    energy_mj = mean_a * trace.voltage_mv * trace.duration_s
+    typer.echo(f"energy {energy_mj:.4f} mJ over {trace.duration_s:g} s at {trace.voltage_mv:g} mV")
+
+
+@power_app.command("emulate")
+def emulate_command(
+    device: str = typer.Option(..., help="stlink-v3pwr or lpm01a."),
+    current_ma: float = typer.Option(10.0, min=0, help="Constant current the emulator streams."),
+    realtime: bool = typer.Option(True, help="Pace the stream at the sample rate."),
+) -> None:
+    """Run an emulator; prints its pty path first, serves until SIGINT/SIGTERM."""
+    from farm.powermon.activity import ConstantSource
+    from farm.powermon.emulator import start_emulator
+
+    if device not in DEVICES:
+        raise OptionError(f"option --device '{device}': unknown; one of {', '.join(DEVICES)}")
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    handle = start_emulator(
+        device,  # type: ignore[arg-type]
+        ConstantSource(current_ma / 1000.0),
+        realtime=realtime,
+        recalibration_s=1.0,
+    )
+    sys.stdout.write(handle.port + "\n")
+    sys.stdout.flush()
+    try:
+        while not done.wait(0.2) and handle.alive:
+            pass
+    finally:
+        handle.stop()
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the root `farm` app."""
+    """Add the ``power`` sub-app to the root ``farm`` app."""
+    app.add_typer(power_app, name="power")

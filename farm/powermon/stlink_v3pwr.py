@@ -116,6 +116,10 @@ class StlinkV3PwrMonitor:
         _ = self._session.link
         return dict(self._identity)
 
+    def query(self, command: str) -> list[str]:
+        """Send one command (e.g. ``volt get``) and return the data of its ack."""
+        return self._session.link.command(command)
+
     def check(self, settings: AcquisitionSettings) -> None:
         """Refuse settings this device cannot do, before touching it."""
         check_common(self.name, settings, VOLTAGE_RANGE_MV)

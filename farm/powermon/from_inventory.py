@@ -1,0 +1,49 @@
+"""A board's power monitor and default acquisition settings from its inventory entry."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from farm.errors import InventoryError
+from farm.powermon.protocols import AcquisitionSettings, PowerMonitor, SampleFormat, TriggerSource
+from farm.powermon.registry import create_powermon
+
+if TYPE_CHECKING:
+    from farm.inventory import BoardConfig
+
+DRIVEN_TYPES = ("stlink-v3pwr", "lpm01a")
+
+
+def monitor_for_board(board: BoardConfig) -> tuple[PowerMonitor, AcquisitionSettings]:
+    """Driver (not yet open) and default settings for ``board.power_monitor``.
+
+    Raises:
+        InventoryError: The board has no monitor this package drives.
+    """
+    config = board.power_monitor
+    kind = str(config.type.value)
+    if kind not in DRIVEN_TYPES:
+        raise InventoryError(
+            f"board '{board.id}': power_monitor.type is '{kind}'; a capture needs one of "
+            f"{', '.join(DRIVEN_TYPES)}",
+            field="power_monitor.type",
+        )
+    monitor = create_powermon(
+        kind,
+        f"{board.id}/{kind}",
+        {
+            "port": config.port,
+            "serial_number": config.serial_number,
+            "voltage_mv": config.voltage_mv,
+        },
+        board=board.id,
+    )
+    settings = AcquisitionSettings(
+        voltage_mv=config.voltage_mv,
+        sample_rate_hz=config.sample_rate_hz,
+        sample_format=SampleFormat.BINARY
+        if str(config.format.value) == "binary"
+        else SampleFormat.ASCII,
+        trigger=TriggerSource(str(config.trigger.value)),
+    )
+    return monitor, settings
