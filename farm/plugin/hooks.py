@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import subprocess
@@ -96,9 +97,34 @@ def _item_param(item: MatrixItem, config: pytest.Config) -> Any:
     return pytest.param(item.model, item.pool, item.firmware, id=item.id, marks=marks)
 
 
+def _marker_argnames(metafunc: pytest.Metafunc) -> set[str]:
+    names: set[str] = set()
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        argnames = marker.args[0] if marker.args else marker.kwargs.get("argnames", ())
+        if isinstance(argnames, str):
+            argnames = [a.strip() for a in argnames.split(",")]
+        names.update(argnames)
+    return names
+
+
+def _farm_owned(metafunc: pytest.Metafunc, name: str) -> bool:
+    """True when ``name`` resolves to the farm's fixture (not a test's own fixture or param)."""
+    defs = getattr(metafunc, "_arg2fixturedefs", {}).get(name) or ()
+    return bool(defs) and getattr(defs[-1].func, "__module__", "") == "farm.plugin.fixtures"
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize ``model``, ``board_pool`` and ``firmware`` for the tests that use them."""
-    wanted = [name for name in MATRIX_ARGS if name in metafunc.fixturenames]
+    """Parametrize ``model``, ``board_pool`` and ``firmware`` for the tests that use them.
+
+    Names a test parametrizes itself or binds to its own fixture are left alone, so other
+    test suites can use a fixture or parameter called ``model``.
+    """
+    own = _marker_argnames(metafunc)
+    wanted = [
+        name
+        for name in MATRIX_ARGS
+        if name in metafunc.fixturenames and name not in own and _farm_owned(metafunc, name)
+    ]
     if not wanted:
         return
     try:
@@ -111,24 +137,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         params = [_item_param(item, metafunc.config) for item in items]
         metafunc.parametrize(list(MATRIX_ARGS), params, indirect=True)
         return
-    # A test that uses only some axes gets each distinct combination once.
-    seen: dict[tuple[str, ...], Any] = {}
-    for item in items:
-        values = {"model": item.model, "board_pool": item.pool, "firmware": item.firmware}
-        keys = {"model": item.model.key, "board_pool": item.pool.id, "firmware": item.firmware.key}
-        combo = tuple(keys[n] for n in wanted)
-        if combo in seen:
-            continue
+    # A test that uses only some axes gets every combination of those axes.
+    pools = [p for p in matrix.pools if kinds is None or p.target.kind in kinds]
+    axes: dict[str, list[Any]] = {
+        "model": matrix.models,
+        "board_pool": pools,
+        "firmware": matrix.firmware,
+    }
+    params = []
+    for combo in itertools.product(*(axes[n] for n in wanted)):
+        values = dict(zip(wanted, combo, strict=True))
         status = None
-        if "board_pool" in wanted:
+        if "board_pool" in values:
             status = builtin_status(
-                values["model"] if "model" in wanted else None,
-                item.pool,
-                values["firmware"] if "firmware" in wanted else None,
+                values.get("model"), values["board_pool"], values.get("firmware")
             )
         marks = [pytest.mark.skip(reason=status[1])] if status else []
-        seen[combo] = pytest.param(*(values[n] for n in wanted), id="-".join(combo), marks=marks)
-    metafunc.parametrize(wanted, list(seen.values()), indirect=True)
+        ids = {"model": lambda m: m.key, "board_pool": lambda p: p.id, "firmware": lambda f: f.key}
+        param_id = "-".join(ids[n](values[n]) for n in wanted)
+        params.append(pytest.param(*combo, id=param_id, marks=marks))
+    metafunc.parametrize(wanted, params, indirect=True)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -150,9 +178,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.hookimpl(tryfirst=True)
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
     """An infra error in the test body is an *error*, not a failure."""
-    if report.failed and report.when == "call":
-        if any(key == INFRA_PROPERTY for key, _ in report.user_properties):
-            return "error", "E", ("ERROR", {"red": True})
+    if report.when == "call" and _is_infra(report):
+        return "error", "E", ("ERROR", {"red": True})
     return None
 
 
@@ -171,6 +198,24 @@ def _account(session: FarmSession, board: BoardConfig | None, error: InfraError 
         book.record_success(board_id)
     else:
         book.record_error(board_id, f"{error_kind(error)}: {error}")
+
+
+def _infra_call_as_error(reports: list[pytest.TestReport]) -> list[pytest.TestReport]:
+    """Report an infra error of the test body the way pytest reports a fixture error.
+
+    pytest calls a failed "call" a failure everywhere (terminal, junit XML, exit summary); an
+    infra error must count as an *error*, so the call report takes the setup report's place.
+    The report keeps the "farm infra error" section saying it happened during the call.
+    """
+    call = next((r for r in reports if r.when == "call" and _is_infra(r)), None)
+    if call is None:
+        return reports
+    call.when = "setup"
+    return [r for r in reports if r is call or not (r.when == "setup" and r.passed)]
+
+
+def _is_infra(report: pytest.TestReport) -> bool:
+    return report.failed and any(key == INFRA_PROPERTY for key, _ in report.user_properties)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -195,7 +240,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             "%s: infra error (%s), retrying (%d of %d)", item.nodeid, error, attempt + 1, retries
         )
         item.user_properties.append(("farm_retried_after", str(error)))
-    for report in reports:
+    for report in _infra_call_as_error(reports):
         item.ihook.pytest_runtest_logreport(report=report)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True

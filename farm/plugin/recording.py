@@ -1,0 +1,264 @@
+"""Result rows from pytest: one row per matrix test, written the moment the test ends.
+
+A test fills a :class:`RowDraft` through the ``record`` fixture; the row's identity (model,
+board, firmware) comes from the matrix parameters and the lease, its outcome from pytest's own
+reports. The worker that ran the test writes the row atomically at teardown, so a killed run
+keeps every finished row. At the end of the run the controller (or the single process) merges
+the rows, compares with the previous run, renders the report, adds JUnit properties and sets
+the exit code that tells infrastructure errors from product failures.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from hashlib import sha256
+from typing import Any
+
+import pytest
+
+from farm import __version__
+from farm.discovery import FirmwareSpec, ModelSpec
+from farm.errors import InfraError, error_kind
+from farm.matrix import BoardPool
+from farm.plugin.fixtures import LEASED_BOARD_KEY
+from farm.plugin.session import FARM_KEY, FarmSession, get_session
+from farm.results.schema import Outcome, ResultRow, TestKind
+
+log = logging.getLogger(__name__)
+
+DRAFT_KEY = pytest.StashKey["RowDraft"]()
+PHASES_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+STARTED_KEY = pytest.StashKey[datetime]()
+KIND_PREFIX = "test_"
+
+
+class RowDraft:
+    """Measurements and method fields a test records; becomes a :class:`ResultRow`."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Any] = {}
+
+    def set(self, **fields: Any) -> None:
+        """Record fields of the row (names and units as in :class:`ResultRow`)."""
+        unknown = set(fields) - set(ResultRow.model_fields)
+        if unknown:
+            raise TypeError(f"record.set: unknown result fields {sorted(unknown)}")
+        self.fields.update({k: v for k, v in fields.items() if v is not None})
+
+
+def _draft(item: pytest.Item) -> RowDraft:
+    draft = item.stash.get(DRAFT_KEY, None)
+    if draft is None:
+        draft = item.stash[DRAFT_KEY] = RowDraft()
+    return draft
+
+
+@pytest.fixture
+def record(request: pytest.FixtureRequest) -> RowDraft:
+    """The result row of this test: ``record.set(latency_ms=..., energy_uj=...)``."""
+    return _draft(request.node)
+
+
+def _test_kind(item: pytest.Item) -> str:
+    name = getattr(item, "originalname", item.name)
+    kind = name.removeprefix(KIND_PREFIX).split("_", 1)[0]
+    return kind if kind in TestKind.__members__.values() else TestKind.OTHER.value
+
+
+def _identity(item: pytest.Item, session: FarmSession) -> dict[str, Any]:
+    params: dict[str, Any] = getattr(getattr(item, "callspec", None), "params", {})
+    fields: dict[str, Any] = {"run_id": session.run_id, "test_id": item.nodeid}
+    fields["test_kind"] = _test_kind(item)
+    model = params.get("model")
+    if isinstance(model, ModelSpec):
+        meta = model.metadata
+        fields.update(model=model.key, model_sha256=model.sha256)
+        fields.update(model_family=meta.get("family"), task=meta.get("task"))
+        fields.update(macs=meta.get("macs"))
+    pool = params.get("board_pool")
+    if isinstance(pool, BoardPool):
+        fields.update(target=pool.target.name, backend=pool.backend.value)
+        fields["virtual"] = pool.backend.value == "qemu"
+        fields["flash_limit_bytes"] = pool.target.flash_bytes
+        fields["ram_limit_bytes"] = pool.target.ram_bytes
+    firmware = params.get("firmware")
+    if isinstance(firmware, FirmwareSpec):
+        fields.update(firmware=firmware.name, firmware_version=firmware.version)
+    leased = item.stash.get(LEASED_BOARD_KEY, None)
+    if leased is not None:
+        fields["board_id"] = leased.id
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _outcome(phases: dict[str, pytest.TestReport]) -> tuple[Outcome, str | None, str | None]:
+    """Outcome, reason and error kind from the setup/call/teardown reports."""
+    for when in ("setup", "call", "teardown"):
+        report = phases.get(when)
+        if report is None:
+            continue
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else None
+            return Outcome.SKIPPED, str(reason).removeprefix("Skipped: ") if reason else None, None
+        if report.failed:
+            infra = getattr(report, "farm_infra_kind", None)
+            text = report.longreprtext.strip().splitlines()
+            reason = text[-1] if text else None
+            if infra is not None or when != "call":
+                return Outcome.ERROR, reason, infra or "error"
+            return Outcome.FAILED, reason, None
+    return Outcome.PASSED, None, None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Collect the phase reports; on teardown, write the row and attach JUnit properties."""
+    session = item.config.stash.get(FARM_KEY, None)
+    matrix_test = session is not None and "board_pool" in getattr(item, "fixturenames", ())
+    row = None
+    if matrix_test and call.when == "teardown":
+        # Properties must be on the item before pytest copies them into the teardown report.
+        from farm.results.junit import junit_properties
+
+        row = _build_row(item, session, call)  # type: ignore[arg-type]
+        item.user_properties.extend(junit_properties(row))
+    report: pytest.TestReport = yield
+    if matrix_test:
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(exc, InfraError):
+            report.farm_infra_kind = error_kind(exc)  # type: ignore[attr-defined]
+        item.stash.setdefault(PHASES_KEY, {})[call.when] = report
+        if call.when == "teardown":
+            if row is None or report.failed:
+                row = _build_row(item, session, call)  # type: ignore[arg-type]
+            _write_row(session, row)  # type: ignore[arg-type]
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A fresh draft per attempt (the farm retries a test once after an infra error)."""
+    item.stash[PHASES_KEY] = {}
+    item.stash[STARTED_KEY] = datetime.now(UTC)
+    item.stash[DRAFT_KEY] = RowDraft()
+
+
+def _build_row(item: pytest.Item, session: FarmSession, call: pytest.CallInfo[None]) -> ResultRow:
+    phases = dict(item.stash.get(PHASES_KEY, {}))
+    outcome, reason, kind = _outcome(phases)
+    started = item.stash.get(STARTED_KEY, datetime.now(UTC))
+    finished = datetime.now(UTC)
+    fields = _identity(item, session)
+    fields.update(_draft(item).fields)
+    details = next((r.longreprtext for r in phases.values() if r.failed), None)
+    fields.update(
+        outcome=outcome,
+        reason=reason,
+        error_kind=kind,
+        error_details=details,
+        started_at=started,
+        finished_at=finished,
+        duration_s=(finished - started).total_seconds(),
+        worker=os.environ.get("PYTEST_XDIST_WORKER"),
+    )
+    try:
+        return ResultRow(**fields)
+    except Exception:  # a bad draft must not lose the row: keep identity and outcome
+        log.exception("result row of %s is invalid; writing it without measurements", item.nodeid)
+        keep = {k: v for k, v in fields.items() if k in _identity(item, session)}
+        return ResultRow(**keep, outcome=outcome, reason=reason, error_kind=kind)
+
+
+def _write_row(session: FarmSession, row: ResultRow) -> None:
+    from farm.results.writer import RowWriter
+
+    RowWriter(session.run_dir).write(row)
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None
+
+
+def _run_info(session: FarmSession, config: pytest.Config, started: datetime) -> dict[str, Any]:
+    inventory = session.resolved.values.inventory
+    try:
+        inventory_hash = sha256(inventory.read_bytes()).hexdigest()
+    except OSError:
+        inventory_hash = None
+    return {
+        "run_id": session.run_id,
+        "started_at": started.isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
+        "host": platform.node(),
+        "farm_version": __version__,
+        "git_commit": _git_commit(),
+        "inventory": str(inventory),
+        "inventory_hash": inventory_hash,
+        "options": list(config.invocation_params.args),
+    }
+
+
+RUN_STARTED_KEY = pytest.StashKey[datetime]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remember when the run started (run.json)."""
+    session.config.stash[RUN_STARTED_KEY] = datetime.now(UTC)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Controller only: merge rows, report, JUnit regression properties, farm exit code."""
+    config = session.config
+    farm = config.stash.get(FARM_KEY, None)
+    if farm is None or farm.is_worker:
+        return
+    run_dir = farm.resolved.values.reports_dir / farm.run_id
+    if not (run_dir / "rows").is_dir():
+        return
+    from farm.results.exitcodes import run_exit_code
+    from farm.results.finish import finish_run
+    from farm.results.junit import regression_properties
+
+    started = config.stash.get(RUN_STARTED_KEY, datetime.now(UTC))
+    summary = finish_run(run_dir, _run_info(get_session(config), config, started))
+    config.stash[SUMMARY_KEY] = summary
+    xml = _junit_xml(config)
+    if xml is not None and summary.comparison is not None:
+        for name, value in regression_properties(summary.comparison):
+            xml.add_global_property(name, value)
+    session.exitstatus = run_exit_code(int(exitstatus), summary.outcomes)
+
+
+SUMMARY_KEY = pytest.StashKey[Any]()
+
+
+def _junit_xml(config: pytest.Config) -> Any:
+    try:
+        from _pytest.junitxml import xml_key
+    except ImportError:  # pragma: no cover - pytest internals moved
+        return None
+    return config.stash.get(xml_key, None)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say where the report is and what regressed."""
+    summary = config.stash.get(SUMMARY_KEY, None)
+    if summary is None:
+        return
+    counts = ", ".join(f"{n} {k}" for k, n in summary.outcomes.items() if n)
+    terminalreporter.write_sep("-", "farm results")
+    terminalreporter.write_line(f"farm: {counts}")
+    if summary.comparison is not None and summary.comparison.regressions:
+        n = len(summary.comparison.regressions)
+        terminalreporter.write_line(f"farm: {n} regressions vs previous run", red=True)
+    terminalreporter.write_line(f"farm: report {summary.index_html}")

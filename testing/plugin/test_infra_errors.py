@@ -1,0 +1,71 @@
+"""An InfraError becomes a pytest error naming the board, is retried once after the reset
+hook, and repeated infra errors quarantine the board for the rest of the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from testing.core.conftest import make_project
+from testing.plugin.conftest import run_pytest
+
+BOARDS = """\
+  - id: q1
+    target: NUCLEO_L4R5ZI
+    backend: qemu
+    hooks: {reset: "echo reset >> resets.log"}
+"""
+
+TESTS = """
+from pathlib import Path
+
+import pytest
+
+from farm.errors import ProbeError, SerialLinkError
+
+ATTEMPTS = Path(__file__).parent / "attempts.log"
+
+
+def test_a_flaky(board):
+    with ATTEMPTS.open("a") as fh:
+        fh.write(board.id + "\\n")
+    if len(ATTEMPTS.read_text().splitlines()) == 1:
+        raise ProbeError("probe lost the target", board=board.id)
+
+
+def test_b_broken(board):
+    raise SerialLinkError("port vanished")
+
+
+def test_c_after(board):
+    pass
+
+
+def test_d_plain_failure(board_pool):
+    assert False, "a product failure stays a failure"
+"""
+
+
+def test_retry_error_and_quarantine(tmp_path: Path) -> None:
+    make_project(tmp_path, BOARDS, settings="quarantine_after = 2\ninfra_retries = 1\n")
+    (tmp_path / "test_lab.py").write_text(TESTS)
+    done = run_pytest(tmp_path, "-rA", "-p", "no:randomly", "--junitxml=junit.xml")
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr
+    # flaky: failed once, reset, retried on the pool and passed
+    assert (tmp_path / "attempts.log").read_text().splitlines() == ["q1", "q1"]
+    assert "PASSED test_lab.py::test_a_flaky[q1]" in out
+    # broken: error (not failure) naming the board, after two attempts
+    assert "ERROR test_lab.py::test_b_broken[q1]" in out
+    assert "serial error on board 'q1' during call: port vanished" in out
+    # three infra errors, three resets while the lease was held
+    assert (tmp_path / "resets.log").read_text().splitlines() == ["reset"] * 3
+    # the board is quarantined for the rest of the run
+    assert (
+        "SKIPPED [1] test_lab.py:22: board 'q1' quarantined after 2 infra errors: "
+        "serial: port vanished" in out
+    )
+    assert "FAILED test_lab.py::test_d_plain_failure[q1]" in out
+    assert "1 failed, 1 passed, 1 skipped, 1 error" in out
+    assert "farm: board 'q1' quarantined after 2 infra errors" in out
+    junit = (tmp_path / "junit.xml").read_text()
+    assert 'errors="1" failures="1" skipped="1"' in junit
