@@ -259,11 +259,11 @@ class DutSession:
             )
         return lines
 
-    def _extension(self, command: str) -> list[str] | None:
+    def _extension(self, command: str, timeout_s: float | None = None) -> list[str] | None:
         """Run a farm extension; None (remembered) when the firmware does not know it."""
         if self._extensions.get(command) is False:
             return None
-        lines = self.command(command, check=False)
+        lines = self.command(command, timeout_s, check=False)
         if any(line.startswith("e-[Unknown command") for line in lines):
             self._extensions[command] = False
             return None
@@ -291,9 +291,9 @@ class DutSession:
             model=self._bracketed(model, "model") if model else None,
         )
 
-    def farm_info(self) -> dict[str, str] | None:
+    def farm_info(self, timeout_s: float | None = None) -> dict[str, str] | None:
         """``farm-info%`` key=value pairs, or None on firmware without the extension."""
-        lines = self._extension("farm-info%")
+        lines = self._extension("farm-info%", timeout_s)
         return None if lines is None else parse_key_values(lines)
 
     def load_input(self, data: bytes) -> None:
