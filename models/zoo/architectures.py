@@ -27,7 +27,7 @@ def _classifier(b: GraphBuilder, x: str, classes: int) -> Graph:
     for d in shape[1:]:
         flat *= d
     x = b.reshape(x, (1, flat))
-    logits = b.fully_connected(x, classes, act="NONE", gain=2.0, beta_std=0.1)
+    logits = b.fully_connected(x, classes, act="NONE", gain=2.0, beta_std=0.1, classifier=True)
     return b.finish(b.softmax(logits))
 
 
@@ -59,7 +59,9 @@ def kws_mix(b: GraphBuilder, width: int) -> Graph:
     gate = b.logistic(b.conv2d(gate, channels, (1, 1), act="NONE"))
     x = b.mul(x, gate)
     x = b.conv2d(b.depthwise(x, (3, 3)), 2 * width, (1, 1))
-    logits = b.fully_connected(b.mean(x), KWS_CLASSES, act="NONE", gain=2.0, beta_std=0.1)
+    logits = b.fully_connected(
+        b.mean(x), KWS_CLASSES, act="NONE", gain=2.0, beta_std=0.1, classifier=True
+    )
     return b.finish(b.softmax(logits))
 
 
