@@ -43,13 +43,21 @@ DEFAULT_LOAD_ADDR = 0x0800_0000
 IMAGE_HASH_KEYS = ("image_hash", "image")
 
 
-def image_matches(info: dict[str, str] | None, image_hash: str) -> bool:
-    """True when ``farm-info%`` reports ``image_hash`` (a prefix of >= 8 hex digits counts)."""
+def image_matches(info: dict[str, str] | None, image: FirmwareImage) -> bool:
+    """True when ``farm-info%`` shows the board runs ``image``.
+
+    The harness reports its build id (``build=``, the cache key that image.json records as
+    ``build_id``); a firmware may instead report the image hash (a prefix of >= 8 hex digits
+    counts). A ``dev`` build id never matches: it names no particular build.
+    """
     if not info:
         return False
+    build_id = getattr(image, "build_id", None)
+    if build_id and build_id != "dev" and info.get("build") == build_id:
+        return True
     for key in IMAGE_HASH_KEYS:
         reported = info.get(key, "").lower()
-        if len(reported) >= 8 and image_hash.lower().startswith(reported):
+        if len(reported) >= 8 and image.image_hash.lower().startswith(reported):
             return True
     return False
 
@@ -181,7 +189,7 @@ class NucleoBoard:
         """Ask the running firmware (``farm-info%``) whether it is ``image`` already."""
         try:
             dut = self._dut_session()
-            return image_matches(dut.farm_info(INFO_TIMEOUT_S), image.image_hash)
+            return image_matches(dut.farm_info(INFO_TIMEOUT_S), image)
         except (DutError, SerialLinkError) as exc:
             self.console_log.note(f"farm-info not answered ({exc.__class__.__name__}): flashing")
             return False

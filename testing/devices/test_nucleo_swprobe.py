@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -104,10 +105,22 @@ def test_power_cycle_hook_recovers_a_vanished_probe(tmp_path: Path) -> None:
     assert "hook power_cycle" in board.console_log.path.read_text()
 
 
-def test_image_hash_match_accepts_prefixes_only() -> None:
+def test_running_image_is_recognised_by_build_id_or_hash_prefix(tmp_path: Path) -> None:
     full = "0123456789abcdef" * 4
-    assert image_matches({"image_hash": full}, full)
-    assert image_matches({"image": full[:16]}, full)
-    assert not image_matches({"image": full[:4]}, full)
-    assert not image_matches({"image_hash": "f" * 64}, full)
-    assert not image_matches(None, full)
+    image = FirmwareFiles(tmp_path / "a.elf", tmp_path / "a.bin", full, 0x0810_0000, 1024)
+    assert image_matches({"image_hash": full}, image)
+    assert image_matches({"image": full[:16]}, image)
+    assert not image_matches({"image": full[:4]}, image)
+    assert not image_matches({"image_hash": "f" * 64}, image)
+    assert not image_matches(None, image)
+
+    @dataclass(frozen=True)
+    class Built(FirmwareFiles):
+        build_id: str = "3f2a9c"
+
+    built = Built(image.elf, image.bin, "9" * 64, 0x0810_0000, 1024)
+    assert image_matches({"build": "3f2a9c", "fw": "joulefarm-harness"}, built)
+    assert not image_matches(
+        {"build": "dev"}, Built(image.elf, image.bin, "9" * 64, 0, 1, 0, "dev")
+    )
+    assert not image_matches({"build": "other"}, built)
