@@ -131,3 +131,51 @@ def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
         "sample_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
         "trace": inside,
     }
+
+
+def external_measurement(command: str, stderr_lines: list[tuple[float, str]],
+                         samples: list[tuple[float, float]], window: dict[str, Any]) -> Any:  # fmt: skip
+    """A :class:`~farm.devices.linux_result.PowerMeasurement` from lab-side samples.
+
+    ``stderr_lines`` are the runner's stderr lines stamped on arrival; the ``@@phase`` markers
+    among them give the window on the lab PC's clock. ``window`` is the runner's own
+    ``window`` section (board clock), kept in the method for comparison.
+    """
+    import numpy as np
+
+    from farm.devices.linux_result import PowerMeasurement
+
+    marks = {}
+    for t, line in stderr_lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "@@phase":
+            marks[parts[1]] = t
+    if "timed" not in marks or "done" not in marks:
+        raise PowerMonitorError(
+            f"power monitor '{command}': the runner's window markers were not received; "
+            "the remote runner is too old or its stderr was lost",
+        )
+    energy = window_energy(samples, marks["timed"], marks["done"], marks.get("baseline"))
+    inferences = int(window["inferences"])
+    baseline_w = energy["baseline_power_w"]
+    return PowerMeasurement(
+        monitor="external",
+        rails=(command,),
+        window_s=marks["done"] - marks["timed"],
+        inferences=inferences,
+        energy_uj=energy["energy_j"] * 1e6,
+        energy_per_inference_uj=energy["energy_j"] * 1e6 / max(inferences, 1),
+        mean_power_mw=energy["mean_power_w"] * 1000.0,
+        baseline_power_mw=None if baseline_w is None else baseline_w * 1000.0,
+        sample_rate_hz=energy["sample_rate_hz"],
+        trace_t_s=np.asarray([t for t, _ in energy["trace"]], dtype=np.float64),
+        trace_mw=np.asarray([w * 1000.0 for _, w in energy["trace"]], dtype=np.float64),
+        method={
+            "power_source": "external command on the lab PC, one watts value per line",
+            "command": command,
+            "window_alignment": "@@phase markers streamed over SSH, stamped on arrival "
+            "(edges late by the one-way SSH latency)",
+            "board_window_s": window["end_s"] - window["start_s"],
+            "integration": "zero-order hold of each sample over the window",
+        },
+    )

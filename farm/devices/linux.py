@@ -19,16 +19,16 @@ import logging
 import os
 import shlex
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from farm.devices import external_power, ina3221, remote_runner
 from farm.devices.linux_hostkeys import HostKeyPolicy
 from farm.devices.linux_result import (
-    PowerMeasurement,
     RemoteRunResult,
     RuntimeMissingError,
     build_result,
@@ -36,7 +36,13 @@ from farm.devices.linux_result import (
     parse_document,
 )
 from farm.devices.linux_ssh import CommandResult, SshLink, SshTarget
-from farm.errors import SshError
+from farm.devices.protocols import BoardFacts
+from farm.devices.registry import register_board
+from farm.errors import InventoryError, SshError
+
+if TYPE_CHECKING:
+    from farm.catalog import TargetSpec
+    from farm.inventory import BoardConfig
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +74,19 @@ def _source(module: Any) -> bytes:
 class LinuxBoard:
     """A Jetson or Raspberry Pi over SSH. Open once per lease; every call reuses the link."""
 
+    capabilities: frozenset[Any] = frozenset()
+
     def __init__(self, name: str, target: SshTarget, *, board_target: str = "",
                  python: str = "python3", sysfs_root: str = "/sys",
-                 power: LinuxPower | None = None) -> None:  # fmt: skip
+                 power: LinuxPower | None = None, virtual: bool = False, clock_hz: int = 0,
+                 log_path: Path | None = None,
+                 on_close: Callable[[], None] | None = None) -> None:  # fmt: skip
         self.name = name
         self.board_target = board_target
+        self.virtual = virtual
+        self.clock_hz = clock_hz
+        self.log_path = log_path
+        self._on_close = on_close
         self.python = python
         self.sysfs_root = sysfs_root
         self.power = power or LinuxPower()
@@ -94,8 +108,17 @@ class LinuxBoard:
         return self
 
     def close(self) -> None:
-        """Close the SSH connection."""
+        """Close the SSH connection (and stop a virtual board's server)."""
         self.link.close()
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+
+    @property
+    def facts(self) -> BoardFacts:
+        """Board facts for result rows; ``virtual`` boards run on the lab PC's CPU."""
+        return BoardFacts(board_id=self.name, target=self.board_target, clock_hz=self.clock_hz,
+                          virtual=self.virtual, machine="ssh")  # fmt: skip
 
     def __enter__(self) -> LinuxBoard:
         return self.open()
@@ -171,7 +194,9 @@ class LinuxBoard:
         if measure and self.power.type == "ina3221":
             measurement = ina3221_power(doc["power"], doc["window"]["inferences"], self.name)
         elif monitor is not None:
-            measurement = self._external_measurement(command_result, samples, doc)
+            measurement = external_power.external_measurement(
+                self.power.command or "", command_result.stderr_lines, samples, doc["window"]
+            )
         return build_result(doc, self.name, measurement, self._method(doc, model_path, measure))
 
     # --- internals ---------------------------------------------------------------------------
@@ -193,8 +218,21 @@ class LinuxBoard:
     def _run_runner(self, args: list[str], timeout_s: float,
                     run_dir: str) -> tuple[CommandResult, dict[str, Any]]:  # fmt: skip
         cleanup = f" ; rc=$? ; rm -rf {shlex.quote(run_dir)} ; exit $rc"
-        result = self.link.run(self._command(args) + cleanup, timeout_s=timeout_s)
+        command = self._command(args) + cleanup
+        try:
+            result = self.link.run(command, timeout_s=timeout_s)
+        except SshError as exc:
+            self._log(f"$ {command}\n!! {exc}\n")
+            raise
+        self._log(f"$ {command}\n{result.stderr}\n[exit {result.returncode}, "
+                  f"{result.duration_s:.2f} s]\n")  # fmt: skip
         return result, parse_document(self._parse(result), self.name)
+
+    def _log(self, text: str) -> None:
+        # Device output goes to the per-test log whose path the failure messages name.
+        if self.log_path is not None:
+            with open(self.log_path, "a") as handle:
+                handle.write(f"[{self.name}] {text}")
 
     def _parse(self, result: CommandResult) -> dict[str, Any]:
         lines = [line for line in result.stdout.splitlines() if line.strip()]
@@ -209,43 +247,6 @@ class LinuxBoard:
                 board=self.name,
             ) from exc
 
-    def _external_measurement(self, result: CommandResult, samples: list[tuple[float, float]],
-                              doc: dict[str, Any]) -> PowerMeasurement:  # fmt: skip
-        marks = {}
-        for t, line in result.stderr_lines:
-            parts = line.split()
-            if len(parts) == 3 and parts[0] == "@@phase":
-                marks[parts[1]] = t
-        window = external_power.window_energy(
-            samples, marks["timed"], marks["done"], marks.get("baseline")
-        )
-        inferences = doc["window"]["inferences"]
-        window_s = marks["done"] - marks["timed"]
-        trace = window["trace"]
-        return PowerMeasurement(
-            monitor="external",
-            rails=(self.power.command or "",),
-            window_s=window_s,
-            inferences=inferences,
-            energy_uj=window["energy_j"] * 1e6,
-            energy_per_inference_uj=window["energy_j"] * 1e6 / max(inferences, 1),
-            mean_power_mw=window["mean_power_w"] * 1000.0,
-            baseline_power_mw=None
-            if window["baseline_power_w"] is None
-            else window["baseline_power_w"] * 1000.0,
-            sample_rate_hz=window["sample_rate_hz"],
-            trace_t_s=np.asarray([t for t, _ in trace], dtype=np.float64),
-            trace_mw=np.asarray([w * 1000.0 for _, w in trace], dtype=np.float64),
-            method={
-                "power_source": "external command on the lab PC, one watts value per line",
-                "command": self.power.command,
-                "window_alignment": "@@phase markers streamed over SSH, stamped on arrival "
-                "(edges late by the one-way SSH latency)",
-                "board_window_s": doc["window"]["end_s"] - doc["window"]["start_s"],
-                "integration": "zero-order hold of each sample over the window",
-            },
-        )
-
     def _method(self, doc: dict[str, Any], model_path: Path, measured: bool) -> dict[str, Any]:
         return {
             "board": self.name,
@@ -259,32 +260,29 @@ class LinuxBoard:
             "machine": doc.get("machine"),
             "model": os.fspath(model_path),
             "power": self.power.type if measured else "none",
+            "virtual": self.virtual,
             "runner_protocol": doc.get("protocol"),
         }
 
 
-def open_linux_board(board: Any, *, state_dir: Path | None = None,
-                     base_dir: Path | None = None) -> LinuxBoard:  # fmt: skip
-    """A :class:`LinuxBoard` for an inventory ``BoardConfig`` with ``backend: ssh`` (not opened).
+def open_linux_board(board: BoardConfig, *, state_dir: Path | None = None,
+                     clock_hz: int = 0, log_path: Path | None = None) -> LinuxBoard:  # fmt: skip
+    """A :class:`LinuxBoard` for an inventory entry with ``backend: ssh`` (not yet opened).
 
     Args:
-        board: ``farm.inventory.BoardConfig`` (``ssh`` and ``power_monitor`` sections are read).
+        board: The inventory entry (``ssh`` and ``power_monitor`` sections are read).
         state_dir: The farm's state directory; its ``ssh_known_hosts`` records keys accepted on
             first use. Default: ``$FARM_STATE_DIR`` or ``./.farm``.
-        base_dir: Directory relative key paths are resolved against (the inventory's folder).
+        clock_hz: The target's clock for the board facts (catalog ``max_clock_hz``).
+        log_path: Per-test log the runner's stderr is appended to.
     """
     ssh = board.ssh
     if ssh is None:
-        from farm.errors import InventoryError
-
         raise InventoryError(
             f"board '{board.id}': backend ssh needs an 'ssh' section (host, user, key)",
             field="ssh",
         )
     state = Path(state_dir or os.environ.get("FARM_STATE_DIR", ".farm"))
-    key = Path(ssh.key).expanduser() if ssh.key is not None else None
-    if key is not None and not key.is_absolute() and base_dir is not None:
-        key = base_dir / key
     policy = HostKeyPolicy(
         board=board.id,
         host=ssh.host,
@@ -293,16 +291,46 @@ def open_linux_board(board: Any, *, state_dir: Path | None = None,
         accept_new_host_key=ssh.accept_new_host_key,
         farm_known_hosts=state / "ssh_known_hosts",
     )
+    key = Path(ssh.key).expanduser() if ssh.key is not None else None
     target = SshTarget(board=board.id, host=ssh.host, port=ssh.port, user=ssh.user,
                        key_path=key, host_keys=policy)  # fmt: skip
     pm = board.power_monitor
-    kind = str(getattr(pm.type, "value", pm.type))
     power = LinuxPower(
-        type=kind,
+        type=str(getattr(pm.type, "value", pm.type)),
         rail=pm.rail or "VDD_IN",
         command=pm.command,
-        # inventory default 100 kHz is a V3PWR rate; a command is re-run at most 200 times/s
+        # the inventory's default rate is a V3PWR rate; a command is re-run at most 200/s
         sample_rate_hz=min(float(pm.sample_rate_hz), external_power.MAX_RATE_HZ),
     )
     return LinuxBoard(board.id, target, board_target=board.target, python=ssh.python,
-                      sysfs_root=ssh.sysfs_root, power=power)  # fmt: skip
+                      sysfs_root=ssh.sysfs_root, power=power, clock_hz=clock_hz,
+                      log_path=log_path)  # fmt: skip
+
+
+@register_board("ssh")
+def linux_board(config: BoardConfig, target: TargetSpec, *, workdir: Path,
+                log_path: Path) -> LinuxBoard:  # fmt: skip
+    """Backend ``ssh`` of the board registry (opened by the caller's ``with``).
+
+    A board tagged ``virtual`` gets its twin started on 127.0.0.1 (sandbox in ``workdir``); its
+    address, client key and pinned host key come from that server, a ``power_monitor`` of type
+    ``external`` uses the twin's watts command, and tags ``without-<module>`` hide a Python
+    distribution from the twin (a board lacking that runtime).
+    """
+    if "virtual" not in config.tags:
+        return open_linux_board(config, clock_hz=target.max_clock_hz, log_path=log_path)
+    from farm.virtual.linux_twin import start_linux_twin
+
+    missing = tuple(t.removeprefix("without-") for t in config.tags if t.startswith("without-"))
+    power_type = str(getattr(config.power_monitor.type, "value", config.power_monitor.type))
+    twin = start_linux_twin(config.id, config.target, power_type, workdir, missing)
+    policy = HostKeyPolicy(board=config.id, host=twin.host, port=twin.port,
+                           known_host_key=twin.host_key_line, user_known_hosts=None)  # fmt: skip
+    ssh_target = SshTarget(board=config.id, host=twin.host, port=twin.port, user="farm",
+                           key_path=twin.client_key_path, host_keys=policy)  # fmt: skip
+    power = LinuxPower(type=power_type, rail=config.power_monitor.rail or "VDD_IN",
+                       command=twin.power_command, sample_rate_hz=100.0)  # fmt: skip
+    sysfs = str(twin.sysfs_root) if twin.sysfs_root is not None else "/sys"
+    return LinuxBoard(config.id, ssh_target, board_target=config.target, python="python3",
+                      sysfs_root=sysfs, power=power, virtual=True, clock_hz=target.max_clock_hz,
+                      log_path=log_path, on_close=twin.stop)  # fmt: skip

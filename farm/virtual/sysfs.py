@@ -134,3 +134,13 @@ class VirtualRail:
             if hi > lo:
                 total += watts * (hi - lo)
         return total
+
+
+# Ground truth of the twins (virtual numbers, labelled so): a Jetson Orin Nano module idles
+# around 4-5 W on VDD_IN and draws about 7 W with a CPU core busy (15 W mode ceiling); a Pi 5
+# idles near 2.7 W and reaches about 6 W under single-core load at 5.1 V.
+TWIN_POWER_MODELS: dict[str, RailPowerModel] = {
+    "JETSON_ORIN_NANO": RailPowerModel(idle_w=4.5, active_w=7.0, voltage_mv=5000),
+    "RPI5": RailPowerModel(idle_w=2.7, active_w=6.0, voltage_mv=5100),
+    "RPI4": RailPowerModel(idle_w=2.9, active_w=5.1, voltage_mv=5100),
+}

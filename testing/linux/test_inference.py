@@ -1,0 +1,105 @@
+"""Inference on virtual Linux boards through the real SSH server: outputs, energy, cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from farm.devices.linux_result import RemoteRunResult
+from farm.virtual.ssh_server import VirtualSshServer
+from testing.linux.conftest import JETSON_MODEL, PI_MODEL, board_for
+from testing.linux.tiny_models import float_inputs, int8_inputs
+
+ONNX_ATOL = 1e-4  # float32 Gemm of 64 terms vs a float64 numpy reference
+
+
+def litert_reference(model: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Host reference: LiteRT with the reference kernels, as the board runs it."""
+    from ai_edge_litert import interpreter as tfl
+
+    interp = tfl.Interpreter(
+        model_path=str(model), experimental_op_resolver_type=tfl.OpResolverType.BUILTIN_REF
+    )
+    interp.allocate_tensors()
+    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+    outputs = []
+    for array in inputs:
+        interp.set_tensor(inp["index"], array)
+        interp.invoke()
+        outputs.append(interp.get_tensor(out["index"]).copy())
+    return outputs
+
+
+def onnx_reference(model: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Host reference in float64 numpy from the model's own initializers (Gemm + Relu)."""
+    import onnx
+    from onnx import numpy_helper
+
+    init = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(model)).graph.initializer}
+    w, b = init["w"].astype(np.float64), init["b"].astype(np.float64)
+    return [np.maximum(x.astype(np.float64) @ w.T + b, 0.0) for x in inputs]
+
+
+@pytest.fixture(scope="module")
+def jetson_run(jetson: VirtualSshServer, tflite_model: Path) -> RemoteRunResult:
+    with board_for(jetson) as board:
+        return board.run_model(tflite_model, int8_inputs(3), warmup=3, iterations=50)
+
+
+def test_tflite_int8_outputs_equal_host_reference(jetson_run: RemoteRunResult,
+                                                  tflite_model: Path) -> None:  # fmt: skip
+    expected = litert_reference(tflite_model, int8_inputs(3))
+    assert jetson_run.runtime == "ai_edge_litert"
+    assert jetson_run.resolver == "builtin_ref"
+    assert len(jetson_run.first_outputs) == 3
+    for got, want in zip(jetson_run.first_outputs, expected, strict=True):
+        assert got.dtype == np.int8
+        np.testing.assert_array_equal(got, want)
+    lat = jetson_run.latency
+    assert 0 < lat.min_ms <= lat.median_ms <= lat.p90_ms <= lat.max_ms
+    assert jetson_run.iterations >= 50 and jetson_run.threads == 1
+
+
+def test_ina3221_energy_matches_power_model(jetson_run: RemoteRunResult,
+                                            jetson: VirtualSshServer) -> None:  # fmt: skip
+    power = jetson_run.power
+    assert power is not None and power.monitor == "ina3221" and power.rails == ("VDD_IN",)
+    assert jetson.rail is not None
+    truth_j = jetson.rail.energy_j(jetson_run.window_start_s, jetson_run.window_end_s)
+    assert power.energy_uj == pytest.approx(truth_j * 1e6, rel=0.02)
+    assert power.mean_power_mw == pytest.approx(JETSON_MODEL.active_w * 1000, rel=0.05)
+    assert power.baseline_power_mw == pytest.approx(JETSON_MODEL.idle_w * 1000, rel=0.02)
+    assert power.energy_per_inference_uj == pytest.approx(power.energy_uj / power.inferences)
+    assert power.window_s >= 0.5 and power.inferences == jetson_run.iterations
+    assert power.method["sensor_update_interval_ms"] == JETSON_MODEL.update_interval_ms
+    assert power.sample_rate_hz > 50  # reads per second actually achieved in the window
+
+
+def test_second_run_uploads_nothing(jetson: VirtualSshServer, jetson_run: RemoteRunResult,
+                                    tflite_model: Path) -> None:  # fmt: skip
+    with board_for(jetson) as board:
+        result = board.run_model(tflite_model, int8_inputs(3), warmup=1, iterations=5, power=False)
+        assert board.uploads == []
+    assert result.power is None
+    np.testing.assert_array_equal(result.first_outputs[0], jetson_run.first_outputs[0])
+
+
+def test_onnx_outputs_and_external_energy_on_pi_twin(pi: VirtualSshServer,
+                                                      onnx_model: Path) -> None:  # fmt: skip
+    inputs = float_inputs(2)
+    with board_for(pi) as board:
+        assert {"ai_edge_litert", "onnxruntime", "numpy"} <= set(board.runtimes())
+        result = board.run_model(onnx_model, inputs, warmup=2, iterations=20)
+    assert result.runtime == "onnxruntime" and result.resolver is None
+    for got, want in zip(result.first_outputs, onnx_reference(onnx_model, inputs), strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=ONNX_ATOL)
+    power = result.power
+    assert power is not None and power.monitor == "external"
+    assert pi.rail is not None
+    truth_j = pi.rail.energy_j(result.window_start_s, result.window_end_s)
+    assert power.energy_uj == pytest.approx(truth_j * 1e6, rel=0.05)
+    assert power.mean_power_mw == pytest.approx(PI_MODEL.active_w * 1000, rel=0.06)
+    assert power.baseline_power_mw == pytest.approx(PI_MODEL.idle_w * 1000, rel=0.05)
+    assert power.method["command"] == pi.power_command
