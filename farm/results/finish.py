@@ -71,5 +71,5 @@ def finish_run(
     index_html = render_run(merged, comparison, test_pages=test_pages)
     render_reports_index(merged.run_dir.parent)
     if comparison and comparison.regressions:
-        log.warning("%d regressions vs %s", len(comparison.regressions), comparison.previous_run_id)
+        log.info("%d regressions vs %s", len(comparison.regressions), comparison.previous_run_id)
     return RunSummary(merged=merged, comparison=comparison, index_html=index_html)
