@@ -124,6 +124,7 @@ class PowerShieldSession:
         if reader.is_alive():
             reader.halt()
             reader.join(1.0)
+            self._reset_device()
             raise PowerMonitorError(
                 f"power monitor '{self.name}': acquisition did not complete {when} "
                 f"({timeout_s:g} s, {reader.count} samples read); check the trigger wiring",
@@ -140,6 +141,15 @@ class PowerShieldSession:
             marks=tuple(reader.marks),
             method=dict(self.method),
         )
+
+    def _reset_device(self) -> None:
+        """After a failed acquisition: stop the device and forget its output."""
+        link = self.link
+        try:
+            link.write("stop")
+            link.drain(quiet_s=0.2)
+        except PowerMonitorError as exc:
+            log.warning("%s: could not reset after a failed acquisition: %s", self.name, exc)
 
     @contextmanager
     def capture(
