@@ -253,6 +253,14 @@ class GraphBuilder:
         self.graph.ops.append(Op("LOGISTIC", [x], [out]))
         return out
 
+    def dequantize(self, x: str) -> str:
+        """DEQUANTIZE int8 -> float32 (not used by the zoo, whose outputs are int8)."""
+        name = self._name("dequantize")
+        self.graph.tensors[name] = Tensor(name, self.graph.tensors[x].shape, "float32")
+        self.acts[name] = self.acts[x]
+        self.graph.ops.append(Op("DEQUANTIZE", [x], [name]))
+        return name
+
     def finish(self, *outputs: str) -> Graph:
         """Mark the outputs and return the graph."""
         self.graph.outputs.extend(outputs)

@@ -60,11 +60,13 @@ def pool2d(x: np.ndarray, pool: tuple[int, int], stride: int, kind: str) -> np.n
 
 
 def activation(x: np.ndarray, kind: str) -> np.ndarray:
-    """Fused activation: NONE, RELU or RELU6."""
+    """Fused activation: NONE, RELU, RELU6 or RELU_N1_TO_1."""
     if kind == "RELU":
         return np.maximum(x, 0.0)
     if kind == "RELU6":
         return np.clip(x, 0.0, 6.0)
+    if kind == "RELU_N1_TO_1":
+        return np.clip(x, -1.0, 1.0)
     return x
 
 

@@ -43,9 +43,10 @@ class _Emitter:
         self.nodes[-1].name = pre
         if kind == "RELU":
             self.node("Relu", [pre], out)
-        elif kind == "RELU6":
-            lo = self.init(out + "/min", np.array(0.0, np.float32))
-            hi = self.init(out + "/max", np.array(6.0, np.float32))
+        elif kind in ("RELU6", "RELU_N1_TO_1"):
+            bounds = (0.0, 6.0) if kind == "RELU6" else (-1.0, 1.0)
+            lo = self.init(out + "/min", np.array(bounds[0], np.float32))
+            hi = self.init(out + "/max", np.array(bounds[1], np.float32))
             self.node("Clip", [pre, lo, hi], out)
         else:
             self.nodes[-1].output[0] = self.nodes[-1].name = out
@@ -108,7 +109,7 @@ class _Emitter:
             self.node("Softmax", [self.v(ins[0])], out, axis=-1)
         elif k == "LOGISTIC":
             self.node("Sigmoid", [self.v(ins[0])], out)
-        elif k == "QUANTIZE":
+        elif k in ("QUANTIZE", "DEQUANTIZE"):
             self.alias[out] = self.v(ins[0])
         else:
             raise ValueError(f"operator {k} has no ONNX mapping")

@@ -31,9 +31,13 @@ _VERSIONS = {
     "MEAN": 2,
     "LOGISTIC": 2,
 }
-_ACT = {"NONE": 0, "RELU": 1, "RELU6": 3}
+_ACT = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
 _PAD = {"SAME": S.Padding.SAME, "VALID": S.Padding.VALID}
-_TYPES = {"int8": S.TensorType.INT8, "int32": S.TensorType.INT32}
+_TYPES = {
+    "int8": S.TensorType.INT8,
+    "int32": S.TensorType.INT32,
+    "float32": S.TensorType.FLOAT32,
+}
 
 
 class _AlignedBuffer(S.BufferT):
