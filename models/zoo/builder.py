@@ -9,6 +9,8 @@ the recorded activations (hence the calibrated ranges) are exactly the float twi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from zoo import float_ops as F
@@ -21,9 +23,11 @@ from zoo.quant import (
     dequantize_weights,
     quantize_bias,
     quantize_weights,
-    snap,
     snap_array,
 )
+
+# A layer's float computation: (activations, weights, bias) -> pre-activation outputs.
+Layer = Callable[[np.ndarray, np.ndarray, "np.ndarray | float"], np.ndarray]
 
 ACTIVE_BETA_MEAN = 1.0
 
@@ -55,7 +59,13 @@ class GraphBuilder:
         self.acts[name] = value
         return name
 
-    def _const(self, name: str, data: np.ndarray, q: QParams | None = None, fdata=None) -> str:
+    def _const(
+        self,
+        name: str,
+        data: np.ndarray,
+        q: QParams | None = None,
+        fdata: np.ndarray | None = None,
+    ) -> str:
         dtype = "int8" if data.dtype == np.int8 else "int32"
         self.graph.tensors[name] = Tensor(name, tuple(data.shape), dtype, q, data, fdata)
         return name
@@ -76,7 +86,14 @@ class GraphBuilder:
         return factor, snap_array(beta - mean * factor)
 
     def _weighted(
-        self, kind: str, x: str, w: np.ndarray, axis: int | None, run, act: str, fold: tuple
+        self,
+        kind: str,
+        x: str,
+        w: np.ndarray,
+        axis: int | None,
+        run: Layer,
+        act: str,
+        fold: tuple[float, float],
     ) -> tuple[str, str, str, np.ndarray]:
         """Fold, quantize and re-run one weighted layer; returns (w, b, out, outputs)."""
         xin = self.acts[x]
@@ -116,7 +133,7 @@ class GraphBuilder:
             0.0, np.sqrt(2.0 / (kernel[0] * kernel[1] * cin)), (filters, *kernel, cin)
         )
 
-        def run(v, wt, b):
+        def run(v: np.ndarray, wt: np.ndarray, b: np.ndarray | float) -> np.ndarray:
             return F.conv2d(v, wt, b, stride, padding)
 
         wn, bn, out, y = self._weighted("CONV_2D", x, w, 0, run, act, (gain, beta_std))
@@ -139,7 +156,7 @@ class GraphBuilder:
         c = self.acts[x].shape[-1]
         w = self.rng.normal(0.0, np.sqrt(2.0 / (kernel[0] * kernel[1])), (1, *kernel, c))
 
-        def run(v, wt, b):
+        def run(v: np.ndarray, wt: np.ndarray, b: np.ndarray | float) -> np.ndarray:
             return F.depthwise_conv2d(v, wt, b, stride, padding)
 
         wn, bn, out, y = self._weighted("DEPTHWISE_CONV_2D", x, w, 3, run, act, (gain, beta_std))
@@ -265,6 +282,3 @@ class GraphBuilder:
         """Mark the outputs and return the graph."""
         self.graph.outputs.extend(outputs)
         return self.graph
-
-
-__all__ = ["GraphBuilder", "snap"]
