@@ -23,6 +23,7 @@ from pathlib import Path
 
 import serial
 
+from farm.devices.socket_serial import open_socket_serial
 from farm.errors import EmulatorError
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ class QemuProcess:
             self._spawn(port)
             if self._wait_listening(port):
                 self.port = port
-                self.stream = serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=0.05)
+                self.stream = open_socket_serial("127.0.0.1", port)
                 log.info("QEMU for %s: pid %d, UART on port %d", self.name, self.pid, port)
                 return self.stream
             stderr = self.stderr_text()
