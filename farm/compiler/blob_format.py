@@ -1,0 +1,62 @@
+"""Constants and records of the model blob format (version 1).
+
+The C side mirrors these numbers in `firmware/runtime/src/farm_blob.h`; `firmware/runtime/BLOB.md`
+documents the layout. Everything is little-endian; every section starts 16-byte aligned.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+MAGIC = b"FRMB"
+FORMAT_VERSION = 1
+HEADER_BYTES = 128
+TENSOR_ENTRY_BYTES = 16
+SECTION_ALIGN = 16
+ARENA_ALIGN = 16
+MODEL_ID_BYTES = 24
+MAX_OP_TENSORS = 16
+
+
+class BlobFlag(enum.IntFlag):
+    """Header flags."""
+
+    SINGLE_ROUNDING = 1  # requantization uses TFLITE_SINGLE_ROUNDING semantics
+    FLOAT_INPUT = 2  # the .tflite input is float32; the host quantizes before the blob's input
+    FLOAT_OUTPUT = 4  # the .tflite output is float32; the host dequantizes the blob's output
+
+
+class OpCode(enum.IntEnum):
+    """Runtime operator codes (stable: part of the format)."""
+
+    CONV = 1
+    DEPTHWISE_CONV = 2
+    FULLY_CONNECTED = 3
+    AVERAGE_POOL = 4
+    MAX_POOL = 5
+    ADD = 6
+    MUL = 7
+    COPY = 8
+    SOFTMAX = 9
+    LUT8 = 10
+    PAD = 11
+    CONCAT = 12
+    MEAN = 13
+
+
+@dataclass
+class OpRecord:
+    """One lowered operator: arena tensors, constant arrays and int32 parameters.
+
+    `tensors` are graph tensor indices (inputs first, output last); `consts` are raw bytes
+    that the writer places, aligned, in the constant section.
+    """
+
+    opcode: OpCode
+    source_name: str
+    source_index: int
+    tensors: list[int]
+    consts: list[bytes] = field(default_factory=list)
+    params: list[int] = field(default_factory=list)
+    macs: int = 0

@@ -1,0 +1,62 @@
+/*
+ * farm_fixedpoint.h - TFLite's requantization arithmetic (common.h / gemmlowp fixedpoint.h),
+ * integer only. Double rounding is TFLite Micro's default; single rounding is TFLITE_SINGLE_ROUNDING.
+ */
+#ifndef FARM_FIXEDPOINT_H
+#define FARM_FIXEDPOINT_H
+
+#include <stdint.h>
+
+/* gemmlowp SaturatingRoundingDoublingHighMul. The division by 2^31 truncates toward zero,
+ * done with shifts so Cortex-M needs no 64-bit division call. */
+static inline int32_t farm_srdhm(int32_t a, int32_t b)
+{
+    if (a == INT32_MIN && b == INT32_MIN) {
+        return INT32_MAX;
+    }
+    int64_t ab = (int64_t)a * (int64_t)b;
+    ab += (ab >= 0) ? (int64_t)(1 << 30) : (int64_t)(1 - (1 << 30));
+    if (ab < 0) {
+        ab += (int64_t)0x7FFFFFFF;
+    }
+    return (int32_t)(ab >> 31);
+}
+
+/* gemmlowp RoundingDivideByPOT: round half away from zero. */
+static inline int32_t farm_rdbpot(int32_t x, int32_t exponent)
+{
+    const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* MultiplyByQuantizedMultiplier, double rounding. */
+static inline int32_t farm_mbqm_double(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    return farm_rdbpot(farm_srdhm((int32_t)((uint32_t)x << left), multiplier), right);
+}
+
+/* MultiplyByQuantizedMultiplier, single rounding. */
+static inline int32_t farm_mbqm_single(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int32_t total = 31 - shift;
+    const int64_t r = (int64_t)x * (int64_t)multiplier + ((int64_t)1 << (total - 1));
+    return (int32_t)(r >> total);
+}
+
+static inline int32_t farm_requant(int32_t x, int32_t multiplier, int32_t shift, int single)
+{
+    return single ? farm_mbqm_single(x, multiplier, shift) : farm_mbqm_double(x, multiplier, shift);
+}
+
+static inline int8_t farm_clamp8(int32_t v, int32_t lo, int32_t hi)
+{
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (int8_t)v;
+}
+
+#endif /* FARM_FIXEDPOINT_H */

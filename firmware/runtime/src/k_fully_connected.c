@@ -1,0 +1,133 @@
+/*
+ * k_fully_connected.c - int8 matrix product: FULLY_CONNECTED and pointwise (1x1) CONV_2D.
+ *
+ * acc = bias' + sum(x * w), where the compiler folded the input zero point into bias'
+ * (bias + in_offset * sum(w)); TFLite's sum((x + in_offset) * w) + bias is the same integer.
+ * Params: rows, depth, out_c, out_offset, act_min, act_max.
+ * Consts: weights [out_c][depth] int8, bias' int32[out_c], multiplier int32[out_c], shift int32[out_c].
+ */
+#include "farm_fixedpoint.h"
+#include "farm_kernels.h"
+#include "farm_simd.h"
+
+typedef struct {
+    const int32_t *bias, *mult, *shift;
+    int32_t out_off, act_min, act_max;
+    int single;
+} fc_rq_t;
+
+static inline int8_t fc_out(const fc_rq_t *q, int32_t acc, int32_t c)
+{
+    return farm_clamp8(farm_requant(acc, q->mult[c], q->shift[c], q->single) + q->out_off,
+                       q->act_min, q->act_max);
+}
+
+#if FARM_USE_DSP
+/* One row times one weight row, 4 MACs per 2 SMLAD. */
+static int32_t dot_1x1(const int8_t *x, const int8_t *w, int32_t n, int32_t acc)
+{
+    int32_t k = 0;
+    for (; k + 3 < n; k += 4) {
+        const int32_t xv = farm_ld32(x + k), wv = farm_ld32(w + k);
+        acc = FARM_SMLAD(FARM_SXTB16(xv), FARM_SXTB16(wv), acc);
+        acc = FARM_SMLAD(FARM_SXTB16_ROR8(xv), FARM_SXTB16_ROR8(wv), acc);
+    }
+    for (; k < n; k++) {
+        acc += (int32_t)x[k] * (int32_t)w[k];
+    }
+    return acc;
+}
+
+/* Two input rows times two weight rows: 16 MACs per 4 loads, 8 SXTB16, 8 SMLAD. */
+static void block_2x2(const int8_t *x0, const int8_t *w0, int32_t n, int32_t acc[4])
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    const int8_t *x1 = x0 + n;
+    const int8_t *w1 = w0 + n;
+    const int8_t *end = x0 + (n & ~3);
+    while (x0 != end) {
+        const int32_t wa = farm_ld32(w0), xa = farm_ld32(x0), xb = farm_ld32(x1);
+        w0 += 4;
+        x0 += 4;
+        x1 += 4;
+        const int32_t wa0 = FARM_SXTB16(wa), wa1 = FARM_SXTB16_ROR8(wa);
+        const int32_t xa0 = FARM_SXTB16(xa), xa1 = FARM_SXTB16_ROR8(xa);
+        a00 = FARM_SMLAD(xa0, wa0, a00);
+        a00 = FARM_SMLAD(xa1, wa1, a00);
+        const int32_t xb0 = FARM_SXTB16(xb), xb1 = FARM_SXTB16_ROR8(xb);
+        a10 = FARM_SMLAD(xb0, wa0, a10);
+        a10 = FARM_SMLAD(xb1, wa1, a10);
+        const int32_t wb = farm_ld32(w1);
+        w1 += 4;
+        const int32_t wb0 = FARM_SXTB16(wb), wb1 = FARM_SXTB16_ROR8(wb);
+        a01 = FARM_SMLAD(xa0, wb0, a01);
+        a01 = FARM_SMLAD(xa1, wb1, a01);
+        a11 = FARM_SMLAD(xb0, wb0, a11);
+        a11 = FARM_SMLAD(xb1, wb1, a11);
+    }
+    for (int32_t k = 0; k < (n & 3); k++) {
+        a00 += (int32_t)x0[k] * w0[k];
+        a01 += (int32_t)x0[k] * w1[k];
+        a10 += (int32_t)x1[k] * w0[k];
+        a11 += (int32_t)x1[k] * w1[k];
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+static void matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
+                   const fc_rq_t *q, int8_t *out)
+{
+    int32_t r = 0;
+    for (; r + 1 < rows; r += 2) {
+        const int8_t *x0 = in + r * depth;
+        const int8_t *x1 = x0 + depth;
+        int8_t *o0 = out + r * oc;
+        int8_t *o1 = o0 + oc;
+        int32_t c = 0;
+        for (; c + 1 < oc; c += 2) {
+            int32_t acc[4] = {q->bias[c], q->bias[c + 1], q->bias[c], q->bias[c + 1]};
+            block_2x2(x0, w + c * depth, depth, acc);
+            o0[c] = fc_out(q, acc[0], c);
+            o0[c + 1] = fc_out(q, acc[1], c + 1);
+            o1[c] = fc_out(q, acc[2], c);
+            o1[c + 1] = fc_out(q, acc[3], c + 1);
+        }
+        for (; c < oc; c++) {
+            o0[c] = fc_out(q, dot_1x1(x0, w + c * depth, depth, q->bias[c]), c);
+            o1[c] = fc_out(q, dot_1x1(x1, w + c * depth, depth, q->bias[c]), c);
+        }
+    }
+    for (; r < rows; r++) {
+        for (int32_t c = 0; c < oc; c++) {
+            out[r * oc + c] = fc_out(q, dot_1x1(in + r * depth, w + c * depth, depth, q->bias[c]), c);
+        }
+    }
+}
+#else
+static void matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
+                   const fc_rq_t *q, int8_t *out)
+{
+    for (int32_t r = 0; r < rows; r++) {
+        const int8_t *x = in + r * depth;
+        for (int32_t c = 0; c < oc; c++) {
+            const int8_t *wr = w + c * depth;
+            int32_t acc = q->bias[c];
+            for (int32_t k = 0; k < depth; k++) {
+                acc += (int32_t)x[k] * (int32_t)wr[k];
+            }
+            out[r * oc + c] = fc_out(q, acc, c);
+        }
+    }
+}
+#endif
+
+void farm_k_fully_connected(const farm_op_t *op)
+{
+    const int32_t *p = op->p;
+    const fc_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2],
+                       (const int32_t *)op->c[3], p[3], p[4], p[5], op->single_rounding};
+    matmul(op->t[0], p[0], p[1], (const int8_t *)op->c[0], p[2], &q, op->t[op->n_t - 1]);
+}

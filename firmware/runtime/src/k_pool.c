@@ -1,0 +1,54 @@
+/*
+ * k_pool.c - AVERAGE_POOL_2D and MAX_POOL_2D (TFLite reference semantics: padded taps are
+ * skipped, the average divides by the number of in-bounds taps, rounding half away from zero).
+ * Params: n, in_h, in_w, c, out_h, out_w, f_h, f_w, stride_h, stride_w, pad_h, pad_w, act_min, act_max.
+ */
+#include "farm_fixedpoint.h"
+#include "farm_kernels.h"
+
+static void pool(const farm_op_t *op, int is_max)
+{
+    const int32_t *p = op->p;
+    const int32_t n = p[0], in_h = p[1], in_w = p[2], ch = p[3], out_h = p[4], out_w = p[5];
+    const int32_t f_h = p[6], f_w = p[7], s_h = p[8], s_w = p[9], pad_h = p[10], pad_w = p[11];
+    const int32_t act_min = p[12], act_max = p[13];
+    const int8_t *in = op->t[0];
+    int8_t *out = op->t[op->n_t - 1];
+    for (int32_t b = 0; b < n; b++) {
+        for (int32_t oy = 0; oy < out_h; oy++) {
+            const int32_t y0 = oy * s_h - pad_h;
+            const int32_t fy0 = y0 < 0 ? -y0 : 0;
+            const int32_t fy1 = f_h < in_h - y0 ? f_h : in_h - y0;
+            for (int32_t ox = 0; ox < out_w; ox++) {
+                const int32_t x0 = ox * s_w - pad_w;
+                const int32_t fx0 = x0 < 0 ? -x0 : 0;
+                const int32_t fx1 = f_w < in_w - x0 ? f_w : in_w - x0;
+                int8_t *o = out + ((b * out_h + oy) * out_w + ox) * ch;
+                for (int32_t c = 0; c < ch; c++) {
+                    int32_t acc = is_max ? -128 : 0;
+                    int32_t count = 0;
+                    for (int32_t fy = fy0; fy < fy1; fy++) {
+                        const int8_t *row = in + ((b * in_h + y0 + fy) * in_w) * ch + c;
+                        for (int32_t fx = fx0; fx < fx1; fx++) {
+                            const int32_t v = row[(x0 + fx) * ch];
+                            if (is_max) {
+                                acc = v > acc ? v : acc;
+                            } else {
+                                acc += v;
+                            }
+                            count++;
+                        }
+                    }
+                    if (!is_max && count > 0) {
+                        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                    }
+                    o[c] = farm_clamp8(acc, act_min, act_max);
+                }
+            }
+        }
+    }
+}
+
+void farm_k_average_pool(const farm_op_t *op) { pool(op, 0); }
+
+void farm_k_max_pool(const farm_op_t *op) { pool(op, 1); }

@@ -1,0 +1,167 @@
+"""The generated test models: together they use every supported operator and activation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from testing.compiler.modelgen import ModelBuilder
+
+RELU, RELU_N1_TO_1, RELU6 = 1, 2, 3
+SAME, VALID = 0, 1
+
+
+def _conv(b: ModelBuilder, x: int, shape: list[int], s_in: float, oc: int, k: tuple[int, int],
+          stride: int = 1, pad: int = SAME, act: int = 0, dil: int = 1) -> tuple[int, list[int], float]:  # fmt: skip
+    n, h, w, c = shape
+    wt, ws = b.weights([oc, k[0], k[1], c], 0)
+    bias = b.bias(oc, s_in, ws)
+    s_out = b.out_scale(s_in, ws, k[0] * k[1] * c)
+    eff = [(kk - 1) * dil + 1 for kk in k]
+    oh = (h + stride - 1) // stride if pad == SAME else (h - eff[0] + stride) // stride
+    ow = (w + stride - 1) // stride if pad == SAME else (w - eff[1] + stride) // stride
+    out_shape = [n, oh, ow, oc]
+    y = b.act(out_shape, s_out, int(b.rng.integers(-20, 20)))
+    b.op("CONV_2D", [x, wt, bias], [y], "Conv2DOptions", padding=pad, strideW=stride, strideH=stride,
+         fusedActivationFunction=act, dilationWFactor=dil, dilationHFactor=dil)  # fmt: skip
+    return y, out_shape, s_out
+
+
+def _dw(b: ModelBuilder, x: int, shape: list[int], s_in: float, k: int, stride: int, pad: int,
+        act: int, dm: int = 1, dil: int = 1) -> tuple[int, list[int], float]:  # fmt: skip
+    n, h, w, c = shape
+    wt, ws = b.weights([1, k, k, c * dm], 3)
+    bias = b.bias(c * dm, s_in, ws)
+    s_out = b.out_scale(s_in, ws, k * k)
+    eff = (k - 1) * dil + 1
+    oh = (h + stride - 1) // stride if pad == SAME else (h - eff + stride) // stride
+    ow = (w + stride - 1) // stride if pad == SAME else (w - eff + stride) // stride
+    out_shape = [n, oh, ow, c * dm]
+    y = b.act(out_shape, s_out, int(b.rng.integers(-20, 20)))
+    b.op("DEPTHWISE_CONV_2D", [x, wt, bias], [y], "DepthwiseConv2DOptions", padding=pad,
+         strideW=stride, strideH=stride, depthMultiplier=dm, fusedActivationFunction=act,
+         dilationWFactor=dil, dilationHFactor=dil)  # fmt: skip
+    return y, out_shape, s_out
+
+
+def _fc(b: ModelBuilder, x: int, rows: int, depth: int, s_in: float, oc: int, act: int = 0,
+        per_channel: bool = False) -> tuple[int, float]:  # fmt: skip
+    w = b.rng.integers(-127, 128, size=(oc, depth)).astype(np.int8)
+    if per_channel:
+        ws = b.rng.uniform(0.002, 0.02, size=oc).astype(np.float32)
+        wt = b.tensor([oc, depth], "INT8", ws, np.zeros(oc, np.int64), w)
+    else:
+        ws = np.array([0.01], np.float32)
+        wt = b.tensor([oc, depth], "INT8", ws, [0], w)
+    bias = b.bias(oc, s_in, ws if per_channel else np.full(oc, ws[0], np.float32))
+    s_out = b.out_scale(s_in, ws, depth)
+    y = b.act([rows, oc], s_out, int(b.rng.integers(-20, 20)))
+    b.op(
+        "FULLY_CONNECTED", [x, wt, bias], [y], "FullyConnectedOptions", fusedActivationFunction=act
+    )
+    return y, s_out
+
+
+def convnet() -> bytes:
+    """CONV (RELU) -> DEPTHWISE (RELU6) -> pointwise CONV -> AVERAGE_POOL -> RESHAPE -> FC -> SOFTMAX."""
+    b = ModelBuilder(1)
+    x = b.act([1, 9, 7, 3], 0.05, -3)
+    y, shp, s = _conv(b, x, [1, 9, 7, 3], 0.05, 8, (3, 3), act=RELU)
+    y, shp, s = _dw(b, y, shp, s, 3, 2, SAME, RELU6)
+    y, shp, s = _conv(b, y, shp, s, 6, (1, 1))
+    p = b.act([1, 3, 2, 6], s, b.tensors[y].quantization.zeroPoint[0])
+    b.op(
+        "AVERAGE_POOL_2D",
+        [y],
+        [p],
+        "Pool2DOptions",
+        padding=SAME,
+        strideW=2,
+        strideH=2,
+        filterWidth=3,
+        filterHeight=3,
+    )
+    r = b.act([1, 36], s, b.tensors[y].quantization.zeroPoint[0])
+    b.op("RESHAPE", [p], [r], "ReshapeOptions", newShape=[1, 36])
+    f, s2 = _fc(b, r, 1, 36, s, 10, act=RELU_N1_TO_1)
+    o = b.act([1, 10], 1.0 / 256, -128)
+    b.op("SOFTMAX", [f], [o], "SoftmaxOptions", beta=1.0)
+    return b.build([x], [o])
+
+
+def convnet_odd() -> bytes:
+    """Dilated VALID conv, strided conv with odd channels, depth multiplier 2, MAX_POOL."""
+    b = ModelBuilder(2)
+    x = b.act([2, 12, 11, 5], 0.04, 7)
+    y, shp, s = _conv(b, x, [2, 12, 11, 5], 0.04, 7, (3, 2), pad=VALID, dil=2)
+    y, shp, s = _conv(b, y, shp, s, 5, (4, 3), stride=2, act=RELU6)
+    y, shp, s = _dw(b, y, shp, s, 3, 1, SAME, 0, dm=2)
+    y, shp, s = _dw(b, y, shp, s, 2, 1, VALID, RELU, dm=1, dil=2)
+    zp = b.tensors[y].quantization.zeroPoint[0]
+    oh, ow = (shp[1] + 1) // 2, (shp[2] + 1) // 2
+    p = b.act([shp[0], oh, ow, shp[3]], s, zp)
+    b.op("MAX_POOL_2D", [y], [p], "Pool2DOptions", padding=SAME, strideW=2, strideH=2, filterWidth=2, filterHeight=2,
+         fusedActivationFunction=RELU)  # fmt: skip
+    return b.build([x], [p])
+
+
+def elementwise() -> bytes:
+    """ADD (broadcast, RELU), MUL, LOGISTIC, QUANTIZE, PAD, CONCATENATION, MEAN, FC."""
+    b = ModelBuilder(3)
+    x = b.act([1, 4, 5, 8], 0.03, 2)
+    a, shp, sa = _conv(b, x, [1, 4, 5, 8], 0.03, 8, (1, 1))
+    c, _, sc = _conv(b, x, [1, 4, 5, 8], 0.03, 8, (3, 3))
+    m = b.act([1, 1, 1, 8], sc, 1)
+    axes = b.tensor([2], "INT32", data=np.array([1, 2], np.int32))
+    b.op("MEAN", [c, axes], [m], "ReducerOptions", keepDims=True)
+    s_add = max(sa, sc) * 1.5
+    d = b.act(shp, s_add, -5)
+    b.op("ADD", [a, m], [d], "AddOptions", fusedActivationFunction=RELU)
+    e = b.act(shp, s_add * sc * 20, 3)
+    b.op("MUL", [d, c], [e], "MulOptions", fusedActivationFunction=0)
+    g = b.act(shp, 1.0 / 256, -128)
+    b.op("LOGISTIC", [e], [g])
+    h = b.act(shp, 1.0 / 300, -100)
+    b.op("QUANTIZE", [g], [h])
+    pads = b.tensor([4, 2], "INT32", data=np.array([[0, 0], [1, 0], [0, 2], [0, 0]], np.int32))
+    pd = b.act([1, 5, 7, 8], 1.0 / 300, -100)
+    b.op("PAD", [h, pads], [pd])
+    q2 = b.act([1, 5, 7, 8], 1.0 / 300, -100)
+    b.op(
+        "MAX_POOL_2D",
+        [pd],
+        [q2],
+        "Pool2DOptions",
+        padding=SAME,
+        strideW=1,
+        strideH=1,
+        filterWidth=3,
+        filterHeight=2,
+    )
+    cat = b.act([1, 5, 7, 16], 1.0 / 300, -100)
+    b.op("CONCATENATION", [pd, q2], [cat], "ConcatenationOptions", axis=3)
+    mean = b.act([1, 7, 16], 1.0 / 400, -90)
+    ax2 = b.tensor([1], "INT32", data=np.array([1], np.int32))
+    b.op("MEAN", [cat, ax2], [mean], "ReducerOptions", keepDims=False)
+    f, _ = _fc(b, mean, 7, 16, 1.0 / 400, 5, act=RELU6, per_channel=True)
+    return b.build([x], [f])
+
+
+def float_io() -> bytes:
+    """float32 in -> QUANTIZE -> FC -> FC -> DEQUANTIZE -> float32 out (an autoencoder's shape)."""
+    b = ModelBuilder(4)
+    xf = b.tensor([1, 64], "FLOAT32")
+    x = b.act([1, 64], 0.02, 10)
+    b.op("QUANTIZE", [xf], [x])
+    y, s = _fc(b, x, 1, 64, 0.02, 32, act=RELU)
+    z, s = _fc(b, y, 1, 32, s, 64)
+    zf = b.tensor([1, 64], "FLOAT32")
+    b.op("DEQUANTIZE", [z], [zf])
+    return b.build([xf], [zf])
+
+
+ALL = {
+    "convnet": convnet,
+    "convnet_odd": convnet_odd,
+    "elementwise": elementwise,
+    "float_io": float_io,
+}
