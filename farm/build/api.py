@@ -1,0 +1,178 @@
+"""``build_firmware``: a firmware image for (recipe, version, bsp), from the cache or built.
+
+Steps: load the recipe, pick the builder, hash the source tree, compute the cache key, then
+under the key's lock either return the valid cache entry (``cache="hit"``) or stage the sources,
+run the recipe's command, collect ELF/BIN/map, write the memory report and ``image.json``, seal
+the entry (``cache="miss"``). Errors: RecipeError for a bad recipe/version, ToolchainNotFoundError
+for a missing compiler or engine, BuildError (with the failing file and the log path) when the
+command fails.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from farm.build.artifact import FirmwareArtifact
+from farm.build.build_log import first_error, tail
+from farm.build.builders import Builder, select_builder
+from farm.build.cache import BuildCache, cache_key, file_sha256
+from farm.build.elf_report import memory_report
+from farm.build.recipe import Recipe, resolve_recipe
+from farm.build.sources import hash_tree, stage_source
+from farm.build.toolchain import toolchain_id
+from farm.errors import BuildError
+
+log = logging.getLogger(__name__)
+
+BUILD_TIMEOUT_S = 900.0
+KEY_SCHEMA = 1  # bump when the meaning of a cache entry changes
+
+
+def _source_hash(recipe: Recipe, version: str, scratch: Path) -> tuple[str, Path]:
+    spec = recipe.version(version)
+    staged = stage_source(spec.source, recipe.repo_root, scratch / "src")
+    return hash_tree(staged), staged
+
+
+def _key_fields(recipe: Recipe, version: str, bsp: str, source_hash: str, toolchain: str) -> dict:
+    spec = recipe.version(version)
+    return {
+        "schema": KEY_SCHEMA,
+        "recipe": hashlib.sha256(recipe.path.read_bytes()).hexdigest(),
+        "source": source_hash,
+        "target": recipe.target_name(bsp),
+        "version": version,
+        "vars": spec.vars,
+        "command": recipe.build.command,
+        "toolchain": toolchain,
+    }
+
+
+def _collect(recipe: Recipe, out: Path, entry: Path, bsp: str) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for role, pattern in recipe.build.artifacts.items():
+        matches = sorted(glob.glob(str(out / pattern.format(target=recipe.target_name(bsp)))))
+        if not matches:
+            if role in ("elf", "bin"):
+                raise BuildError(
+                    f"build '{recipe.name}' for '{bsp}': no {role} matching '{pattern}' in the "
+                    "output; fix build.artifacts in the recipe",
+                    build_dir=out,
+                )
+            continue
+        dest = entry / f"firmware.{role}"
+        shutil.copy2(matches[0], dest)
+        found[role] = dest
+    return found
+
+
+def _run_build(
+    recipe: Recipe,
+    version: str,
+    bsp: str,
+    builder: Builder,
+    staged_src: Path,
+    out: Path,
+    entry: Path,
+    build_id: str,
+) -> float:
+    source_arg, out_arg = builder.paths(staged_src, out)
+    command = recipe.render_command(version, bsp, source=source_arg, out=out_arg, build_id=build_id)
+    log_path = entry / "build.log"
+    start = time.monotonic()
+    status = builder.run(command, staged_src, out, log_path, BUILD_TIMEOUT_S)
+    seconds = time.monotonic() - start
+    if status != 0:
+        kept = entry.parent.parent / "failed" / f"{recipe.name}-{version}-{bsp}-{build_id}.log"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(log_path, kept)
+        where = first_error(log_path.read_text(encoding="utf-8", errors="replace"))
+        raise BuildError(
+            f"build '{recipe.name}@{version}' for '{bsp}': {builder.kind} build failed "
+            f"(exit {status})"
+            + (f" at {where}" if where else "")
+            + f"; full log: {kept}\n{tail(kept)}",
+            build_dir=out,
+            returncode=status,
+            log_path=kept,
+        )
+    return seconds
+
+
+def build_firmware(
+    recipe_path_or_name: str | Path,
+    version: str,
+    bsp: str,
+    *,
+    cache_dir: str | Path,
+    builder: str = "auto",
+) -> FirmwareArtifact:
+    """Build (or fetch from the cache) the firmware image of ``version`` for board ``bsp``.
+
+    Args:
+        recipe_path_or_name: recipe file or folder, or a firmware name under ``./firmware``.
+        version: a key of the recipe's ``versions``.
+        bsp: board support name (``mps2_an386``, ``nucleo_l4r5zi``) or catalog target name
+            (``NUCLEO_L4R5ZI``); spelled for the recipe by its ``target_names``.
+        cache_dir: the build cache root (shared by all processes; locking is per key).
+        builder: ``auto``, ``host``, ``container``, ``podman`` or ``docker``.
+
+    Returns:
+        The artifact, with ``cache`` ``"hit"`` or ``"miss"`` and ``seconds`` for this call.
+    """
+    start = time.monotonic()
+    recipe = resolve_recipe(recipe_path_or_name)
+    recipe.version(version)
+    cache = BuildCache(Path(cache_dir))
+    chosen = select_builder(recipe, builder, cache.root)
+    toolchain_text = chosen.toolchain_version()
+    with tempfile.TemporaryDirectory(prefix="farm-src-", dir=cache.root) as scratch:
+        source_hash, staged_src = _source_hash(recipe, version, Path(scratch))
+        key = cache_key(_key_fields(recipe, version, bsp, source_hash, toolchain_text))
+        with cache.lock(key):
+            if cache.valid(key):
+                return FirmwareArtifact.read(
+                    cache.entry(key), cache="hit", seconds=time.monotonic() - start
+                )
+            entry = cache.staging(key)
+            out = entry / "out"
+            out.mkdir()
+            build_id = key[:16]
+            seconds = _run_build(recipe, version, bsp, chosen, staged_src, out, entry, build_id)
+            files = _collect(recipe, out, entry, bsp)
+            shutil.rmtree(out)
+            report = memory_report(files["elf"])
+            artifact = FirmwareArtifact(
+                firmware=recipe.name,
+                version=version,
+                bsp=recipe.target_name(bsp),
+                elf=files["elf"],
+                bin=files["bin"],
+                map=files.get("map"),
+                image_hash=file_sha256(files["bin"]),
+                build_id=build_id,
+                key=key,
+                model_region_addr=report["model_region_addr"],
+                model_region_bytes=report["model_region_bytes"],
+                load_addr=report["load_addr"],
+                entry=report["entry"],
+                flash_bytes=report["flash_bytes"],
+                ram_bytes=report["ram_bytes"],
+                arena_bytes=report["arena_bytes"],
+                memory=report,
+                builder=chosen.kind,
+                toolchain=toolchain_id(toolchain_text),
+                build_seconds=round(seconds, 3),
+            )
+            artifact.write(entry)
+            final = cache.commit(key, entry)
+            log.info(
+                "built %s@%s for %s in %.1f s (%s)", recipe.name, version, bsp, seconds, chosen.kind
+            )
+            return FirmwareArtifact.read(final, cache="miss", seconds=time.monotonic() - start)

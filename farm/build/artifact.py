@@ -1,0 +1,110 @@
+"""The result of a firmware build (``image.json`` in its cache entry) and the fit check."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+IMAGE_JSON = "image.json"
+
+
+@dataclass(frozen=True)
+class FirmwareArtifact:
+    """A built firmware image for one (firmware, version, bsp), as stored in the build cache.
+
+    ``image_hash`` is the sha256 of the .bin (what a board is flashed with); ``build_id`` is the
+    cache-key prefix compiled into the image and reported by ``farm-info%`` as ``build=``, so a
+    board's running image can be compared with an artifact without reading its flash.
+    """
+
+    firmware: str
+    version: str
+    bsp: str
+    elf: Path
+    bin: Path
+    map: Path | None
+    image_hash: str
+    build_id: str
+    key: str
+    model_region_addr: int
+    model_region_bytes: int
+    load_addr: int
+    entry: int
+    flash_bytes: int
+    ram_bytes: int
+    arena_bytes: int
+    memory: dict[str, Any] = field(repr=False)
+    builder: str = "host"
+    toolchain: str = ""
+    build_seconds: float = 0.0
+    cache: str = "miss"
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready facts (paths as strings); ``cache``/``seconds`` describe this call only."""
+        data = dataclasses.asdict(self)
+        for key in ("elf", "bin", "map"):
+            data[key] = None if data[key] is None else str(data[key])
+        return data
+
+    def write(self, directory: Path) -> Path:
+        """Write ``image.json`` into ``directory`` (paths relative to it) and return its path."""
+        data = self.to_json()
+        for key in ("elf", "bin", "map"):
+            if data[key] is not None:
+                data[key] = Path(data[key]).name
+        data.pop("cache")
+        data.pop("seconds")
+        path = directory / IMAGE_JSON
+        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def read(cls, directory: Path, *, cache: str, seconds: float) -> FirmwareArtifact:
+        """Load ``image.json`` of a cache entry, with absolute paths."""
+        data = json.loads((directory / IMAGE_JSON).read_text(encoding="utf-8"))
+        for key in ("elf", "bin", "map"):
+            if data.get(key) is not None:
+                data[key] = directory / data[key]
+        return cls(**data, cache=cache, seconds=seconds)
+
+
+def memory_fit(
+    artifact: FirmwareArtifact,
+    blob_bytes: int,
+    arena_bytes: int,
+    target_flash_bytes: int | None,
+    target_ram_bytes: int | None,
+) -> tuple[bool, str]:
+    """Whether a model (blob + arena it needs) fits this firmware on a target.
+
+    Flash: firmware image + blob against the target's flash (and the blob against the model
+    region). RAM: the firmware's static RAM with its own arena buffer replaced by the arena the
+    model needs, against the target's RAM (and the model's arena against the firmware's buffer).
+    The reason always carries the numbers.
+    """
+    problems = []
+    if blob_bytes > artifact.model_region_bytes:
+        problems.append(f"model blob {blob_bytes} B > model region {artifact.model_region_bytes} B")
+    if artifact.arena_bytes and arena_bytes > artifact.arena_bytes:
+        problems.append(f"arena {arena_bytes} B > firmware arena buffer {artifact.arena_bytes} B")
+    flash_used = artifact.flash_bytes + blob_bytes
+    ram_used = artifact.ram_bytes - artifact.arena_bytes + arena_bytes
+    if target_flash_bytes is not None and flash_used > target_flash_bytes:
+        problems.append(
+            f"flash {flash_used} B (image {artifact.flash_bytes} + blob {blob_bytes}) "
+            f"> target {target_flash_bytes} B"
+        )
+    if target_ram_bytes is not None and ram_used > target_ram_bytes:
+        problems.append(
+            f"RAM {ram_used} B (static {artifact.ram_bytes - artifact.arena_bytes} + arena "
+            f"{arena_bytes}) > target {target_ram_bytes} B"
+        )
+    if problems:
+        return False, "does not fit: " + "; ".join(problems)
+    return True, (
+        f"fits: flash {flash_used}/{target_flash_bytes} B, RAM {ram_used}/{target_ram_bytes} B"
+    )
