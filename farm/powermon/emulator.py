@@ -14,11 +14,14 @@ the wall clock), as fast as the reader takes it; ``realtime=True`` paces it at m
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import queue
 import random
 import select
+import struct
+import termios
 import threading
 import time
 import tty
@@ -184,11 +187,25 @@ class EmulatorHandle:
             threading.Event().wait(0.0005)
 
     def _write_all_now(self) -> None:
-        while self._pending:
-            _, writable, _ = select.select([], [self._master], [], 1.0)
-            if not writable:
+        """Flush, and let the reader drain the pty: closing the master discards unread input."""
+        deadline = time.monotonic() + 2.0
+        while self._pending and time.monotonic() < deadline:
+            _, writable, _ = select.select([], [self._master], [], 0.1)
+            if writable:
+                self._write_some()
+        # FIONREAD can read 0 while written bytes still sit in the pty's flip buffer: wait for
+        # the input queue to stay empty for a while, not just once.
+        empty_since = None
+        while time.monotonic() < deadline:
+            unread = struct.unpack("i", fcntl.ioctl(self._slave, termios.FIONREAD, b"\0" * 4))[0]
+            now = time.monotonic()
+            if unread:
+                empty_since = None
+            elif empty_since is None:
+                empty_since = now
+            elif now - empty_since > 0.1:
                 return
-            self._write_some()
+            time.sleep(0.005)
 
 
 def start_emulator(

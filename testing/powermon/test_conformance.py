@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
@@ -38,7 +39,7 @@ def _check_trace(trace: CurrentTrace, settings: AcquisitionSettings) -> None:
     assert np.allclose(trace.samples, 0.010, rtol=2e-3)
     stamps = [m for m in trace.marks if m.kind == "timestamp"]
     assert stamps[0].sample_index == 0
-    assert all(b.sample_index - a.sample_index == 1000 for a, b in zip(stamps, stamps[1:]))
+    assert all(b.sample_index - a.sample_index == 1000 for a, b in itertools.pairwise(stamps))
     assert trace.method["device"] in ("stlink-v3pwr", "lpm01a")
     assert trace.method["sample_rate_hz"] == settings.sample_rate_hz
 
