@@ -12,6 +12,7 @@ Transport is asyncssh (``farm.devices.linux_ssh``); host keys are always checked
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -101,11 +102,27 @@ class LinuxBoard:
     # --- life cycle --------------------------------------------------------------------------
 
     def open(self) -> LinuxBoard:
-        """Connect (host key verified before anything runs) and install the runner if absent."""
+        """Connect (host key verified before anything runs) and install the runner if absent.
+
+        On each new connection, runners left by an earlier attempt (a dropped link, a killed
+        worker) are stopped first, so a retry never competes with a stale run.
+        """
+        if self.link.is_open:
+            return self
         self.link.open()
+        self._reap(f"{CACHE_DIR}/runs/*")
         for remote, data in self._files.items():
             self.link.put_if_absent(data, remote)
         return self
+
+    def _reap(self, run_dirs: str) -> None:
+        # Kill by the pid each runner wrote in its own status file: only our runs, by id.
+        script = (f'for s in {run_dirs}/status; do [ -f "$s" ] || continue; '
+                  'set -- $(cat "$s"); [ -n "$2" ] && kill "$2" 2>/dev/null; '
+                  'rm -rf "$(dirname "$s")"; done; true')  # fmt: skip
+        result = self.link.run(script, timeout_s=30.0)
+        if result.returncode != 0:
+            log.warning("board %s: cleaning stale runs failed: %s", self.name, result.stderr)
 
     def close(self) -> None:
         """Close the SSH connection (and stop a virtual board's server)."""
@@ -172,7 +189,7 @@ class LinuxBoard:
         args = [self.runner_path, "--model", remote_model, "--inputs", *remote_inputs,
                 "--warmup", str(warmup), "--iterations", str(iterations), "--threads",
                 str(threads), "--resolver", resolver, "--work-dir", run_dir, "--status-file",
-                f"{run_dir}/status", "--deadline-s", str(timeout_s), "--json"]  # fmt: skip
+                f"{run_dir}/status", "--deadline-s", str(timeout_s + 10), "--json"]  # fmt: skip
         if measure:
             args += ["--baseline-s", str(self.power.baseline_s),
                      "--min-window-s", str(self.power.min_window_s)]  # fmt: skip
@@ -223,6 +240,9 @@ class LinuxBoard:
             result = self.link.run(command, timeout_s=timeout_s)
         except SshError as exc:
             self._log(f"$ {command}\n!! {exc}\n")
+            if self.link.is_open:  # timed out on a live link: stop that run on the board
+                with contextlib.suppress(SshError):
+                    self._reap(shlex.quote(run_dir))
             raise
         self._log(f"$ {command}\n{result.stderr}\n[exit {result.returncode}, "
                   f"{result.duration_s:.2f} s]\n")  # fmt: skip

@@ -8,6 +8,7 @@ board (an infra error the farm retries), and host key problems :class:`HostKeyEr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import posixpath
 import threading
@@ -32,6 +33,14 @@ log = logging.getLogger(__name__)
 trace = logging.getLogger(__name__ + ".trace")
 T = TypeVar("T")
 StderrLine = Callable[[str, float], None]
+
+
+class _CommandTimeout(Exception):
+    """A remote command outlived its own timeout (the link may still be fine)."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        super().__init__(f"timed out after {timeout_s} s")
 
 
 @dataclass(frozen=True)
@@ -146,10 +155,11 @@ class SshLink:
             return future.result(timeout=timeout_s)
         except HostKeyError:
             raise
-        except TimeoutError as exc:
+        except (TimeoutError, _CommandTimeout) as exc:
             future.cancel()
+            limit = exc.timeout_s if isinstance(exc, _CommandTimeout) else timeout_s
             raise SshError(
-                f"board '{board}': '{_short(what)}' timed out after {timeout_s:.0f} s; "
+                f"board '{board}': '{_short(what)}' timed out after {limit:.0f} s; "
                 "check the board and the network, or raise the timeout",
                 board=board,
             ) from exc
@@ -207,10 +217,11 @@ class SshLink:
                 asyncio.gather(process.stdout.read(), read_stderr()), timeout_s
             )
             await asyncio.wait_for(process.wait_closed(), 5.0)
-        except TimeoutError:
-            process.send_signal("KILL")  # best effort; the runner also has its own deadline
-            process.close()
-            raise
+        except TimeoutError as exc:
+            with contextlib.suppress(asyncssh.Error, OSError):
+                process.send_signal("KILL")  # best effort; the runner has its own deadline
+                process.close()
+            raise _CommandTimeout(timeout_s) from exc
         if process.exit_status is None and process.exit_signal is None:
             raise asyncssh.ConnectionLost("channel closed without an exit status")
         return CommandResult(

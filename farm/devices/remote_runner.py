@@ -8,7 +8,8 @@ stdlib + numpy + whichever runtime the board has (Python >= 3.8); it must never 
 * stderr carries ``@@phase <name> <monotonic_s>`` lines as phases change, so a lab-PC power
   monitor can align its samples with the timed window while the command streams;
 * ``--status-file`` holds the current phase (``loading``, ``warmup``, ``baseline``, ``timed``,
-  ``done``) so a hung run can be diagnosed; virtual boards read it to drive their power model.
+  ``done``) and the runner's pid, so a hung run can be diagnosed; virtual boards read it to
+  drive their power model.
 
 Runtimes are tried in order ai_edge_litert, tflite_runtime (``.tflite``) and onnxruntime
 (``.onnx``). A missing runtime is not an error of the runner: the JSON says
@@ -155,7 +156,7 @@ class Phases:
         if self.status_file:
             tmp = self.status_file + ".tmp"
             with open(tmp, "w") as handle:
-                handle.write(name + "\n")
+                handle.write(f"{name} {os.getpid()}\n")
             os.replace(tmp, self.status_file)
         sys.stderr.write(f"@@phase {name} {now:.6f}\n")
         sys.stderr.flush()

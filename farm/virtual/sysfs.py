@@ -91,13 +91,15 @@ class VirtualRail:
             self._thread.join(timeout=2.0)
 
     def active(self) -> bool:
-        """True while a runner of this sandbox is in its timed phase."""
+        """True while a live runner of this sandbox is in its timed phase."""
         for status in self.sandbox_dir.glob(STATUS_GLOB):
             try:
-                if status.read_text().strip() == "timed":
-                    return True
-            except OSError:
+                phase, pid = status.read_text().split()
+            except (OSError, ValueError):
                 continue  # replaced or removed between glob and read
+            # A killed runner leaves "timed" behind: only a live process draws power.
+            if phase == "timed" and Path(f"/proc/{pid}").exists():
+                return True
         return False
 
     def _power_w(self) -> float:
