@@ -18,7 +18,11 @@ from farm.plugin.hooks import (
 from farm.plugin.options import pytest_addoption
 from farm.plugin.session import FarmSession, get_session
 
+# The HIL suite's fixtures and the result-row recorder are plugins of their own.
+pytest_plugins = ["farm.plugin.recording", "farm.plugin.hil"]
+
 __all__ = [
+    "pytest_plugins",
     "FarmSession",
     "LeasedBoard",
     "board",

@@ -1,0 +1,191 @@
+"""Fixtures of the HIL suite: what a matrix test builds, leases, prepares and records.
+
+Build products come first and never hold a board (``compiled``, ``image``); fixtures that talk
+to hardware depend on ``board`` (the lease), so a board is held only while it is used:
+
+==================  =====================================================================
+fixture             value
+==================  =====================================================================
+``hil``             :class:`HilOptions`: inputs per test, timed windows, seed
+``compiled``        the model blob and its facts (``farm.compiler``), MCU tests only
+``image``           the firmware image a board of the pool runs (``farm.build``)
+``reference``       the inputs of this test and TFLite Micro's outputs for them
+``mcu``             the leased board, opened and prepared (image + model blob), closed after
+``console_log``     path of this test's console log (an artifact of the run)
+==================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pytest
+
+from farm.errors import ConfigError
+from farm.plugin.fixtures import LeasedBoard
+from farm.plugin.recording import RowDraft
+from farm.plugin.session import FarmSession
+from farm.results.schema import safe_id
+
+if TYPE_CHECKING:
+    from farm.build.artifact import FirmwareArtifact
+    from farm.compiler.model_compiler import CompiledModel
+    from farm.devices.protocols import Board
+    from farm.discovery import FirmwareSpec, ModelSpec
+    from farm.matrix import BoardPool
+
+
+@dataclass(frozen=True)
+class HilOptions:
+    """How much each HIL test measures (``FARM_HIL_*`` environment variables override)."""
+
+    inputs: int = 3
+    """Inputs checked bit for bit per inference test."""
+    timed_inferences: int = 5
+    """Inferences per timed window."""
+    windows: int = 3
+    """Timed windows; latency is their median."""
+    seed: int = 20261122
+
+    @classmethod
+    def from_env(cls) -> HilOptions:
+        values: dict[str, int] = {}
+        for name in ("inputs", "timed_inferences", "windows", "seed"):
+            raw = os.environ.get(f"FARM_HIL_{name.upper()}")
+            if raw is None:
+                continue
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise pytest.UsageError(
+                    f"environment FARM_HIL_{name.upper()}={raw!r}: not an integer"
+                ) from None
+        return cls(**values)
+
+
+@pytest.fixture(scope="session")
+def hil() -> HilOptions:
+    """Measurement sizes of this run."""
+    return HilOptions.from_env()
+
+
+@pytest.fixture
+def compiled(model: ModelSpec, record: RowDraft) -> CompiledModel:
+    """The model blob; a model the runtime cannot run fails with the compiler's message."""
+    from farm.hil.artifacts import model_blob
+
+    try:
+        blob = model_blob(model)
+    except ConfigError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    record.set(blob_bytes=blob.blob_bytes, arena_bytes=blob.arena_bytes, macs=blob.macs)
+    return blob
+
+
+@pytest.fixture
+def image(
+    firmware: FirmwareSpec, board_pool: BoardPool, farm: FarmSession, record: RowDraft
+) -> FirmwareArtifact:
+    """The firmware image for this pool, built (or taken from the cache) before the lease."""
+    from farm.hil.artifacts import image_for
+
+    artifact = image_for(firmware, board_pool, _cache_dir(farm))
+    record.set(image_hash=artifact.image_hash)
+    return artifact
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Inputs of a test and the host reference outputs for them."""
+
+    inputs: list[np.ndarray]
+    outputs: list[np.ndarray]
+    runtime: str
+
+
+@pytest.fixture
+def reference(model: ModelSpec, compiled: CompiledModel, hil: HilOptions) -> Reference:
+    """Seeded int8 inputs and TFLite Micro's outputs for them."""
+    from farm.hil.inputs import model_inputs, tflm_outputs
+
+    inputs = model_inputs(model.key, compiled.input.shape, hil.inputs, hil.seed)
+    return Reference(inputs, tflm_outputs(model.path, inputs), "tflite-micro")
+
+
+@pytest.fixture
+def console_log(request: pytest.FixtureRequest, farm: FarmSession, record: RowDraft) -> Path:
+    """This test's console log file under ``<run_dir>/logs/``."""
+    path = farm.run_dir / "logs" / f"{safe_id(request.node.nodeid)}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record.set(console_log=str(path.relative_to(farm.run_dir)))
+    return path
+
+
+@pytest.fixture
+def mcu(
+    board: LeasedBoard,
+    image: FirmwareArtifact,
+    compiled: CompiledModel,
+    console_log: Path,
+    farm: FarmSession,
+    record: RowDraft,
+) -> Iterator[Board]:
+    """The leased MCU board running ``image`` with the model blob written."""
+    from farm.devices.registry import open_board
+
+    workdir = _cache_dir(farm) / "boards" / board.id
+    device = open_board(board.config, board.target, workdir=workdir, log_path=console_log)
+    with device:
+        record.set(board_id=board.id, virtual=device.facts.virtual)
+        device.prepare(image, compiled.blob)
+        yield device
+
+
+def _cache_dir(farm: FarmSession) -> Path:
+    return farm.settings.values.cache_dir.resolve()
+
+
+def record_outputs(record: RowDraft, mismatched: int, max_abs_diff: float, n: int) -> None:
+    """Fill the correctness fields of a row."""
+    record.set(outputs_bit_exact=mismatched == 0, max_abs_diff=float(max_abs_diff))
+    record.set(n_inferences=n)
+
+
+def describe(values: dict[str, Any]) -> str:
+    """``k=v`` pairs for assertion messages."""
+    return ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+@pytest.fixture
+def power(board: LeasedBoard, mcu: Board) -> Iterator[Any]:
+    """The power rig of the leased board (a driver on the monitor's port; an emulator on a pty
+    for a virtual board). Skips when the board has no monitor the farm drives."""
+    from farm.hil.power_rig import open_power_rig
+
+    kind = str(board.config.power_monitor.type.value)
+    if kind not in ("stlink-v3pwr", "lpm01a"):
+        pytest.skip(f"board '{board.id}' has power_monitor.type {kind}: no energy measurement")
+    rig = open_power_rig(board.config, board.target, mcu.facts.virtual)
+    try:
+        yield rig
+    finally:
+        rig.close()
+
+
+@pytest.fixture
+def linux(
+    board: LeasedBoard, console_log: Path, farm: FarmSession, record: RowDraft
+) -> Iterator[Any]:
+    """The leased Linux board, connected over SSH (a twin's SSH server for a virtual board)."""
+    from farm.devices.registry import open_board
+
+    workdir = _cache_dir(farm) / "boards" / board.id
+    device = open_board(board.config, board.target, workdir=workdir, log_path=console_log)
+    with device:
+        record.set(board_id=board.id, virtual=device.facts.virtual)
+        yield device

@@ -1,0 +1,36 @@
+"""Memory: does the model fit the target, with the firmware it runs? Numbers in every row."""
+
+from __future__ import annotations
+
+import pytest
+
+from farm.hil.artifacts import bsp_for, firmware_image, has_bsp
+
+
+@pytest.mark.farm_kind("mcu")
+def test_memory(model, board_pool, firmware, compiled, farm, record):
+    """Image + model blob in flash, static RAM + arena in RAM, against the target's limits.
+
+    The image measured is the one the *real* target runs (its BSP builds here too), so a twin
+    pool reports the real board's numbers.
+    """
+    from farm.build.artifact import memory_fit
+
+    settings = farm.settings.values
+    bsp = bsp_for(board_pool, real_target=True)
+    if not has_bsp(settings.firmware_dir, bsp):
+        bsp = bsp_for(board_pool)
+    artifact = firmware_image(
+        firmware.recipe_path.resolve(), firmware.version, bsp, settings.cache_dir.resolve()
+    )
+    target = board_pool.target
+    fits, reason = memory_fit(
+        artifact, compiled.blob_bytes, compiled.arena_bytes, target.flash_bytes, target.ram_bytes
+    )
+    record.set(
+        image_hash=artifact.image_hash,
+        flash_bytes=artifact.flash_bytes + compiled.blob_bytes,
+        ram_bytes=artifact.ram_bytes - artifact.arena_bytes + compiled.arena_bytes,
+    )
+    if not fits:
+        pytest.skip(f"{model.key} on {target.name} ({bsp}): {reason}")
