@@ -94,6 +94,7 @@ def emulate_command(
     device: str = typer.Option(..., help="stlink-v3pwr or lpm01a."),
     current_ma: float = typer.Option(10.0, min=0, help="Constant current the emulator streams."),
     realtime: bool = typer.Option(True, help="Pace the stream at the sample rate."),
+    recalibration_s: float = typer.Option(1.0, min=0, help="Delay of the 'volt' ack."),
 ) -> None:
     """Run an emulator; prints its pty path first, serves until SIGINT/SIGTERM."""
     from farm.powermon.activity import ConstantSource
@@ -108,7 +109,7 @@ def emulate_command(
         device,  # type: ignore[arg-type]
         ConstantSource(current_ma / 1000.0),
         realtime=realtime,
-        recalibration_s=1.0,
+        recalibration_s=recalibration_s,
     )
     sys.stdout.write(handle.port + "\n")
     sys.stdout.flush()

@@ -1,0 +1,74 @@
+"""`farm power emulate | probe | capture` end to end (emulator in a subprocess, real pty)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from farm.cli import app
+from farm.powermon.trace_store import load_trace
+
+FARM = str(Path(sys.executable).with_name("farm"))
+
+
+@pytest.fixture(params=["stlink-v3pwr", "lpm01a"])
+def emulate(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    command = [FARM, "power", "emulate", "--device", request.param, "--current-ma", "7",
+               "--no-realtime", "--recalibration-s", "0.02"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    port = process.stdout.readline().strip()  # the pty path is the first line
+    yield request.param, port
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=5) == 0
+
+
+def test_probe_and_capture(emulate: tuple[str, str], tmp_path: Path) -> None:
+    device, port = emulate
+    assert port.startswith("/dev/pts/")
+    runner = CliRunner()
+    probed = runner.invoke(app, ["power", "probe", port])
+    assert probed.exit_code == 0, probed.output
+    assert f"{port}: {device} id 0019003F3331510B33323639" in probed.output
+    assert "voltage: 3300-03" in probed.output and "status: ok" in probed.output
+    out = tmp_path / "cap.parquet"
+    captured = runner.invoke(
+        app, ["power", "capture", "--port", port, "--device", device, "--seconds", "0.05",
+              "--out", str(out), "--rate", "1000"],
+    )  # fmt: skip
+    assert captured.exit_code == 0, captured.output
+    assert "50 samples at 1000 Hz" in captured.output and "mean current 7.00" in captured.output
+    assert len(load_trace(out).samples) == 50
+
+
+def test_capture_by_board_from_inventory(emulate: tuple[str, str], tmp_path: Path) -> None:
+    device, port = emulate
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        "boards:\n  - id: l4r5-twin\n    target: NUCLEO_L4R5ZI\n    backend: qemu\n"
+        f"    power_monitor: {{type: {device}, port: {port}, voltage_mv: 3000, "
+        "sample_rate_hz: 1000, format: ascii}\n"
+    )
+    out = tmp_path / "board.parquet"
+    result = CliRunner().invoke(
+        app, ["power", "capture", "--board", "l4r5-twin", "--inventory", str(inventory),
+              "--seconds", "0.1", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    trace = load_trace(out)
+    assert len(trace.samples) == 100 and trace.voltage_mv == 3000
+    assert trace.method["format"] == "ascii_dec"
+
+
+def test_bad_device_exits_2() -> None:
+    result = subprocess.run(
+        [FARM, "power", "emulate", "--device", "stlink-v3pw"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "option --device 'stlink-v3pw': unknown; one of stlink-v3pwr, lpm01a" in result.stderr
