@@ -124,12 +124,14 @@ def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
     if baseline_t0 is not None and t0 > baseline_t0:
         baseline_w = integrate_zoh(times, watts, baseline_t0, t0) / (t0 - baseline_t0)
     inside = [(t - t0, w) for t, w in samples if t0 <= t <= t1]
+    first = baseline_t0 if baseline_t0 is not None else t0
+    shown = [(t - t0, w) for t, w in samples if first <= t <= t1]
     return {
         "energy_j": energy_j,
         "mean_power_w": energy_j / (t1 - t0) if t1 > t0 else 0.0,
         "baseline_power_w": baseline_w,
         "sample_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
-        "trace": inside,
+        "trace": shown,  # baseline and window, relative to t0
     }
 
 

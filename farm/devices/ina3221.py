@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             "files": [r.files for r in rails],
             "layout": rails[0].layout,
             "update_interval_ms": update_interval_ms(rails[0]),
+            "voltage_mv": _read_number(rails[0].files[0]) if rails[0].layout == "hwmon" else None,
             "period_ms": args.period_ms,
         }
         out.write(json.dumps(header) + "\n")

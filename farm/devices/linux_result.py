@@ -56,9 +56,30 @@ class PowerMeasurement:
     mean_power_mw: float
     baseline_power_mw: float | None
     sample_rate_hz: float
-    trace_t_s: np.ndarray  # relative to the window start
+    trace_t_s: np.ndarray  # relative to the window start (baseline samples are negative)
     trace_mw: np.ndarray
+    voltage_mv: float | None = None  # rail voltage when the monitor reports it
     method: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def peak_power_mw(self) -> float | None:
+        """Highest power read inside the timed window."""
+        inside = self.trace_mw[(self.trace_t_s >= 0) & (self.trace_t_s <= self.window_s)]
+        return float(inside.max()) if inside.size else None
+
+    def trace_arrays(self, nominal_voltage_mv: float = 5000.0) -> dict[str, Any]:
+        """Arguments for ``farm.results.trace.write_trace`` (current from power and voltage).
+
+        The monitors report power; current is power / rail voltage (the measured voltage when
+        known, else ``nominal_voltage_mv``, recorded as the ``voltage_v`` column).
+        """
+        volts = (self.voltage_mv or nominal_voltage_mv) / 1000.0
+        return {
+            "t_s": self.trace_t_s,
+            "current_a": self.trace_mw / 1000.0 / volts,
+            "voltage_v": np.full_like(self.trace_t_s, volts),
+            "windows": [(0.0, self.window_s)],
+        }
 
     @property
     def dynamic_energy_per_inference_uj(self) -> float | None:
@@ -86,6 +107,31 @@ class RemoteRunResult:
     window_end_s: float
     power: PowerMeasurement | None
     method: dict[str, Any]
+
+    def row_fields(self) -> dict[str, Any]:
+        """Measurements and method as ``farm.results.schema.ResultRow`` fields."""
+        fields: dict[str, Any] = {
+            "backend": self.runtime,
+            "runtime": self.runtime,
+            "runtime_version": self.runtime_version,
+            "latency_ms": self.latency.median_ms,
+            "latency_p90_ms": self.latency.p90_ms,
+            "n_inferences": self.iterations,
+            "latency_method": "wallclock-board (perf_counter_ns around each invoke)",
+            "virtual": bool(self.method.get("virtual", False)),
+        }
+        if self.power is not None:
+            p = self.power
+            fields.update({
+                "energy_uj": p.energy_per_inference_uj,
+                "mean_power_mw": p.mean_power_mw,
+                "peak_power_mw": p.peak_power_mw,
+                "sample_rate_hz": p.sample_rate_hz,
+                "window_s": p.window_s,
+                "voltage_mv": p.voltage_mv,
+                "energy_method": "ina3221-sysfs" if p.monitor == "ina3221" else "external-command",
+            })  # fmt: skip
+        return fields
 
     @property
     def first_outputs(self) -> list[np.ndarray]:
@@ -121,6 +167,7 @@ def ina3221_power(doc: dict[str, Any], inferences: int, board: str) -> PowerMeas
         sample_rate_hz=doc["read_rate_hz"],
         trace_t_s=np.asarray(doc["trace_t_s"], dtype=np.float64),
         trace_mw=np.asarray(doc["trace_mw"], dtype=np.float64),
+        voltage_mv=doc.get("voltage_mv"),
         method={
             "power_source": "INA3221 sysfs on the board, sampled by a separate process",
             "sysfs_files": doc.get("files"),

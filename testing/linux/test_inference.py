@@ -103,3 +103,20 @@ def test_onnx_outputs_and_external_energy_on_pi_twin(pi: VirtualSshServer,
     assert power.mean_power_mw == pytest.approx(PI_MODEL.active_w * 1000, rel=0.06)
     assert power.baseline_power_mw == pytest.approx(PI_MODEL.idle_w * 1000, rel=0.05)
     assert power.method["command"] == pi.power_command
+
+
+def test_result_maps_onto_a_result_row_and_a_trace_file(jetson_run: RemoteRunResult,
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    from farm.results.schema import Outcome, ResultRow
+    from farm.results.trace import read_trace, write_trace
+
+    fields = jetson_run.row_fields()
+    row = ResultRow(run_id="r1", test_id="t::linux", outcome=Outcome.PASSED, **fields)
+    assert row.energy_method == "ina3221-sysfs" and row.voltage_mv == 5000
+    assert row.peak_power_mw == pytest.approx(7000, rel=0.01)
+    assert jetson_run.power is not None
+    path = write_trace(tmp_path / "trace.parquet", **jetson_run.power.trace_arrays())
+    assert path.exists()
+    trace = read_trace(path)
+    assert trace.windows == [(0.0, jetson_run.power.window_s)]
+    assert float(trace.current_a.max()) == pytest.approx(7.0 / 5.0, rel=0.01)  # 7 W at 5 V
