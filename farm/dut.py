@@ -138,6 +138,7 @@ class DutSession:
         self._stream = stream
         self._buffer = bytearray()
         self._extensions: dict[str, bool] = {}
+        self._boot_pending = False
 
     # --- line transport ---------------------------------------------------------------------
 
@@ -145,6 +146,15 @@ class DutSession:
         """Talk over a new stream (after the board was reset or its emulator restarted)."""
         self._stream = stream
         self._buffer.clear()
+        self.expect_boot()
+
+    def expect_boot(self) -> None:
+        """The board was reset: the next exchange first waits for the boot banner.
+
+        Without this, a command sent during boot would take the boot's ``m-ready`` for its
+        answer and every later answer would be one behind.
+        """
+        self._boot_pending = True
 
     def _fail_link(self, exc: Exception) -> DutError:
         if self._check_alive is not None:
@@ -213,6 +223,7 @@ class DutSession:
         A console opened after the boot banner (real boards) sees no banner: then one
         ``name%`` is sent, and its ``m-ready`` proves the firmware is up.
         """
+        self._boot_pending = False
         timeout = self.boot_timeout_s if timeout_s is None else timeout_s
         lines: list[str] = []
         deadline = time.monotonic() + timeout
@@ -240,6 +251,8 @@ class DutSession:
         """
         if not command.endswith("%") or len(command) > MAX_COMMAND_CHARS:
             raise ValueError(f"DUT command {command!r} must end in '%' and be <= 80 characters")
+        if self._boot_pending:
+            self.wait_boot()
         self._drain()
         self.console_log.sent(command)
         trace.debug("%s -> %r", self.board, command)

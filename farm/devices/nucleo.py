@@ -111,7 +111,6 @@ class NucleoBoard:
         self.console_log = ConsoleLog(log_path)
         self._console: serial.SerialBase | None = None
         self._session: DutSession | None = None
-        self._boot_pending = False
 
     @property
     def facts(self) -> BoardFacts:
@@ -233,7 +232,7 @@ class NucleoBoard:
             session.target.reset()
 
         self.with_probe("flash", program)
-        self._boot_pending = True
+        self._dut_session().expect_boot()
         return PrepareReport(
             flashed=flash_image, model_bytes=len(model_blob), duration_s=time.monotonic() - started
         )
@@ -261,7 +260,7 @@ class NucleoBoard:
             self._run_hook("reset", self.config.hooks.reset)
         else:
             self.reset_target()
-        self._boot_pending = True
+        self._dut_session().expect_boot()
 
     def _open_console(self) -> serial.SerialBase:
         if self._console is None:
@@ -294,12 +293,9 @@ class NucleoBoard:
         return self._session
 
     def dut(self) -> DutSession:
-        """DUT session on the console; waits for the boot banner after a flash or reset."""
-        session = self._dut_session()
-        if self._boot_pending:
-            self._boot_pending = False
-            session.wait_boot()
-        return session
+        """DUT session on the console (after a flash or reset, its next exchange first waits
+        for the boot banner)."""
+        return self._dut_session()
 
     def close(self) -> None:
         """Close the console and the console log (idempotent)."""

@@ -94,7 +94,6 @@ class QemuBoard:
         self._process: QemuProcess | None = None
         self._args: list[str] | None = None
         self._session: DutSession | None = None
-        self._boot_pending = False
 
     @property
     def facts(self) -> BoardFacts:
@@ -131,7 +130,6 @@ class QemuBoard:
         stream = self._process.start()
         if self._session is not None:
             self._session.rebind(stream)
-        self._boot_pending = True
 
     def reset(self) -> None:
         """Restart QEMU with the same image and blob (recovers a hung firmware)."""
@@ -157,7 +155,8 @@ class QemuBoard:
             self._process.check_alive(grace_s=2.0 if link_lost else 0.0)
 
     def dut(self) -> DutSession:
-        """DUT session on the UART; waits for the boot banner after a (re)start."""
+        """DUT session on the UART (the same object across resets; after a (re)start its next
+        exchange first waits for the boot banner)."""
         if self._session is None:
             self._session = DutSession(
                 self.console(),
@@ -165,9 +164,7 @@ class QemuBoard:
                 board=self.name,
                 check_alive=self.check_alive,
             )
-        if self._boot_pending:
-            self._boot_pending = False
-            self._session.wait_boot()
+            self._session.expect_boot()
         return self._session
 
     @property
