@@ -1,6 +1,6 @@
 """Regenerate joulefarm's int8 model zoo (.tflite + float .onnx twins + models.yaml).
 
-Usage: ``.venv/bin/python models/build_zoo.py [--out DIR] [--only NAME ...] [--check]``
+Usage: ``.venv/bin/python models/build_zoo.py [--out DIR] [--only NAME ...] [--check] [--sizes]``
 
 Deterministic: fixed seeds, and calibrated floats are snapped to 10 significant bits, so two
 runs (on any machine with the same package versions) give byte-identical files. No TensorFlow:
@@ -77,12 +77,34 @@ def check_one(model: ZooModel, out: Path, entry: dict) -> None:
     )
 
 
+def refresh_compiler_sizes(out: Path) -> None:
+    """Add farm's compiled ``blob_bytes`` / ``arena_bytes`` to every models.yaml entry.
+
+    Sizes depend on shapes and the blob format, not on weight values, so they stay valid when the
+    zoo is regenerated; rerun this after a blob format change.
+    """
+    from farm.compiler.model_compiler import compile_model
+
+    path = out / "models.yaml"
+    entries = manifest.load(path)
+    for name, entry in entries.items():
+        compiled = compile_model(out / entry["tflite"])
+        entry["blob_bytes"], entry["arena_bytes"] = compiled.blob_bytes, compiled.arena_bytes
+        log.info(
+            "%s: blob %d bytes, arena %d bytes", name, compiled.blob_bytes, compiled.arena_bytes
+        )
+    manifest.write(path, entries)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="output directory")
     parser.add_argument("--only", nargs="*", default=None, help="model names to build")
     parser.add_argument("--check", action="store_true", help="also compare with LiteRT/ONNX")
+    parser.add_argument(
+        "--sizes", action="store_true", help="add farm's compiled blob/arena bytes to models.yaml"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -90,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     entries = {m.name: build_one(m, args.out) for m in chosen}
     if args.only is None:
         manifest.write(args.out / "models.yaml", entries)
+    if args.sizes:
+        refresh_compiler_sizes(args.out)
     if args.check:
         for m in chosen:
             check_one(m, args.out, entries[m.name])

@@ -1,7 +1,8 @@
 """models.yaml: one entry per zoo model, keyed by file stem.
 
 Keys this generator owns are listed in :data:`GENERATED_KEYS`; any other key already present in
-an entry (e.g. ``blob_bytes`` / ``arena_bytes`` added by the compiler) is kept on regeneration.
+an entry (``blob_bytes`` / ``arena_bytes`` from farm's compiler, see ``build_zoo.py --sizes``) is
+kept on regeneration.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ HEADER = """\
 # One entry per model, keyed by file stem. Shapes are NHWC with batch 1; int8 I/O with
 # per-tensor scale/zero_point (real = scale * (q - zero_point)). macs/params count
 # CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED. tflm_arena_bytes is what TFLite Micro
-# (tflite-micro wheel, x86-64 host build) reports after one inference.
+# (tflite-micro wheel, x86-64 host build) reports after one inference. blob_bytes/arena_bytes:
+# farm's compiled model blob and planned arena (refresh: build_zoo.py --sizes).
 """
 
 GENERATED_KEYS = (
@@ -82,8 +84,10 @@ def write(path: Path, entries: dict[str, dict]) -> None:
     """Write models.yaml, keeping keys other tools added to existing entries."""
     old = load(path)
     merged = {}
-    for name, generated in entries.items():
-        extra = {k: v for k, v in old.get(name, {}).items() if k not in GENERATED_KEYS}
-        merged[name] = {**generated, **extra}
+    for name, new in entries.items():
+        kept = {
+            k: v for k, v in old.get(name, {}).items() if k not in GENERATED_KEYS and k not in new
+        }
+        merged[name] = {**new, **kept}
     text = yaml.safe_dump(merged, sort_keys=False, default_flow_style=None, width=100)
     path.write_text(HEADER + text)

@@ -74,3 +74,10 @@ def test_compute_stays_within_the_twin_budget(manifest: dict[str, dict]) -> None
     macs = sorted(e["macs"] for e in manifest.values())
     assert macs[-1] <= 15_000_000
     assert sum(m <= 3_000_000 for m in macs) > len(macs) // 2
+
+
+def test_compiler_sizes_are_recorded(manifest: dict[str, dict]) -> None:
+    # The matrix skips models that cannot fit a target using these (build_zoo.py --sizes).
+    for name, e in manifest.items():
+        assert isinstance(e.get("blob_bytes"), int) and e["blob_bytes"] > 0, name
+        assert isinstance(e.get("arena_bytes"), int) and e["arena_bytes"] > 0, name
