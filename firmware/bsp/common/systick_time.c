@@ -18,9 +18,32 @@
 
 #define TICKS_PER_MS (FARM_SYSTICK_HZ / 1000u)
 
-static volatile uint32_t g_ms;
+/* Not static: the handler below is assembly and names them. */
+volatile uint32_t farm_systick_ms;
+volatile uint32_t farm_sync_armed;
+#define g_ms farm_systick_ms
 
-void SysTick_Handler(void) { g_ms = g_ms + 1u; }
+/* Counts milliseconds. When a sync is armed it also rewrites the stacked return address
+ * (offset 24 of the exception frame, DDI 0403E B1.5.6) so that the interrupted one-instruction
+ * loop of systick_time_sync() resumes at farm_sync_exit: the code after a sync then starts at
+ * exactly the same point of the tick grid on every run. Naked: SP is still the frame base. */
+__attribute__((naked)) void SysTick_Handler(void)
+{
+    __asm__ volatile("ldr r0, =farm_systick_ms\n"
+                     "ldr r1, [r0]\n"
+                     "adds r1, r1, #1\n"
+                     "str r1, [r0]\n"
+                     "ldr r0, =farm_sync_armed\n"
+                     "ldr r1, [r0]\n"
+                     "cbz r1, 1f\n"
+                     "movs r1, #0\n"
+                     "str r1, [r0]\n"
+                     "ldr r1, =farm_sync_exit\n"
+                     "bic r1, r1, #1\n"
+                     "str r1, [sp, #24]\n"
+                     "1: bx lr\n"
+                     ".ltorg\n");
+}
 
 void systick_time_init(void)
 {
@@ -46,10 +69,14 @@ uint64_t systick_time_ticks(void)
 }
 
 /* Wait for the next SysTick interrupt. Under -icount the interrupt is taken at an exact
- * virtual time, so the code after this returns at the same phase of the tick grid every run. */
-void systick_time_sync(void)
+ * virtual time; spinning on a single branch-to-self means it always interrupts the same
+ * instruction, and the handler resumes us at farm_sync_exit, so this returns at the same
+ * phase of the tick grid on every run (a multi-instruction poll loop would add a
+ * position-dependent 0-4 instructions and flip the 40-instruction quantum now and then). */
+__attribute__((noinline)) void systick_time_sync(void)
 {
-    uint32_t ms = g_ms;
-    while (g_ms == ms) {
-    }
+    farm_sync_armed = 1u;
+    __asm__ volatile("farm_sync_loop: b farm_sync_loop\n"
+                     ".global farm_sync_exit\n"
+                     "farm_sync_exit:\n" ::: "memory");
 }
