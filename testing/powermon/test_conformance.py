@@ -14,6 +14,7 @@ from farm.powermon.protocols import (
     AcquisitionSettings,
     Capability,
     CurrentTrace,
+    OutputMode,
     PowerMonitor,
     SampleFormat,
     TriggerSource,
@@ -139,3 +140,18 @@ def test_error_inside_session_stops_acquisition(monitor: PowerMonitor) -> None:
     with monitor.capture_session(ASCII) as cap:
         pass
     assert len(cap.trace.samples) == 50
+
+
+def test_device_specific_settings_refused(monitor: PowerMonitor, device: str) -> None:
+    if device == "stlink-v3pwr":
+        refused = [
+            {"output": OutputMode.ENERGY},
+            {"event_lines": True},
+            {"trigger": TriggerSource.D7},
+        ]
+    else:
+        refused = [{"event_lines": True, "sample_format": SampleFormat.BINARY}]
+    for update in refused:
+        with pytest.raises(OptionError):
+            monitor.configure(ASCII.model_copy(update=update))
+    assert (Capability.EVENT_LINES in monitor.capabilities) == (device == "lpm01a")
