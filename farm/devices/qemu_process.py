@@ -159,9 +159,10 @@ class QemuProcess:
             stderr = self.stderr_text()
             self.stop()
             if "Address already in use" not in stderr:
+                said = " / ".join(stderr.split("\n")).strip(" /") or "no stderr"
                 raise EmulatorError(
-                    f"QEMU twin '{self.name}': failed to start; {stderr.strip() or 'no stderr'}"
-                    f" (command: {QEMU_BINARY} {' '.join(self.args)})",
+                    f"QEMU twin '{self.name}': failed to start: {said}; check qemu.machine and "
+                    f"the image (command: {QEMU_BINARY} {' '.join(self.args)})",
                     board=self.name,
                 )
             log.info("QEMU for %s: port %d taken (attempt %d), retrying", self.name, port, attempt)
@@ -233,7 +234,8 @@ class QemuProcess:
             code = self._proc.returncode
             raise EmulatorError(
                 f"QEMU twin '{self.name}': exited with code {code}; stderr: "
-                f"{self.stderr_text().strip()[-2000:] or 'empty'} ({self.stderr_path})",
+                f"{' / '.join(self.stderr_text().strip()[-2000:].splitlines()) or 'empty'} "
+                f"({self.stderr_path}); the firmware crashed QEMU or QEMU was killed",
                 board=self.name,
             )
 

@@ -143,3 +143,22 @@ def test_no_orphan_when_parent_is_killed(
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_qemu_that_cannot_start_reports_its_stderr(
+    tiny_image: FirmwareFiles, tmp_path: Path
+) -> None:
+    from farm.catalog import Catalog
+    from farm.devices.registry import open_board
+    from farm.inventory import BoardConfig
+
+    config = BoardConfig.model_validate(
+        {"id": "bad-twin", "target": "NUCLEO_L4R5ZI", "backend": "qemu",
+         "qemu": {"machine": "no-such-machine"}}
+    )  # fmt: skip
+    target = Catalog.load().get(config.target)
+    with open_board(config, target, workdir=tmp_path, log_path=tmp_path / "c.log") as board:
+        with pytest.raises(
+            EmulatorError, match="twin 'bad-twin': failed to start: .*unsupported machine type"
+        ):
+            board.prepare(tiny_image, b"")
