@@ -50,6 +50,13 @@ typedef struct farm_model farm_model_t;   /* opaque; storage provided by the cal
 /* Bytes the caller must reserve for a farm_model_t (kept small and fixed). */
 #define FARM_MODEL_STORAGE_BYTES 256u
 
+/* Required alignment of the blob and of the arena (16 recommended for the arena). The arena
+ * size a blob needs is farm_model_info()->arena_bytes, or the u32 at byte offset
+ * FARM_BLOB_ARENA_BYTES_OFFSET of the blob before init. See firmware/runtime/BLOB.md. */
+#define FARM_BLOB_ALIGN 4u
+#define FARM_ARENA_ALIGN 4u
+#define FARM_BLOB_ARENA_BYTES_OFFSET 20u
+
 /* Check the blob, bind it to the arena. `storage` is FARM_MODEL_STORAGE_BYTES, 8-aligned. */
 farm_status_t farm_model_init(void *storage, const uint8_t *blob, size_t blob_len,
                               uint8_t *arena, size_t arena_len, farm_model_t **out);
