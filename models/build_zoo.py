@@ -61,17 +61,19 @@ def check_one(model: ZooModel, out: Path, entry: dict) -> None:
     twin = validate.run_onnx(out / entry["onnx"], ((xq.astype(np.float64) - z) * s))
     deq = (ours.astype(np.float64) - entry["output_zero_point"]) * entry["output_scale"]
     flat_ours, flat_twin = ours.reshape(CHECK_INPUTS, -1), twin.reshape(CHECK_INPUTS, -1)
-    classes = len(set(flat_ours.argmax(axis=1).tolist()))
-    agree = float((flat_ours.argmax(axis=1) == flat_twin.argmax(axis=1)).mean())
+    if model.task == "ad":
+        rel_rms = float(np.sqrt(((deq - twin) ** 2).mean()) / twin.std())
+        quality = f"relative RMS error {rel_rms:.3f}"
+    else:
+        classes = len(set(flat_ours.argmax(axis=1).tolist()))
+        agree = float((flat_ours.argmax(axis=1) == flat_twin.argmax(axis=1)).mean())
+        quality = f"argmax agreement {agree:.2f}, {classes} classes over {CHECK_INPUTS} inputs"
     log.info(
-        "%s: onnx max|diff| %.4f (output range %.3f), argmax agreement %.2f, "
-        "%d classes over %d inputs, LiteRT-ref mismatches %d/%d",
+        "%s: onnx max|diff| %.4f (output range %.3f), %s, LiteRT-ref mismatches %d/%d",
         model.name,
         np.abs(deq - twin).max(),
         twin.max() - twin.min(),
-        agree,
-        classes,
-        CHECK_INPUTS,
+        quality,
         int((litert != ours).sum()),
         ours.size,
     )
