@@ -11,30 +11,43 @@ firmware works unchanged.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import serial
 
 from farm.devices.console_log import ConsoleLog
+from farm.devices.dut_answers import (
+    BRACKETED,
+    CYCLES,
+    LAP,
+    LAP_WRAP,
+    RESULTS,
+    RESULTS_RAW,
+    DutProfile,
+    InferResult,
+    parse_key_values,
+    parse_results,
+)
 from farm.errors import DutError, DutTimeoutError, SerialLinkError
+
+__all__ = [
+    "DB_CHUNK_BYTES",
+    "LAP_WRAP",
+    "DutCommandError",
+    "DutProfile",
+    "DutSession",
+    "InferResult",
+    "parse_key_values",
+    "parse_results",
+]
 
 log = logging.getLogger(__name__)
 trace = logging.getLogger(__name__ + ".trace")
 
 MAX_COMMAND_CHARS = 80
 DB_CHUNK_BYTES = 31  # 62 hex digits + "db " + "%" stays under the 80-character limit
-LAP_WRAP = 1 << 32  # m-lap-us comes from a 32-bit microsecond counter
 _POLL_S = 0.05
-
-_LAP = re.compile(r"^m-lap-us-(\d+)")
-_RESULTS = re.compile(r"^m-results-\[(.*)\]")
-_RESULTS_RAW = re.compile(r"^m-results-raw-\[([0-9a-fA-F]*)\]")
-_CYCLES = re.compile(r"^m-cycles-\[?(\d+)")
-_BRACKETED = re.compile(r"^m-([a-z-]+?)-\[(.*)\]$")
-_KEY_VALUE = re.compile(r"([A-Za-z_][\w.-]*)=([^\s,\]]*)")
 
 
 class DutCommandError(DutError):
@@ -45,62 +58,6 @@ class DutCommandError(DutError):
     def __init__(self, message: str, *, board: str | None = None, errors: list[str]) -> None:
         super().__init__(message, board=board)
         self.errors = errors
-
-
-@dataclass(frozen=True)
-class DutProfile:
-    """Answer of ``profile%``: firmware id/version and model id (None if not reported)."""
-
-    firmware: str
-    model: str | None
-
-
-@dataclass(frozen=True)
-class InferResult:
-    """One ``infer N W`` window.
-
-    ``t0_us``/``t1_us`` are the two ``m-lap-us`` timestamps (None in energy mode, where the
-    firmware pulses a GPIO instead); ``cycles`` is the timed region from ``cycles%`` (core
-    cycles, or instructions on a QEMU twin), None when the firmware lacks the extension.
-    """
-
-    n: int
-    warmup: int
-    t0_us: int | None
-    t1_us: int | None
-    results: list[float]
-    cycles: int | None = None
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def elapsed_us(self) -> int | None:
-        """Microseconds between the two timestamps, counter wrap-around included."""
-        if self.t0_us is None or self.t1_us is None:
-            return None
-        return (self.t1_us - self.t0_us) % LAP_WRAP
-
-    @property
-    def us_per_inference(self) -> float | None:
-        """Device-timed latency of one inference, in microseconds."""
-        elapsed = self.elapsed_us
-        return None if elapsed is None else elapsed / self.n
-
-
-def parse_results(line: str) -> list[float]:
-    """Floats of an ``m-results-[a,b,...]`` line."""
-    match = _RESULTS.match(line)
-    if match is None:
-        raise ValueError(f"not a results line: {line!r}")
-    body = match.group(1).strip()
-    return [float(token) for token in body.split(",")] if body else []
-
-
-def parse_key_values(lines: list[str]) -> dict[str, str]:
-    """``key=value`` pairs found in ``lines`` (the ``farm-info%`` answer)."""
-    pairs: dict[str, str] = {}
-    for line in lines:
-        pairs.update(_KEY_VALUE.findall(line))
-    return pairs
 
 
 class DutSession:
@@ -330,8 +287,8 @@ class DutSession:
             raise ValueError(f"infer needs n >= 1 and warmup >= 0, got n={n} warmup={warmup}")
         timeout = self.infer_timeout_s if timeout_s is None else timeout_s
         lines = self.command(f"infer {n} {warmup}%", timeout)
-        laps = [int(m.group(1)) for line in lines if (m := _LAP.match(line))]
-        results_lines = [line for line in lines if _RESULTS.match(line)]
+        laps = [int(m.group(1)) for line in lines if (m := LAP.match(line))]
+        results_lines = [line for line in lines if RESULTS.match(line)]
         if "m-infer-done" not in lines or not results_lines or len(laps) not in (0, 2):
             raise DutError(
                 f"DUT '{self.board}': malformed infer answer ({len(laps)} laps, "
@@ -350,7 +307,7 @@ class DutSession:
 
     def results(self) -> list[float]:
         """Dequantized outputs of the last inference (``results%``)."""
-        lines = [line for line in self.command("results%") if _RESULTS.match(line)]
+        lines = [line for line in self.command("results%") if RESULTS.match(line)]
         if not lines:
             raise DutError(
                 f"DUT '{self.board}': results% gave no m-results line; "
@@ -365,7 +322,7 @@ class DutSession:
         if lines is None:
             return None
         for line in lines:
-            if match := _RESULTS_RAW.match(line):
+            if match := RESULTS_RAW.match(line):
                 return bytes.fromhex(match.group(1))
         raise DutError(
             f"DUT '{self.board}': results-raw% gave no m-results-raw line; "
@@ -379,13 +336,13 @@ class DutSession:
         if lines is None:
             return None
         for line in lines:
-            if match := _CYCLES.match(line):
+            if match := CYCLES.match(line):
                 return int(match.group(1))
         return None
 
     def _bracketed(self, lines: list[str], key: str) -> str:
         for line in lines:
-            match = _BRACKETED.match(line)
+            match = BRACKETED.match(line)
             if match and match.group(1) == key:
                 return match.group(2)
         raise DutError(
