@@ -6,10 +6,14 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from farm.errors import OptionError
+
+if TYPE_CHECKING:
+    from farm.powermon.protocols import AcquisitionSettings, PowerMonitor
 
 power_app = typer.Typer(help="Power monitors: identify, capture raw traces, run an emulator.")
 DEVICES = ("stlink-v3pwr", "lpm01a")
@@ -36,7 +40,9 @@ def probe_command(
             typer.echo(f"  {key}: {info.get(key, '')}")
 
 
-def _monitor_for(board: str | None, inventory: Path | None, port: str | None, device: str | None):  # type: ignore[no-untyped-def]
+def _monitor_for(
+    board: str | None, inventory: Path | None, port: str | None, device: str | None
+) -> tuple[PowerMonitor, AcquisitionSettings]:
     from farm.powermon.from_inventory import monitor_for_board
     from farm.powermon.protocols import AcquisitionSettings
     from farm.powermon.registry import create_powermon
