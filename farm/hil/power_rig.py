@@ -125,10 +125,10 @@ class EmulatedRig:
             update={"event_lines": events, "acquisition_time_s": _acqtime(end + LEAD_S)}
         )
         self.monitor.configure(settings)
+        if events:  # the DUT's D7 pulses around the N inferences, at exact device times
+            self.handle.schedule_edges([start, end])
         self.monitor.start()
         self.handle.fire_trigger()  # the DUT's pin at the start of the sequence
-        if events:
-            self.handle.schedule_edges([start, end])
         trace = self.monitor.wait(CAPTURE_TIMEOUT_S)
         energy = _analyse(trace, InferenceWindow(start, end, n), events)
         volts = settings.voltage_mv / 1000.0
