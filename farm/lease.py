@@ -6,8 +6,9 @@ when its holder dies, so a SIGKILLed worker never leaves a board locked; the hol
 by the next holder, which logs the reclaim.
 
 Scheduling: ``acquire`` tries every board of the pool without blocking and takes the first
-free one; if all are busy it polls all of them every few milliseconds. A worker therefore never
-sleeps on one board while another suitable board is idle.
+free one; if all are busy it waits in the kernel on all of them at once
+(:mod:`farm.lease_wait`) and takes whichever frees first. A worker therefore never sleeps on one
+board while another suitable board is idle, and a freed board is taken without a poll delay.
 """
 
 from __future__ import annotations
@@ -17,19 +18,19 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from farm.errors import BoardBusyError
+from farm.lease_wait import unlock_fd, wait_for_any
 
 log = logging.getLogger(__name__)
-
-POLL_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -76,15 +77,19 @@ class Lease:
     holder: HolderInfo
     waited_s: float
     reclaimed_from: HolderInfo | None
-    _lock: FileLock = field(repr=False)
+    acquired_monotonic: float
+    """``time.monotonic()`` when the lock was granted (comparable across local processes)."""
+    _unlock: Callable[[], None] = field(repr=False)
     _record: Path = field(repr=False)
+    _held: bool = field(default=True, repr=False)
 
     def release(self) -> None:
         """Drop the record first, then the lock, so a record never outlives a live lock."""
-        if not self._lock.is_locked:
+        if not self._held:
             return
+        self._held = False
         self._record.unlink(missing_ok=True)
-        self._lock.release(force=True)
+        self._unlock()
 
 
 def _read_holder(path: Path) -> HolderInfo | None:
@@ -97,9 +102,9 @@ def _read_holder(path: Path) -> HolderInfo | None:
 class LeaseManager:
     """Leases boards using lock files in ``lock_dir``."""
 
-    def __init__(self, lock_dir: Path, poll_s: float = POLL_S) -> None:
+    def __init__(self, lock_dir: Path) -> None:
         self.lock_dir = Path(lock_dir)
-        self.poll_s = poll_s
+        self._locks: dict[str, FileLock] = {}
 
     def _paths(self, board_id: str) -> tuple[Path, Path]:
         return self.lock_dir / f"{board_id}.lock", self.lock_dir / f"{board_id}.holder.json"
@@ -107,12 +112,24 @@ class LeaseManager:
     def try_acquire(self, board_id: str, holder: HolderInfo, waited_s: float = 0.0) -> Lease | None:
         """Take ``board_id`` if it is free right now, else None."""
         lock_path, record = self._paths(board_id)
-        # preserve_lock_file: unlinking on release would let two processes lock two inodes.
-        lock = FileLock(lock_path, thread_local=False, preserve_lock_file=True)
+        lock = self._locks.get(board_id)
+        if lock is None:
+            # preserve_lock_file: unlinking on release would let two processes lock two inodes.
+            lock = FileLock(lock_path, thread_local=False, preserve_lock_file=True)
+            self._locks[board_id] = lock
+        if lock.is_locked:
+            return None  # held by this process (FileLock itself would re-enter)
         try:
             lock.acquire(blocking=False)
         except Timeout:
             return None
+        return self._grant(board_id, holder, waited_s, lambda: lock.release(force=True))
+
+    def _grant(
+        self, board_id: str, holder: HolderInfo, waited_s: float, unlock: Callable[[], None]
+    ) -> Lease:
+        granted = time.monotonic()
+        record = self._paths(board_id)[1]
         stale = _read_holder(record) if record.exists() else None
         if stale is not None:
             log.warning(
@@ -121,23 +138,29 @@ class LeaseManager:
         tmp = record.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(json.dumps(asdict(holder)), encoding="utf-8")
         os.replace(tmp, record)
-        return Lease(board_id, holder, waited_s, stale, lock, record)
+        return Lease(board_id, holder, waited_s, stale, granted, unlock, record)
 
     def acquire(self, board_ids: Sequence[str], holder: HolderInfo, timeout_s: float) -> Lease:
-        """First free board of ``board_ids``; BoardBusyError naming the holders on timeout."""
+        """First free board of ``board_ids``; BoardBusyError naming the holders on timeout.
+
+        A sweep of non-blocking attempts takes any free board at once; when all are busy the
+        caller sleeps in the kernel on all of them and gets whichever frees first.
+        """
         if not board_ids:
             raise ValueError("acquire needs at least one board id")
         self.lock_dir.mkdir(parents=True, exist_ok=True)
         start = time.monotonic()
-        while True:
-            waited = time.monotonic() - start
-            for board_id in board_ids:
-                lease = self.try_acquire(board_id, holder, waited)
-                if lease is not None:
-                    return lease
-            if waited >= timeout_s:
-                raise self._busy_error(board_ids, waited)
-            time.sleep(self.poll_s)
+        for board_id in board_ids:
+            lease = self.try_acquire(board_id, holder)
+            if lease is not None:
+                return lease
+        paths = {b: self._paths(b)[0] for b in board_ids}
+        won = wait_for_any(paths, timeout_s - (time.monotonic() - start))
+        waited = time.monotonic() - start
+        if won is None:
+            raise self._busy_error(board_ids, waited)
+        board_id, fd = won
+        return self._grant(board_id, holder, waited, partial(unlock_fd, fd))
 
     def _busy_error(self, board_ids: Sequence[str], waited_s: float) -> BoardBusyError:
         held = []

@@ -113,6 +113,7 @@ def _farm_owned(metafunc: pytest.Metafunc, name: str) -> bool:
     return bool(defs) and getattr(defs[-1].func, "__module__", "") == "farm.plugin.fixtures"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrize ``model``, ``board_pool`` and ``firmware`` for the tests that use them.
 

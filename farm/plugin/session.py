@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -45,19 +46,19 @@ class FarmSession:
             self._inventory = load_inventory(self.resolved.values.inventory, self.catalog)
         return self._inventory
 
-    @property
+    @cached_property
     def run_dir(self) -> Path:
         """``<reports_dir>/<run_id>/``, shared by every xdist worker of the run (created)."""
         path = self.resolved.values.reports_dir / self.run_id
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    @property
+    @cached_property
     def leases(self) -> LeaseManager:
         """Board leases in the settings' lock directory."""
         return LeaseManager(self.resolved.values.lock_dir)
 
-    @property
+    @cached_property
     def quarantine(self) -> QuarantineBook:
         """Infra-error counts of this run."""
         return QuarantineBook(self.run_dir, self.resolved.values.quarantine_after)
