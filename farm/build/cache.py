@@ -48,7 +48,7 @@ class BuildCache:
     """One cache root directory shared by every process of the lab PC."""
 
     def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+        self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
 
     def entry(self, key: str) -> Path:
