@@ -69,3 +69,47 @@ def test_retry_error_and_quarantine(tmp_path: Path) -> None:
     assert "farm: board 'q1' quarantined after 2 infra errors" in out
     junit = (tmp_path / "junit.xml").read_text()
     assert 'errors="1" failures="1" skipped="1"' in junit
+
+
+FIXTURE_TESTS = """
+from pathlib import Path
+
+import pytest
+
+from farm.errors import ProbeError
+
+FLASHES = Path(__file__).parent / "flashes.log"
+
+
+@pytest.fixture
+def image(board_pool):
+    return "built outside the lease"
+
+
+@pytest.fixture
+def flashed(image, board):
+    with FLASHES.open("a") as fh:
+        fh.write(board.id + "\\n")
+    if len(FLASHES.read_text().splitlines()) == 1:
+        raise ProbeError("flash verify failed", board=board.id)
+    return board
+
+
+def test_runs_after_flash(flashed):
+    assert flashed.id in ("p1", "p2")
+"""
+
+
+def test_infra_error_in_fixture_setup_is_retried_on_the_pool(tmp_path: Path) -> None:
+    boards = (
+        "  - {id: p1, target: NUCLEO_F767ZI, backend: qemu, hooks: {reset: 'echo p1 >> resets.log'}}\n"
+        "  - {id: p2, target: NUCLEO_F767ZI, backend: qemu, hooks: {reset: 'echo p2 >> resets.log'}}\n"
+    )
+    make_project(tmp_path, boards)
+    (tmp_path / "test_flash.py").write_text(FIXTURE_TESTS)
+    done = run_pytest(tmp_path, "-q")
+    assert done.returncode == 0, done.stdout
+    assert "1 passed" in done.stdout
+    flashes = (tmp_path / "flashes.log").read_text().splitlines()
+    assert len(flashes) == 2
+    assert (tmp_path / "resets.log").read_text().splitlines() == flashes[:1]

@@ -53,3 +53,45 @@ def test_broken_inventory_is_reported_at_collection(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "inventory.yaml:2:22: board 'x1' target='NUCLEO_L4R5Z' unknown" in done.stdout
     assert "Traceback" not in done.stdout
+
+
+STATUS_CONFTEST = """
+def pytest_farm_item_status(model, pool, firmware):
+    if model.name == "kws_s" and pool.id == "u575-01":
+        return ("skip", "memory report: arena does not fit with this firmware")
+    return None
+"""
+
+KIND_TEST = """
+import pytest
+
+
+@pytest.mark.farm_kind("linux")
+def test_linux_only(board_pool):
+    assert board_pool.target.kind == "linux"
+
+
+@pytest.mark.farm_kind("fpga")
+def test_bad_kind(board_pool):
+    pass
+"""
+
+
+def test_status_hook_and_kind_marker(tmp_path: Path) -> None:
+    make_project(tmp_path, FIVE_BOARDS, THREE_MODELS, HARNESS)
+    (tmp_path / "conftest.py").write_text(STATUS_CONFTEST)
+    (tmp_path / "test_hil.py").write_text(HIL_TEST)
+    done = run_pytest(tmp_path, "-q", "-rs", "--farm-models=kws_s", "--farm-firmware=*1.0")
+    assert "SKIPPED [1] test_hil.py: memory report: arena does not fit" in done.stdout
+    assert "4 passed, 1 skipped" in done.stdout
+    (tmp_path / "test_hil.py").unlink()
+    (tmp_path / "test_kinds.py").write_text(KIND_TEST)
+    done = run_pytest(tmp_path, "-q")
+    assert (
+        "marker 'farm_kind' on test_kinds.py::test_bad_kind: bad arguments ['fpga']" in done.stdout
+    )
+    assert "use @pytest.mark.farm_kind('mcu')" in done.stdout
+    (tmp_path / "test_kinds.py").write_text(KIND_TEST.split('@pytest.mark.farm_kind("fpga")')[0])
+    done = run_pytest(tmp_path, "-q", "-rA")
+    assert "PASSED test_kinds.py::test_linux_only[rpi5-01]" in done.stdout
+    assert "1 passed" in done.stdout
