@@ -53,3 +53,17 @@ def open_twin(tmp_path: Path) -> Iterator[Callable[[str], QemuBoard]]:
     yield _open
     for board in boards:
         board.close()
+
+
+@pytest.fixture(scope="session")
+def hang_harness(tmp_path_factory: pytest.TempPathFactory) -> FirmwareFiles:
+    """The harness built with ``FAULT_HANG_AFTER=3``: the 4th inference since boot never returns."""
+    return build_harness(tmp_path_factory.mktemp("hang"), BUILD_ID="h7hang", FAULT_HANG_AFTER="3")
+
+
+@pytest.fixture(scope="session")
+def kws_blob() -> bytes:
+    """The smallest keyword-spotting model of the zoo, compiled to a model blob."""
+    from farm.compiler.model_compiler import compile_model
+
+    return compile_model(ROOT / "models" / "kws_dscnn_16.tflite").blob
