@@ -22,9 +22,20 @@ OUTCOMES = ("passed", "failed", "error", "skipped")
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts with None (not NaN/NaT) for missing values."""
+    """Rows as dicts with None (not NaN/NaT) for missing values and ints back as ints."""
+    import pyarrow as pa
+
+    from farm.results.merge import arrow_schema
+
     clean = frame.astype(object).where(frame.notna(), None)
-    return clean.to_dict("records")
+    records = clean.to_dict("records")
+    # pandas stores nullable int columns as float; a count of 5 must not print as 5.0000.
+    ints = [f.name for f in arrow_schema() if pa.types.is_integer(f.type) and f.name in frame]
+    for record in records:
+        for name in ints:
+            if record[name] is not None:
+                record[name] = int(record[name])
+    return records
 
 
 def short_id(test_id: str) -> str:

@@ -34,7 +34,8 @@ def fmt_num(value: Any, digits: int = 4) -> str:
         magnitude = math.floor(math.log10(abs(value)))
         if magnitude < -3:
             return f"{value:.{digits - 1}e}"
-        return f"{value:,.{max(0, digits - 1 - magnitude)}f}"
+        text = f"{value:,.{max(0, digits - 1 - magnitude)}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
 
 

@@ -10,6 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from farm.results.writer import iter_rows
 
 N_TESTS = 400
@@ -59,6 +61,7 @@ def _count_lines(path: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_sigkilled_xdist_run_keeps_finished_rows_and_reports(tmp_path: Path) -> None:
     (tmp_path / "test_synthetic.py").write_text(SYNTHETIC_TESTS)
     run_dir = tmp_path / "reports" / "20261122T030000Z-kill00"
