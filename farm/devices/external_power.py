@@ -114,6 +114,31 @@ class ExternalCommandMonitor:
             self.errors.append(f"exit {proc.returncode}: {proc.stderr.read().strip()[:200]}")
 
 
+def board_marks_on_lab_clock(
+    stderr_lines: list[tuple[float, str]],
+) -> tuple[dict[str, float], float | None]:
+    """Phase times of the board mapped onto the lab clock, and the offset used.
+
+    Each ``@@phase <name> <t>`` / ``@@sync <t>`` line carries the board's clock and was stamped
+    on arrival; the smallest difference is the clock offset plus the fastest delivery, so a
+    mark that was delivered late (a busy link or host) does not move the window.
+    """
+    stamped: list[tuple[float, float, str]] = []
+    for arrival, line in stderr_lines:
+        parts = line.split()
+        try:
+            if len(parts) == 3 and parts[0] == "@@phase":
+                stamped.append((arrival, float(parts[2]), parts[1]))
+            elif len(parts) == 2 and parts[0] == "@@sync":
+                stamped.append((arrival, float(parts[1]), ""))
+        except ValueError:
+            continue
+    if not stamped:
+        return {}, None
+    offset = min(arrival - board for arrival, board, _ in stamped)
+    return {name: board + offset for _, board, name in stamped if name}, offset
+
+
 def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
                   baseline_t0: float | None = None) -> dict[str, Any]:  # fmt: skip
     """Energy over ``[t0, t1]`` (lab clock) and the mean power of ``[baseline_t0, t0]``."""
@@ -124,6 +149,8 @@ def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
     if baseline_t0 is not None and t0 > baseline_t0:
         baseline_w = integrate_zoh(times, watts, baseline_t0, t0) / (t0 - baseline_t0)
     inside = [(t - t0, w) for t, w in samples if t0 <= t <= t1]
+    near = [t for t, _ in samples if t0 - 0.05 <= t <= t1 + 0.05]
+    gaps = [b - a for a, b in zip(near, near[1:], strict=False)]
     first = baseline_t0 if baseline_t0 is not None else t0
     shown = [(t - t0, w) for t, w in samples if first <= t <= t1]
     return {
@@ -131,6 +158,7 @@ def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
         "mean_power_w": energy_j / (t1 - t0) if t1 > t0 else 0.0,
         "baseline_power_w": baseline_w,
         "sample_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
+        "max_gap_s": max(gaps) if gaps else (t1 - t0),
         "trace": shown,  # baseline and window, relative to t0
     }
 
@@ -145,13 +173,9 @@ def external_measurement(command: str, stderr_lines: list[tuple[float, str]],
     """
     import numpy as np
 
-    from farm.devices.linux_result import PowerMeasurement
+    from farm.devices.linux_result import PowerMeasurement, edge_uncertainty_uj
 
-    marks = {}
-    for t, line in stderr_lines:
-        parts = line.split()
-        if len(parts) == 3 and parts[0] == "@@phase":
-            marks[parts[1]] = t
+    marks, offset_s = board_marks_on_lab_clock(stderr_lines)
     if "timed" not in marks or "done" not in marks:
         raise PowerMonitorError(
             f"power monitor '{command}': the runner's window markers were not received; "
@@ -169,14 +193,23 @@ def external_measurement(command: str, stderr_lines: list[tuple[float, str]],
         energy_per_inference_uj=energy["energy_j"] * 1e6 / max(inferences, 1),
         mean_power_mw=energy["mean_power_w"] * 1000.0,
         baseline_power_mw=None if baseline_w is None else baseline_w * 1000.0,
+        energy_uncertainty_uj=edge_uncertainty_uj(
+            energy["mean_power_w"] * 1000.0,
+            None if baseline_w is None else baseline_w * 1000.0,
+            energy["max_gap_s"],
+            inferences,
+        ),
         sample_rate_hz=energy["sample_rate_hz"],
         trace_t_s=np.asarray([t for t, _ in energy["trace"]], dtype=np.float64),
         trace_mw=np.asarray([w * 1000.0 for _, w in energy["trace"]], dtype=np.float64),
         method={
             "power_source": "external command on the lab PC, one watts value per line",
             "command": command,
-            "window_alignment": "@@phase markers streamed over SSH, stamped on arrival "
-            "(edges late by the one-way SSH latency)",
+            "window_alignment": "board clock mapped to the lab clock by the smallest "
+            "(arrival - board stamp) of the @@phase/@@sync marks streamed over SSH; edges late "
+            "by at most that minimum one-way latency",
+            "clock_offset_s": offset_s,
+            "max_sample_gap_s": energy["max_gap_s"],
             "board_window_s": window["end_s"] - window["start_s"],
             "integration": "zero-order hold of each sample over the window",
         },

@@ -93,6 +93,14 @@ def update_interval_ms(rail: Rail) -> float | None:
         return None
 
 
+def auto_period_ms(update_ms: float | None) -> float:
+    """Read period: 4 reads per sensor update, 1..20 ms (each read is an I2C transfer on a
+    real board, so reading much faster only loads the CPU being measured)."""
+    if update_ms is None:
+        return 5.0
+    return min(max(update_ms / 4.0, 1.0), 20.0)
+
+
 def integrate_zoh(times_s: list[float], values: list[float], t0: float, t1: float) -> float:
     """Integral of a sampled signal over ``[t0, t1]``, each value held until the next read.
 
@@ -128,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Sample INA3221 rails from sysfs.")
     parser.add_argument("--sysfs-root", default="/sys")
     parser.add_argument("--rails", default="VDD_IN", help="comma-separated rail labels")
-    parser.add_argument("--period-ms", type=float, default=1.0)
+    parser.add_argument(
+        "--period-ms", type=float, default=0.0, help="read period; 0: a quarter of the sensor's"
+    )
     parser.add_argument("--out", required=True)
     parser.add_argument("--parent-pid", type=int, default=0)
     parser.add_argument("--list", action="store_true", help="print the rails found and exit")
@@ -147,19 +157,20 @@ def main(argv: list[str] | None = None) -> int:
             out.write(json.dumps({"error": error}) + "\n")
             return 3
         rails = [found[name] for name in wanted]
+        period_ms = args.period_ms or auto_period_ms(update_interval_ms(rails[0]))
         header = {
             "rails": wanted,
             "files": [r.files for r in rails],
             "layout": rails[0].layout,
             "update_interval_ms": update_interval_ms(rails[0]),
             "voltage_mv": _read_number(rails[0].files[0]) if rails[0].layout == "hwmon" else None,
-            "period_ms": args.period_ms,
+            "period_ms": period_ms,
         }
         out.write(json.dumps(header) + "\n")
         out.flush()
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
-            _sample(rails, args.period_ms / 1000.0, out, args.parent_pid)
+            _sample(rails, period_ms / 1000.0, out, args.parent_pid)
         finally:
             out.flush()
     return 0

@@ -59,7 +59,7 @@ class LinuxPower:
     rail: str = "VDD_IN"  # ina3221 rail label(s), comma-separated
     command: str | None = None  # external: prints watts
     sample_rate_hz: float = 50.0  # external: re-run rate of a one-shot command
-    read_period_ms: float = 1.0  # ina3221: sysfs read period of the sampler
+    read_period_ms: float = 0.0  # ina3221: sysfs read period; 0 = a quarter of the sensor's
     baseline_s: float = 0.2  # idle rail measured just before the window
     min_window_s: float = 0.5  # the timed loop runs at least this long when measuring power
 

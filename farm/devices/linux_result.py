@@ -59,6 +59,7 @@ class PowerMeasurement:
     trace_t_s: np.ndarray  # relative to the window start (baseline samples are negative)
     trace_mw: np.ndarray
     voltage_mv: float | None = None  # rail voltage when the monitor reports it
+    energy_uncertainty_uj: float | None = None  # per inference, from the window edges
     method: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -124,6 +125,7 @@ class RemoteRunResult:
             p = self.power
             fields.update({
                 "energy_uj": p.energy_per_inference_uj,
+                "energy_uncertainty_uj": p.energy_uncertainty_uj,
                 "mean_power_mw": p.mean_power_mw,
                 "peak_power_mw": p.peak_power_mw,
                 "sample_rate_hz": p.sample_rate_hz,
@@ -137,6 +139,18 @@ class RemoteRunResult:
     def first_outputs(self) -> list[np.ndarray]:
         """Output tensor 0 for each input (the common single-output case)."""
         return [per_input[0] for per_input in self.outputs]
+
+
+def edge_uncertainty_uj(mean_mw: float, baseline_mw: float | None, edge_s: float,
+                        inferences: int) -> float | None:  # fmt: skip
+    """Energy per inference the window edges can misplace.
+
+    At each edge the monitor may still show the old level for up to ``edge_s`` (sensor update
+    plus read period), so the error is at most (window level - baseline) x edge_s, twice.
+    """
+    if baseline_mw is None or inferences <= 0:
+        return None
+    return abs(mean_mw - baseline_mw) * edge_s * 2 * 1000.0 / inferences
 
 
 def decode_array(doc: dict[str, Any]) -> np.ndarray:
@@ -155,6 +169,8 @@ def ina3221_power(doc: dict[str, Any], inferences: int, board: str) -> PowerMeas
             "power_monitor.rail and ssh.sysfs_root in the inventory",
             board=board,
         )
+    read_gap_s = doc.get("max_read_gap_s") or (doc.get("period_ms") or 0.0) / 1000.0
+    edge_s = (doc.get("update_interval_ms") or 0.0) / 1000.0 + read_gap_s
     return PowerMeasurement(
         monitor="ina3221",
         rails=tuple(doc["rails"]),
@@ -168,12 +184,16 @@ def ina3221_power(doc: dict[str, Any], inferences: int, board: str) -> PowerMeas
         trace_t_s=np.asarray(doc["trace_t_s"], dtype=np.float64),
         trace_mw=np.asarray(doc["trace_mw"], dtype=np.float64),
         voltage_mv=doc.get("voltage_mv"),
+        energy_uncertainty_uj=edge_uncertainty_uj(
+            doc["mean_power_mw"], doc.get("baseline_power_mw"), edge_s, inferences
+        ),
         method={
             "power_source": "INA3221 sysfs on the board, sampled by a separate process",
             "sysfs_files": doc.get("files"),
             "layout": doc.get("layout"),
             "sensor_update_interval_ms": doc.get("update_interval_ms"),
             "read_period_ms": doc.get("period_ms"),
+            "max_read_gap_s": doc.get("max_read_gap_s"),
             "read_rate_hz": doc["read_rate_hz"],
             "distinct_values_in_window": doc.get("distinct_values_in_window"),
             "integration": "zero-order hold of each read over the timed window",

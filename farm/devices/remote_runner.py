@@ -5,8 +5,9 @@ stdlib + numpy + whichever runtime the board has (Python >= 3.8); it must never 
 ``farm``. Protocol (``PROTOCOL``):
 
 * stdout carries exactly one JSON document (library chatter is redirected to stderr);
-* stderr carries ``@@phase <name> <monotonic_s>`` lines as phases change, so a lab-PC power
-  monitor can align its samples with the timed window while the command streams;
+* stderr carries ``@@phase <name> <monotonic_s>`` lines as phases change (and ``@@sync``
+  lines while idling before the window), so a lab-PC power monitor can map the board's clock
+  onto its own and align its samples with the timed window;
 * ``--status-file`` holds the current phase (``loading``, ``warmup``, ``baseline``, ``timed``,
   ``done``) and the runner's pid, so a hung run can be diagnosed; virtual boards read it to
   drive their power model.
@@ -162,6 +163,18 @@ class Phases:
         sys.stderr.flush()
         return now
 
+    def idle_with_sync_marks(self, duration_s: float, every_s: float = 0.02) -> None:
+        """Sleep, printing ``@@sync <monotonic_s>`` lines: a lab-side monitor maps our clock
+        onto its own by the smallest (arrival - stamp) among all marks."""
+        end = time.monotonic() + duration_s
+        while True:
+            now = time.monotonic()
+            if now >= end:
+                return
+            sys.stderr.write(f"@@sync {now:.6f}\n")
+            sys.stderr.flush()
+            time.sleep(min(every_s, end - now))
+
 
 class Sampler:
     """The INA3221 sampler as a child process writing to a file (never blocked by our GIL)."""
@@ -222,6 +235,10 @@ def summarize_power(trace: dict, phases: Phases, inferences: int, integrate) -> 
     window_mj = integrate(times, power, t0, t1)  # mW * s = mJ
     baseline_mw = integrate(times, power, b0, t0) / (t0 - b0) if t0 > b0 else None
     inside = [t for t in times if t0 <= t <= t1]
+    # Largest gap between reads around the window: how long a stale value may have been held
+    # (a descheduled sampler reads late; the uncertainty must say so).
+    near = [t for t in times if t0 - 0.05 <= t <= t1 + 0.05]
+    gaps = [near[i + 1] - near[i] for i in range(len(near) - 1)]
     trace.update({
         "window_s": t1 - t0,
         "energy_uj": window_mj * 1000.0,
@@ -229,6 +246,7 @@ def summarize_power(trace: dict, phases: Phases, inferences: int, integrate) -> 
         "mean_power_mw": window_mj / (t1 - t0) if t1 > t0 else None,
         "baseline_power_mw": baseline_mw,
         "read_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
+        "max_read_gap_s": max(gaps) if gaps else None,
         "distinct_values_in_window": len({power[i] for i, t in enumerate(times) if t0 <= t <= t1}),
         "trace_t_s": [t - t0 for t in times][:20000],
         "trace_mw": power[:20000],
@@ -280,7 +298,7 @@ def run(args: argparse.Namespace, phases: Phases) -> dict:
         sampler = Sampler(args.sampler, args, os.path.join(args.work_dir, "power.tsv"))
     if args.power_rails or args.baseline_s > 0:
         phases.enter("baseline")
-        time.sleep(args.baseline_s)
+        phases.idle_with_sync_marks(args.baseline_s)
     latencies = []
     clock = time.perf_counter_ns
     start = phases.enter("timed")
@@ -322,7 +340,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--min-window-s", type=float, default=0.0)
     p.add_argument("--baseline-s", type=float, default=0.0)
     p.add_argument("--power-rails", default="")
-    p.add_argument("--power-period-ms", type=float, default=1.0)
+    p.add_argument("--power-period-ms", type=float, default=0.0)
     p.add_argument("--sysfs-root", default="/sys")
     p.add_argument("--sampler", default="")
     p.add_argument("--work-dir", default=".")

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import shlex
 import signal
 import sys
 import sysconfig
@@ -89,6 +90,7 @@ class VirtualSshServer:
         self.commands_log = self.lab_dir / "commands.log"
         self._conns: set[asyncssh.SSHServerConnection] = set()
         self._procs: dict[asyncssh.SSHServerConnection, set[asyncio.subprocess.Process]] = {}
+        self._handlers: set[asyncio.Task[None]] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"sshd-{name}")
         self._thread.daemon = True
@@ -115,7 +117,9 @@ class VirtualSshServer:
         """``power_monitor.command`` of a twin with an external monitor (prints watts)."""
         if self.rail is None or self.rail.watts_file is None:
             return None
-        return f"cat {self.rail.watts_file}"
+        # A streaming reader (like a meter's logging tool): 500 reads/s, no fork per sample.
+        reader = f"{shlex.quote(sys.executable)} -m farm.virtual.rail_reader"
+        return f"{reader} {shlex.quote(str(self.rail.watts_file))} --period-ms 2"
 
     def executed_commands(self) -> list[str]:
         """Every command a client ran on this board (empty if none ran)."""
@@ -180,11 +184,18 @@ class VirtualSshServer:
                 if self._acceptor is not None:
                     self._acceptor.close()
                     await self._acceptor.wait_closed()
+                for procs in self._procs.values():
+                    for proc in procs:
+                        _kill_group(proc)
+                if self._handlers:  # let them reap their processes and close the pipes
+                    await asyncio.wait(list(self._handlers), timeout=3.0)
 
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(_close(), self._loop).result(timeout=5.0)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5.0)
+            if not self._thread.is_alive():
+                self._loop.close()
         if self.rail is not None:
             self.rail.stop()
 
@@ -239,6 +250,10 @@ class VirtualSshServer:
         with self.commands_log.open("a") as handle:
             handle.write(command.replace("\n", " ") + "\n")
         trace.debug("%s$ %s", self.name, command)
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         conn = process.get_extra_info("connection")
         username = process.get_extra_info("username") or "farm"
         proc = await asyncio.create_subprocess_exec(

@@ -10,7 +10,8 @@ energy is compared with.
 The Jetson twin's files follow the real hwmon layout (see ``farm.devices.ina3221``):
 ``<sysfs_root>/bus/i2c/drivers/ina3221/1-0040/hwmon/hwmon3/in1_label`` = ``VDD_IN``,
 ``in1_input`` (mV), ``curr1_input`` (mA), so the board-side sampler reads them unchanged. The
-Pi twin gets a plain ``power_w`` file that an ``external`` monitor command (``cat``) prints.
+Pi twin gets a plain ``power_w`` file that its ``external`` monitor command
+(``farm.virtual.rail_reader``) streams.
 """
 
 from __future__ import annotations
@@ -106,19 +107,23 @@ class VirtualRail:
         return self.model.active_w if self.active() else self.model.idle_w
 
     def _publish(self, watts: float) -> None:
+        visible = time.monotonic()
         if self.sysfs_root is not None:
             hwmon = self.sysfs_root / HWMON_DIR
             volts = self.model.voltage_mv / 1000.0
             dynamic = watts - self.model.idle_w
             parts = (watts, 0.3 + 0.8 * dynamic, 0.9)  # VDD_IN, CPU_GPU_CV, SOC
             currents_ma = [round(p / volts * 1000.0) for p in parts]
-            for channel, current in enumerate(currents_ma, start=1):
+            _write_atomic(hwmon / "curr1_input", f"{currents_ma[0]}\n")  # VDD_IN first
+            visible = time.monotonic()  # the moment a reader can see the new value
+            for channel, current in enumerate(currents_ma[1:], start=2):
                 _write_atomic(hwmon / f"curr{channel}_input", f"{current}\n")
             watts = currents_ma[0] * self.model.voltage_mv / 1e6  # what a reader computes
         if self.watts_file is not None:
             _write_atomic(self.watts_file, f"{watts:.6f}\n")
+            visible = time.monotonic()
         with self._lock:
-            self.trace.append((time.monotonic(), watts))
+            self.trace.append((visible, watts))
 
     def _loop(self) -> None:
         period = self.model.update_interval_ms / 1000.0

@@ -69,6 +69,9 @@ def test_ina3221_energy_matches_power_model(jetson_run: RemoteRunResult,
     assert jetson.rail is not None
     truth_j = jetson.rail.energy_j(jetson_run.window_start_s, jetson_run.window_end_s)
     assert power.energy_uj == pytest.approx(truth_j * 1e6, rel=0.02)
+    assert power.energy_uncertainty_uj is not None
+    error_uj = abs(power.energy_uj - truth_j * 1e6) / power.inferences
+    assert error_uj <= power.energy_uncertainty_uj  # the stated bound holds
     assert power.mean_power_mw == pytest.approx(JETSON_MODEL.active_w * 1000, rel=0.05)
     assert power.baseline_power_mw == pytest.approx(JETSON_MODEL.idle_w * 1000, rel=0.02)
     assert power.energy_per_inference_uj == pytest.approx(power.energy_uj / power.inferences)
