@@ -67,14 +67,22 @@ static inline int32_t farm_emu_smlad(int32_t a, int32_t b, int32_t acc)
 #define FARM_KERNEL_PATH "plain-c"
 #endif
 
+/* Hand-scheduled inner loops (inline assembly) on real DSP cores. They need 14 free registers,
+ * so only in optimized builds (no frame pointer); otherwise the intrinsic C loops are used. */
+#if FARM_USE_DSP && !defined(FARM_DSP_EMULATE) && defined(__OPTIMIZE__) && defined(__thumb2__)
+#define FARM_ASM_KERNELS 1
+#else
+#define FARM_ASM_KERNELS 0
+#endif
+
 /* Unaligned-safe 32-bit load (one LDR on Cortex-M4/M7/M33). */
 static inline int32_t farm_ld32(const int8_t *p)
 {
     int32_t v;
-    memcpy(&v, p, sizeof v);
+    __builtin_memcpy(&v, p, sizeof v); /* inlined to one LDR even with -ffreestanding */
     return v;
 }
 
-static inline void farm_st32(int8_t *p, int32_t v) { memcpy(p, &v, sizeof v); }
+static inline void farm_st32(int8_t *p, int32_t v) { __builtin_memcpy(p, &v, sizeof v); }
 
 #endif /* FARM_SIMD_H */
