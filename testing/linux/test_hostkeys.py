@@ -83,3 +83,22 @@ def test_known_host_key_that_is_not_a_key_is_an_inventory_error(
     with pytest.raises(InventoryError, match="ssh.known_host_key is not an OpenSSH public key"):
         board.open()
     board.close()
+
+
+def test_wrong_client_key_is_an_authentication_error(jetson: VirtualSshServer,
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    from farm.devices.linux import LinuxBoard
+    from farm.devices.linux_ssh import SshTarget
+    from farm.errors import SshError
+
+    stranger = tmp_path / "stranger_key"
+    asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(stranger))
+    before = jetson.executed_commands()
+    ssh = SshTarget(board=jetson.name, host=jetson.host, port=jetson.port, user="farm",
+                    key_path=stranger, host_keys=policy(jetson, tmp_path,
+                                                        known_host_key=jetson.host_key_line))  # fmt: skip
+    board = LinuxBoard(jetson.name, ssh)
+    with pytest.raises(SshError, match="authentication as 'farm' failed.*ssh.key"):
+        board.open()
+    board.close()
+    assert jetson.executed_commands() == before

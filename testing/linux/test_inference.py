@@ -123,3 +123,19 @@ def test_result_maps_onto_a_result_row_and_a_trace_file(jetson_run: RemoteRunRes
     trace = read_trace(path)
     assert trace.windows == [(0.0, jetson_run.power.window_s)]
     assert float(trace.current_a.max()) == pytest.approx(7.0 / 5.0, rel=0.01)  # 7 W at 5 V
+
+
+def test_host_reference_helpers_judge_board_outputs(jetson_run: RemoteRunResult,
+                                                    tflite_model: Path, onnx_model: Path) -> None:  # fmt: skip
+    from farm.devices.linux_reference import compare_outputs, host_reference
+
+    host = host_reference(tflite_model, int8_inputs(3))
+    check = compare_outputs(jetson_run.outputs, host)
+    assert check.ok and check.bit_exact and check.rule == "bit-exact"
+    off_by_one = [[o.copy() for o in per] for per in jetson_run.outputs]
+    off_by_one[0][0][0, 0] += 1
+    assert not compare_outputs(off_by_one, host).ok
+    floats = host_reference(onnx_model, float_inputs(1))
+    nudged = [[floats[0][0] + np.float32(1e-6)]]
+    check = compare_outputs(nudged, floats)
+    assert check.ok and not check.bit_exact and check.rule.startswith("atol=")
