@@ -24,13 +24,15 @@ def free_port() -> int:
 class Twin:
     """One running QEMU machine with the harness; use as a context manager."""
 
-    def __init__(self, machine: str, elf: Path, blob: Path | None = None, blob_addr: int = 0) -> None:
+    def __init__(
+        self, machine: str, elf: Path, blob: Path | None = None, blob_addr: int = 0
+    ) -> None:
         self.port = free_port()
         argv = ["qemu-system-arm", "-M", machine, "-icount", "shift=0", "-nographic"]
         argv += ["-monitor", "none", "-kernel", str(elf)]
         if blob is not None:
             argv += ["-device", f"loader,file={blob},addr={blob_addr:#x}"]
-        argv += ["-serial", f"tcp:127.0.0.1:{self.port},server=on,wait=on"]
+        argv += ["-serial", f"tcp:127.0.0.1:{self.port},server=on,wait=on,nodelay=on"]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.sock = self._connect()
         self.buf = b""

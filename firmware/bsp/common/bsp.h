@@ -37,6 +37,10 @@ uint32_t bsp_cycles(void);
  * run (makes instruction counts on -icount twins exact and repeatable). No-op on real boards. */
 void bsp_timing_sync(void);
 
+/* Called while no command byte is waiting. Twins sleep (WFI) until the next 1 ms SysTick, so
+ * an idle QEMU burns no host CPU and answers sooner; real boards return at once. */
+void bsp_idle(void);
+
 /* Energy-mode timestamp: a falling edge on the timestamp pin (Arduino D7), held low >= 1 us. */
 void bsp_timestamp_pulse(void);
 

@@ -40,6 +40,8 @@ uint32_t bsp_cycles(void) { return (uint32_t)(systick_time_ticks() * NS_PER_TICK
 
 void bsp_timing_sync(void) { systick_time_sync(); }
 
+void bsp_idle(void) { __asm__ volatile("wfi"); }
+
 /* The MPS2 images have no pin wired to a power monitor: energy mode is not meaningful on a
  * twin, the pulse is a no-op. */
 void bsp_timestamp_pulse(void) {}

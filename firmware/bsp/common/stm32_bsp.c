@@ -52,6 +52,9 @@ uint32_t bsp_cycles(void) { return DWT_CYCCNT; }
 /* Real hardware has no instruction-count quantum to align to. */
 void bsp_timing_sync(void) {}
 
+/* No interrupt is enabled on the real boards, so WFI would never wake: poll. */
+void bsp_idle(void) {}
+
 /* Falling edge on D7, held low 2 us (spec: >= 1 us), back high. */
 void bsp_timestamp_pulse(void)
 {

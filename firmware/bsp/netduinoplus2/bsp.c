@@ -77,5 +77,7 @@ uint32_t bsp_cycles(void) { return TIM2_CNT; }
 
 void bsp_timing_sync(void) { systick_time_sync(); }
 
+void bsp_idle(void) { __asm__ volatile("wfi"); }
+
 /* QEMU models no GPIO on this board: no pin reaches a power monitor. */
 void bsp_timestamp_pulse(void) {}

@@ -32,7 +32,11 @@ int main(void)
     boot_banner();
     for (;;) {
         int c = bsp_uart_getc();
-        if (c < 0 || c == '\r' || c == '\n') {
+        if (c < 0) {
+            bsp_idle();
+            continue;
+        }
+        if (c == '\r' || c == '\n') {
             continue;
         }
         if (c != '%') {

@@ -18,6 +18,19 @@ typedef struct {
     int single_rounding;
 } farm_op_t;
 
+/* Requantization of one output channel set (per-channel multiplier and shift). */
+typedef struct {
+    const int32_t *bias;  /* bias with the input offset folded in */
+    const int32_t *mult;
+    const int32_t *shift;
+    int32_t out_off, act_min, act_max;
+    int single;
+} farm_rq_t;
+
+/* out[r][c] = requant(bias[c] + sum_k in[r][k] * w[c][k]) for r < rows, c < out_c. */
+void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t out_c,
+                 const farm_rq_t *q, int8_t *out);
+
 void farm_k_conv(const farm_op_t *op);
 void farm_k_depthwise(const farm_op_t *op);
 void farm_k_fully_connected(const farm_op_t *op);

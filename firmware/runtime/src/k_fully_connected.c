@@ -10,13 +10,7 @@
 #include "farm_kernels.h"
 #include "farm_simd.h"
 
-typedef struct {
-    const int32_t *bias, *mult, *shift;
-    int32_t out_off, act_min, act_max;
-    int single;
-} fc_rq_t;
-
-static inline int8_t fc_out(const fc_rq_t *q, int32_t acc, int32_t c)
+static inline int8_t fc_out(const farm_rq_t *q, int32_t acc, int32_t c)
 {
     return farm_clamp8(farm_requant(acc, q->mult[c], q->shift[c], q->single) + q->out_off,
                        q->act_min, q->act_max);
@@ -113,8 +107,8 @@ static void block_2x2(const int8_t *x0, const int8_t *w0, int32_t n, int32_t acc
     acc[3] = a11;
 }
 
-static void matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
-                   const fc_rq_t *q, int8_t *out)
+void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
+                   const farm_rq_t *q, int8_t *out)
 {
     int32_t r = 0;
     for (; r + 1 < rows; r += 2) {
@@ -143,8 +137,8 @@ static void matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *
     }
 }
 #else
-static void matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
-                   const fc_rq_t *q, int8_t *out)
+void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
+                   const farm_rq_t *q, int8_t *out)
 {
     for (int32_t r = 0; r < rows; r++) {
         const int8_t *x = in + r * depth;
@@ -163,7 +157,7 @@ static void matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *
 void farm_k_fully_connected(const farm_op_t *op)
 {
     const int32_t *p = op->p;
-    const fc_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2],
+    const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2],
                        (const int32_t *)op->c[3], p[3], p[4], p[5], op->single_rounding};
-    matmul(op->t[0], p[0], p[1], (const int8_t *)op->c[0], p[2], &q, op->t[op->n_t - 1]);
+    farm_matmul(op->t[0], p[0], p[1], (const int8_t *)op->c[0], p[2], &q, op->t[op->n_t - 1]);
 }
