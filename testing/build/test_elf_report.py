@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from farm.build.artifact import FirmwareArtifact, memory_fit
 from farm.build.elf_report import memory_report
