@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--period-ms", type=float, default=0.0, help="read period; 0: a quarter of the sensor's"
     )
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out", help="sample file (required unless --list)")
     parser.add_argument("--parent-pid", type=int, default=0)
     parser.add_argument("--list", action="store_true", help="print the rails found and exit")
     args = parser.parse_args(argv)
@@ -147,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print(json.dumps({k: r.files for k, r in found.items()}))
         return 0
+    if not args.out:
+        parser.error("--out is required to sample")
     wanted = [name for name in args.rails.split(",") if name]
     missing = [name for name in wanted if name not in found]
     with open(args.out, "w") as out:

@@ -155,6 +155,13 @@ class LinuxBoard:
         doc = self._runner([self.runner_path, "--detect", "--json"], timeout_s)
         return dict(doc.get("runtimes", {}))
 
+    def power_rails(self, *, timeout_s: float = 30.0) -> dict[str, list[str]]:
+        """INA3221 rails under the board's ``sysfs_root``: label -> sysfs files read."""
+        command = self._command([self.sampler_path, "--list", "--sysfs-root", self.sysfs_root])
+        self.open()
+        result = self.link.run(command, timeout_s=timeout_s)
+        return dict(self._parse(result))
+
     def run_model(self, model_path: Path, inputs: list[np.ndarray], *, warmup: int = 5,
                   iterations: int = 50, threads: int = 1, timeout_s: float = 300.0,
                   power: bool = True, resolver: str = "ref") -> RemoteRunResult:  # fmt: skip
