@@ -236,6 +236,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         error, board = item.stash[INFRA_ERROR_KEY], item.stash[LEASED_BOARD_KEY]
         _account(session, board, error)
         if last or not _retryable(error, board):
+            if not last:
+                # This attempt tore down only to the parent; finish the teardown pytest expects
+                # before the next item (which may live in another module).
+                item.session._setupstate.teardown_exact(nextitem)
             break
         log.warning(
             "%s: infra error (%s), retrying (%d of %d)", item.nodeid, error, attempt + 1, retries
