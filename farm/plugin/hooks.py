@@ -201,18 +201,17 @@ def _account(session: FarmSession, board: BoardConfig | None, error: InfraError 
         book.record_error(board_id, f"{error_kind(error)}: {error}")
 
 
-def _infra_call_as_error(reports: list[pytest.TestReport]) -> list[pytest.TestReport]:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Report an infra error of the test body the way pytest reports a fixture error.
 
-    pytest calls a failed "call" a failure everywhere (terminal, junit XML, exit summary); an
-    infra error must count as an *error*, so the call report takes the setup report's place.
-    The report keeps the "farm infra error" section saying it happened during the call.
+    pytest counts a failed "call" as a failure everywhere (terminal, JUnit XML, summary); an
+    infra error must count as an *error*, so before any reporter sees it the call report is
+    relabelled as a setup report. Its "farm infra error" section still says "during call".
+    Runs first on the worker, so the controller receives the relabelled report.
     """
-    call = next((r for r in reports if r.when == "call" and _is_infra(r)), None)
-    if call is None:
-        return reports
-    call.when = "setup"
-    return [r for r in reports if r is call or not (r.when == "setup" and r.passed)]
+    if report.when == "call" and _is_infra(report):
+        report.when = "setup"
 
 
 def _is_infra(report: pytest.TestReport) -> bool:
@@ -245,7 +244,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             "%s: infra error (%s), retrying (%d of %d)", item.nodeid, error, attempt + 1, retries
         )
         item.user_properties.append(("farm_retried_after", str(error)))
-    for report in _infra_call_as_error(reports):
+    for report in reports:
         item.ihook.pytest_runtest_logreport(report=report)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True

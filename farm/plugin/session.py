@@ -30,9 +30,13 @@ class FarmSession:
     resolved: ResolvedSettings
     run_id: str
     is_worker: bool
-    catalog: Catalog = field(default_factory=Catalog.load)
     _inventory: Inventory | None = field(default=None, repr=False)
     _matrix: Matrix | None = field(default=None, repr=False)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The target catalog (loaded on first use)."""
+        return Catalog.load()
 
     @property
     def settings(self) -> ResolvedSettings:

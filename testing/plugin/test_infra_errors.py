@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from farm.errors import ProbeError, SerialLinkError
+from farm.errors import PowerMonitorError, ProbeError, SerialLinkError
 
 ATTEMPTS = Path(__file__).parent / "attempts.log"
 
@@ -42,6 +42,10 @@ def test_c_after(board):
 
 def test_d_plain_failure(board_pool):
     assert False, "a product failure stays a failure"
+
+
+def test_e_infra_without_board(board_pool):
+    raise PowerMonitorError("no ack to 'start'")
 """
 
 
@@ -65,10 +69,12 @@ def test_retry_error_and_quarantine(tmp_path: Path) -> None:
         "serial: port vanished" in out
     )
     assert "FAILED test_lab.py::test_d_plain_failure[q1]" in out
-    assert "1 failed, 1 passed, 1 skipped, 1 error" in out
+    assert "ERROR test_lab.py::test_e_infra_without_board[q1]" in out
+    assert "powermon error on board '?' during call: no ack to 'start'" in out
+    assert "1 failed, 1 passed, 1 skipped, 2 errors" in out
     assert "farm: board 'q1' quarantined after 2 infra errors" in out
     junit = (tmp_path / "junit.xml").read_text()
-    assert 'errors="1" failures="1" skipped="1"' in junit
+    assert 'errors="2" failures="1" skipped="1"' in junit
 
 
 FIXTURE_TESTS = """
