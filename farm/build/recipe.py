@@ -264,14 +264,15 @@ def resolve_recipe(name_or_path: str | Path, firmware_dir: Path | None = None) -
     if candidate.exists():
         return load_recipe(candidate)
     firmware_dir = firmware_dir or Path.cwd() / "firmware"
-    known = sorted(p.parent.name for p in firmware_dir.glob(f"*/{RECIPE_FILE}"))
-    for recipe_file in firmware_dir.glob(f"*/{RECIPE_FILE}"):
+    known: list[str] = []
+    for recipe_file in sorted(firmware_dir.glob(f"*/{RECIPE_FILE}")):
         recipe = load_recipe(recipe_file)
-        if recipe.name == str(name_or_path) or recipe_file.parent.name == str(name_or_path):
+        if str(name_or_path) in (recipe.name, recipe_file.parent.name):
             return recipe
+        known += [recipe.name, recipe_file.parent.name]
     raise RecipeError(
         f"firmware '{name_or_path}': no such recipe file or firmware name; known: "
-        + (", ".join(known) or "(none)")
+        + (", ".join(sorted(set(known))) or "(none)")
         + did_you_mean(str(name_or_path), known),
         path=firmware_dir,
     )
