@@ -218,6 +218,26 @@ def _is_infra(report: pytest.TestReport) -> bool:
     return report.failed and any(key == INFRA_PROPERTY for key, _ in report.user_properties)
 
 
+def _finish_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None, reports: list[pytest.TestReport]
+) -> list[pytest.TestReport]:
+    """Finish the teardown an attempt left at the parent (no retry after all).
+
+    Tears down what pytest expects gone before ``nextitem`` (module or session fixtures when
+    the next test lives elsewhere); a failure there becomes the item's teardown report, as in
+    pytest's own protocol.
+    """
+    call = pytest.CallInfo.from_call(
+        lambda: item.session._setupstate.teardown_exact(nextitem),
+        when="teardown",
+        reraise=(pytest.exit.Exception, KeyboardInterrupt),
+    )
+    if call.excinfo is None:
+        return reports
+    report = item.ihook.pytest_runtest_makereport(item=item, call=call)
+    return [r for r in reports if r.when != "teardown"] + [report]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
     """Run tests that lease a board with infra-error accounting and ``infra_retries`` retries."""
@@ -236,9 +256,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         _account(session, board, error)
         if last or not _retryable(error, board):
             if not last:
-                # This attempt tore down only to the parent; finish the teardown pytest expects
-                # before the next item (which may live in another module).
-                item.session._setupstate.teardown_exact(nextitem)
+                reports = _finish_teardown(item, nextitem, reports)
             break
         log.warning(
             "%s: infra error (%s), retrying (%d of %d)", item.nodeid, error, attempt + 1, retries

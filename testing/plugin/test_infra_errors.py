@@ -119,3 +119,46 @@ def test_infra_error_in_fixture_setup_is_retried_on_the_pool(tmp_path: Path) -> 
     flashes = (tmp_path / "flashes.log").read_text().splitlines()
     assert len(flashes) == 2
     assert (tmp_path / "resets.log").read_text().splitlines() == flashes[:1]
+
+
+MODULE_ONE = """
+import pytest
+
+LOG = __import__("pathlib").Path(__file__).parent / "order.log"
+
+
+@pytest.fixture(scope="module")
+def rig():
+    yield "rig"
+    with LOG.open("a") as fh:
+        fh.write("module one torn down\\n")
+    raise RuntimeError("rig teardown failed")
+
+
+def test_one(rig, board):
+    with LOG.open("a") as fh:
+        fh.write("test one\\n")
+"""
+
+MODULE_TWO = """
+LOG = __import__("pathlib").Path(__file__).parent / "order.log"
+
+
+def test_two(board):
+    with LOG.open("a") as fh:
+        fh.write("test two\\n")
+"""
+
+
+def test_module_teardown_runs_before_the_next_module(tmp_path: Path) -> None:
+    make_project(tmp_path, "  - {id: m1, target: NUCLEO_G431RB, backend: qemu}\n")
+    (tmp_path / "test_m1.py").write_text(MODULE_ONE)
+    (tmp_path / "test_m2.py").write_text(MODULE_TWO)
+    done = run_pytest(tmp_path, "-rA", "-p", "no:randomly")
+    assert (tmp_path / "order.log").read_text().splitlines() == [
+        "test one",
+        "module one torn down",
+        "test two",
+    ]
+    assert "2 passed, 1 error" in done.stdout, done.stdout
+    assert "ERROR test_m1.py::test_one[m1] - RuntimeError: rig teardown failed" in done.stdout
