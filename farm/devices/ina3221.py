@@ -118,10 +118,14 @@ def integrate_zoh(times_s: list[float], values: list[float], t0: float, t1: floa
 
 def _sample(rails: list[Rail], period_s: float, out, parent_pid: int) -> None:
     next_t = time.monotonic()
+    first = True
     while True:
         now = time.monotonic()
         values = " ".join(f"{r.read_mw():.3f}" for r in rails)
         out.write(f"{now:.6f} {values}\n")
+        if first:  # the runner starts its window once it sees a sample: do not buffer it
+            out.flush()
+            first = False
         if parent_pid and os.getppid() != parent_pid:
             return  # the runner died: never outlive it
         next_t += period_s

@@ -39,7 +39,7 @@ def host_reference(model: Path, inputs: list[np.ndarray], *,
     Raises:
         RuntimeError: the host lacks the runtime (install the ``reference`` extra).
     """
-    runtimes = remote_runner.detect_runtimes()
+    runtimes = remote_runner.runtimes_for(str(model))
     session, runtime = remote_runner.open_session(str(model), 1, resolver, runtimes)
     if session is None:
         raise RuntimeError(f"host reference for {Path(model).name}: {runtime}")

@@ -52,13 +52,28 @@ def module_version(name: str) -> str | None:
     return str(version)
 
 
-def detect_runtimes() -> dict[str, str]:
-    """Runtimes importable on this board, name -> version, in preference order."""
+def detect_runtimes(names: tuple = (*TFLITE_RUNTIMES, "onnxruntime", "numpy")) -> dict[str, str]:
+    """Runtimes among ``names`` importable on this board, name -> version, in that order."""
     found = {}
-    for name in (*TFLITE_RUNTIMES, "onnxruntime", "numpy"):
+    for name in names:
         version = module_version(name)
         if version is not None:
             found[name] = version
+    return found
+
+
+def runtimes_for(model: str) -> dict[str, str]:
+    """numpy and the runtimes that could run ``model`` (importing onnxruntime costs ~0.2 s of
+    CPU, so a .tflite run does not load it)."""
+    ext = os.path.splitext(model)[1].lower()
+    found = detect_runtimes(("numpy",))
+    if ext == ".tflite":
+        for name in TFLITE_RUNTIMES:
+            found.update(detect_runtimes((name,)))
+            if name in found:
+                break
+    elif ext == ".onnx":
+        found.update(detect_runtimes(("onnxruntime",)))
     return found
 
 
@@ -276,7 +291,7 @@ def run(args: argparse.Namespace, phases: Phases) -> dict:
     """Load, check outputs, warm up, then time; returns the result document."""
     import numpy as np
 
-    runtimes = detect_runtimes()
+    runtimes = runtimes_for(args.model)
     if "numpy" not in runtimes:
         return {"status": "runtime-missing", "reason": "numpy is not importable on the board"}
     session, runtime = open_session(args.model, args.threads, args.resolver, runtimes)
