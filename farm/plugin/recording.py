@@ -105,12 +105,21 @@ def _outcome(phases: dict[str, pytest.TestReport]) -> tuple[Outcome, str | None,
             return Outcome.SKIPPED, str(reason).removeprefix("Skipped: ") if reason else None, None
         if report.failed:
             infra = getattr(report, "farm_infra_kind", None)
-            text = report.longreprtext.strip().splitlines()
-            reason = text[-1] if text else None
+            reason = _crash_message(report)
             if infra is not None or when != "call":
                 return Outcome.ERROR, reason, infra or "error"
             return Outcome.FAILED, reason, None
     return Outcome.PASSED, None, None
+
+
+def _crash_message(report: pytest.TestReport) -> str | None:
+    """The exception's own message (first line), not the traceback's last line."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None)
+    if message:
+        return str(message).strip().splitlines()[0][:500]
+    text = report.longreprtext.strip().splitlines()
+    return text[-1][:500] if text else None
 
 
 @pytest.hookimpl(wrapper=True)
