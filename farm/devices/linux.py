@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".cache/joulefarm"  # relative to the remote home (SFTP and commands agree)
+CACHE_DAYS = 30  # cached models/inputs older than this are pruned when a lease connects
 __all__ = ["LinuxBoard", "LinuxPower", "RemoteRunResult", "RuntimeMissingError"]
 
 
@@ -110,16 +111,19 @@ class LinuxBoard:
         if self.link.is_open:
             return self
         self.link.open()
-        self._reap(f"{CACHE_DIR}/runs/*")
+        self._reap(f"{CACHE_DIR}/runs/*", prune_days=CACHE_DAYS)
         for remote, data in self._files.items():
             self.link.put_if_absent(data, remote)
         return self
 
-    def _reap(self, run_dirs: str) -> None:
+    def _reap(self, run_dirs: str, prune_days: int = 0) -> None:
         # Kill by the pid each runner wrote in its own status file: only our runs, by id.
         script = (f'for s in {run_dirs}/status; do [ -f "$s" ] || continue; '
                   'set -- $(cat "$s"); [ -n "$2" ] && kill "$2" 2>/dev/null; '
                   'rm -rf "$(dirname "$s")"; done; true')  # fmt: skip
+        if prune_days:  # models and inputs nobody uploaded for a month: keep the cache bounded
+            script += (f"; find {CACHE_DIR}/models {CACHE_DIR}/inputs -type f "
+                       f"-mtime +{prune_days} -delete 2>/dev/null; true")  # fmt: skip
         result = self.link.run(script, timeout_s=30.0)
         if result.returncode != 0:
             log.warning("board %s: cleaning stale runs failed: %s", self.name, result.stderr)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,14 @@ class HostKeyPolicy:
         return " or ".join(str(p) for p in self.files()) or "known_hosts"
 
 
+def _address(policy: HostKeyPolicy) -> str:
+    """The host's IP address, so known_hosts entries by address match a board named by host."""
+    try:
+        return socket.getaddrinfo(policy.host, policy.port, type=socket.SOCK_STREAM)[0][4][0]
+    except OSError:
+        return policy.host
+
+
 def pinned_key(policy: HostKeyPolicy) -> asyncssh.SSHKey:
     """The inventory's ``known_host_key`` line as a key (bad text is an inventory error)."""
     assert policy.known_host_key is not None
@@ -89,7 +98,7 @@ async def trusted_keys(policy: HostKeyPolicy, timeout_s: float) -> TrustedKeys:
     files = policy.files()
     if files:
         known = asyncssh.read_known_hosts([str(p) for p in files])
-        host_keys, ca_keys, revoked, *_ = known.match(policy.host, policy.host, policy.port)
+        host_keys, ca_keys, revoked, *_ = known.match(policy.host, _address(policy), policy.port)
         if host_keys or ca_keys:
             return list(host_keys), list(ca_keys), list(revoked)
     offered = await offered_fingerprint(policy, timeout_s)

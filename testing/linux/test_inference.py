@@ -139,3 +139,19 @@ def test_host_reference_helpers_judge_board_outputs(jetson_run: RemoteRunResult,
     nudged = [[floats[0][0] + np.float32(1e-6)]]
     check = compare_outputs(nudged, floats)
     assert check.ok and not check.bit_exact and check.rule.startswith("atol=")
+
+
+def test_connect_prunes_month_old_cache_entries(jetson: VirtualSshServer) -> None:
+    import os
+    import time
+
+    models = jetson.sandbox_dir / ".cache/joulefarm/models"
+    models.mkdir(parents=True, exist_ok=True)
+    old, fresh = models / "0123456789abcdef.tflite", models / "fedcba9876543210.tflite"
+    old.write_bytes(b"old")
+    fresh.write_bytes(b"fresh")
+    month_ago = time.time() - 40 * 86400
+    os.utime(old, (month_ago, month_ago))
+    with board_for(jetson) as board:
+        board.open()
+    assert not old.exists() and fresh.exists()
