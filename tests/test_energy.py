@@ -1,4 +1,10 @@
-"""Energy per inference from the board's power monitor, aligned on the inference window."""
+"""Energy per inference from the board's power monitor, aligned on the inference window.
+
+As in MLPerf Tiny's energy mode the window is long, so its edges do not matter: one timed
+inference gives the time per inference and N is chosen for a window of at least 200 samples at
+the monitor's rate (``hil.timed_inferences`` is the floor). The virtual lab knows the energy the
+emulator streamed, so there the test checks the whole chain against that ground truth.
+"""
 
 from __future__ import annotations
 
@@ -14,19 +20,19 @@ def test_energy(model, board_pool, firmware, mcu, power, reference, hil, farm, r
 
     dut = mcu.dut()
     dut.load_input(reference.inputs[0].tobytes())
-    capture = power.capture(dut, mcu.facts, hil.timed_inferences, warmup=1)
+    plan = power.plan_window(dut, mcu.facts, at_least=hil.timed_inferences)
+    capture = power.capture(dut, mcu.facts, plan.n, warmup=1)
     trace_path = farm.run_dir / "traces" / f"{safe_id(request.node.nodeid)}.parquet"
     trace_path.parent.mkdir(parents=True, exist_ok=True)
     save_trace(capture.trace, trace_path, capture.windows)
     fields = capture.energy.as_row()
-    fields["energy_method"] = capture.method
+    fields["energy_method"] = f"{capture.method}; {plan.describe()}"
     record.set(**fields, trace_parquet=str(trace_path.relative_to(farm.run_dir)))
     assert capture.energy.energy_uj > 0, f"{model.key} on {mcu.name}: no energy measured"
-    if capture.truth_uj is not None:
-        # The virtual lab knows the truth: the measurement chain must reproduce it.
-        error = abs(capture.energy.energy_uj - capture.truth_uj) / capture.truth_uj
-        bound = 2 * capture.energy.energy_uncertainty_uj / capture.truth_uj + 0.005
-        assert error <= bound, (
+    error, bound = capture.truth_error, capture.truth_bound
+    if error is not None and bound is not None:
+        # The virtual lab knows the truth: the chain must stay within what it claims.
+        assert abs(error) <= bound, (
             f"energy {capture.energy.energy_uj:.4f} uJ vs ground truth {capture.truth_uj:.4f} uJ "
-            f"({error:.2%} > {bound:.2%})"
+            f"({error:+.3%}, beyond the reported edge uncertainty + rounding {bound:.3%})"
         )

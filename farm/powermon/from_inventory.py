@@ -10,6 +10,8 @@ from farm.powermon.registry import create_powermon
 
 if TYPE_CHECKING:
     from farm.inventory import BoardConfig
+    from farm.powermon.activity import CurrentSource
+    from farm.powermon.emulator import EmulatorHandle
 
 DRIVEN_TYPES = ("stlink-v3pwr", "lpm01a")
 
@@ -47,3 +49,35 @@ def monitor_for_board(board: BoardConfig) -> tuple[PowerMonitor, AcquisitionSett
         trigger=TriggerSource(str(config.trigger.value)),
     )
     return monitor, settings
+
+
+def is_virtual_board(board: BoardConfig) -> bool:
+    """True for a board of the virtual lab (tag ``virtual`` or a QEMU twin): no real monitor."""
+    backend = str(getattr(board.backend, "value", board.backend))
+    return "virtual" in board.tags or backend == "qemu"
+
+
+def emulated_monitor_for_board(
+    board: BoardConfig, source: CurrentSource
+) -> tuple[PowerMonitor, AcquisitionSettings, EmulatorHandle]:
+    """An emulator of ``board``'s monitor on a new pty and the real driver (open) wired to it.
+
+    The caller owns both: close the monitor, then stop the handle.
+
+    Raises:
+        InventoryError: The board has no monitor this package drives (nothing to emulate).
+    """
+    from farm.powermon.emulator import start_emulator
+
+    kind = str(board.power_monitor.type.value)
+    if kind not in DRIVEN_TYPES:
+        monitor_for_board(board)  # raises the InventoryError naming the type
+    handle = start_emulator(kind, source, realtime=False)  # type: ignore[arg-type]
+    try:
+        config = board.power_monitor.model_copy(update={"port": handle.port})
+        monitor, settings = monitor_for_board(board.model_copy(update={"power_monitor": config}))
+        monitor.open()
+    except BaseException:
+        handle.stop()
+        raise
+    return monitor, settings, handle
