@@ -50,7 +50,9 @@ class OpRecord:
     """One lowered operator: arena tensors, constant arrays and int32 parameters.
 
     `tensors` are graph tensor indices (inputs first, output last); `consts` are raw bytes
-    that the writer places, aligned, in the constant section.
+    that the writer places, aligned, in the constant section. A kernel that needs scratch memory
+    says how much in `scratch_bytes`; the compiler plans it in the arena like a tensor that lives
+    for this operator only.
     """
 
     opcode: OpCode
@@ -60,3 +62,4 @@ class OpRecord:
     consts: list[bytes] = field(default_factory=list)
     params: list[int] = field(default_factory=list)
     macs: int = 0
+    scratch_bytes: int = 0  # arena scratch the kernel needs (inserted as tensor 1 by the compiler)

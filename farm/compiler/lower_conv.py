@@ -137,15 +137,17 @@ def lower_conv(ctx: LowerContext, op: OpInfo) -> OpRecord:
         act_min,
         act_max,
     ]
-    return OpRecord(
+    rec = OpRecord(
         OpCode.CONV,
         op.name,
         op.index,
         [op.inputs[0], op.outputs[0]],
-        [wbytes, i32(bias), i32(folded), mult, shift],
+        [wbytes, i32(folded), mult, shift],
         params,
         macs,
     )
+    rec.scratch_bytes = 2 * kh * kw * ic  # the windows of two output pixels
+    return rec
 
 
 def lower_depthwise(ctx: LowerContext, op: OpInfo) -> OpRecord:

@@ -33,6 +33,7 @@ class CheckResult:
     const_bytes: int
     tflm_arena_bytes: int
     tflm_activation_bytes: int
+    scratch_bytes: int
     bit_exact: bool
     max_abs_diff: float
     mismatches: int
@@ -96,6 +97,7 @@ def check_model(path: str | Path, inputs: int = 20, *, flavour: str = "plain", l
         const_bytes=model.const_bytes,
         tflm_arena_bytes=total,
         tflm_activation_bytes=head,
+        scratch_bytes=model.scratch_bytes,
         bit_exact=mismatches == 0,
         max_abs_diff=max_diff,
         mismatches=mismatches,

@@ -9,8 +9,8 @@ from pathlib import Path
 from farm.compiler.blob_format import BlobFlag, OpCode
 from farm.compiler.blob_writer import write_blob
 from farm.compiler.lowering import lower_graph
-from farm.compiler.planner import lifetimes, plan_arena
-from farm.compiler.tflite_reader import Graph, read_tflite
+from farm.compiler.planner import align_up, lifetimes, plan_arena
+from farm.compiler.tflite_reader import Graph, TensorInfo, read_tflite
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class CompiledModel:
     input: TensorIo
     output: TensorIo
     param_count: int
+    scratch_bytes: int = 0
 
     @property
     def macs(self) -> int:
@@ -71,12 +72,22 @@ def compile_model(path: str | Path, *, single_rounding: bool = False) -> Compile
     """Compile a .tflite file; raise ModelFormatError (naming file, operator, field) if it cannot run."""
     graph = read_tflite(path)
     lowered = lower_graph(graph, single_rounding=single_rounding)
+    tensors = list(graph.tensors)
+    for rec in lowered.records:
+        if rec.scratch_bytes:
+            # Scratch is an arena tensor used by this operator only (input, scratch, output).
+            tensors.append(
+                TensorInfo(
+                    len(tensors), f"scratch_op{rec.source_index}", (rec.scratch_bytes,), "INT8"
+                )
+            )
+            rec.tensors.insert(len(rec.tensors) - 1, len(tensors) - 1)
     spans = lifetimes(lowered.records, lowered.input_tensor, lowered.output_tensor)
-    sizes = {t: graph.tensors[t].size for t in spans}
+    sizes = {t: tensors[t].size for t in spans}
     plan = plan_arena(sizes, spans)
     blob, layout = write_blob(
         lowered.records,
-        graph.tensors,
+        tensors,
         plan,
         lowered.input_tensor,
         lowered.output_tensor,
@@ -90,7 +101,7 @@ def compile_model(path: str | Path, *, single_rounding: bool = False) -> Compile
             OpCode(r.opcode).name,
             r.macs,
             sum(len(c) for c in r.consts),
-            graph.tensors[r.tensors[-1]].shape,
+            tensors[r.tensors[-1]].shape,
         )
         for r in lowered.records
     )
@@ -106,6 +117,7 @@ def compile_model(path: str | Path, *, single_rounding: bool = False) -> Compile
         _io(graph, lowered.input_tensor, BlobFlag.FLOAT_INPUT in flags, graph.inputs[0]),
         _io(graph, lowered.output_tensor, BlobFlag.FLOAT_OUTPUT in flags, graph.outputs[0]),
         params,
+        sum(align_up(r.scratch_bytes) for r in lowered.records),
     )
     log.info(
         "compiled %s: %d ops, arena %d B, blob %d B",

@@ -19,4 +19,4 @@ def test_zoo_present() -> None:
 def test_zoo_model_bit_exact(path: Path) -> None:
     r = check_model(path, 2, flavour="dsp-emulated", litert=False, seed=11)
     assert r.bit_exact, r
-    assert r.arena_bytes <= r.tflm_activation_bytes
+    assert r.arena_bytes <= r.tflm_arena_bytes

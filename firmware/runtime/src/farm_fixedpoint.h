@@ -31,12 +31,18 @@ static inline int32_t farm_rdbpot(int32_t x, int32_t exponent)
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-/* MultiplyByQuantizedMultiplier, double rounding. */
+/* MultiplyByQuantizedMultiplier, double rounding, for multiplier >= 0 (all requantization
+ * multipliers are). SRDHM's nudge-and-truncate equals floor((x*m + 2^30) / 2^31) for both signs,
+ * and RoundingDivideByPOT is kept in its overflow-free mask/threshold form. */
 static inline int32_t farm_mbqm_double(int32_t x, int32_t multiplier, int32_t shift)
 {
     const int32_t left = shift > 0 ? shift : 0;
-    const int32_t right = shift > 0 ? 0 : -shift;
-    return farm_rdbpot(farm_srdhm((int32_t)((uint32_t)x << left), multiplier), right);
+    const int32_t right = left - shift;
+    const int64_t ab = (int64_t)(int32_t)((uint32_t)x << left) * (int64_t)multiplier;
+    const int32_t y = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    const int32_t threshold = (mask >> 1) + (y < 0 ? 1 : 0);
+    return (y >> right) + ((y & mask) > threshold ? 1 : 0);
 }
 
 /* MultiplyByQuantizedMultiplier, single rounding. */

@@ -99,20 +99,97 @@ void farm_k_conv(const farm_op_t *op)
     }
 }
 
-/* Depthwise, multiplier 1, four channels at a time: SMLABB/SMLATT keep channels apart. */
-static void dw_block4(const int8_t *in, const int8_t *w, int32_t c, int32_t in_w, int32_t in_c,
-                      int32_t y0, int32_t x0, taps_t ty, taps_t tx, int32_t k_w, int32_t d_h,
-                      int32_t d_w, int32_t off, int32_t acc[4])
+static void dw_block4_c(const int8_t *x, const int8_t *w, int32_t in_c, int32_t n_y, int32_t n_x,
+                        int32_t x_step, int32_t x_row, int32_t w_row, int32_t off, int32_t acc[4]);
+
+/* Depthwise, multiplier 1, four channels at a time over the in-bounds taps; SMLABB/SMLATT keep
+ * the channels apart. `off` is 0 (window inside the image, folded bias) or the input offset. */
+static inline void dw_block4(const int8_t *x, const int8_t *w, int32_t in_c, int32_t n_y,
+                             int32_t n_x, int32_t x_step, int32_t x_row, int32_t w_row, int32_t off,
+                             int32_t acc[4])
+{
+#if FARM_ASM_KERNELS
+    if (x_step != in_c) { /* dilated: the C loop below */
+        dw_block4_c(x, w, in_c, n_y, n_x, x_step, x_row, w_row, off, acc);
+        return;
+    }
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int32_t off2 = (int32_t)(((uint32_t)(uint16_t)off << 16) | (uint16_t)off);
+    /* With dilation 1 the input and the weights advance by in_c per tap: one index register,
+     * counted up from -n_x*in_c to 0 over base pointers placed at the end of the row. */
+    const int32_t span = n_x * in_c;
+    for (int32_t ky = 0; ky < n_y; ky++, x += x_row, w += w_row) {
+        const int8_t *xp = x + span;
+        const int8_t *wp = w + span;
+        int32_t idx = -span;
+        int32_t xe, xo, we, wo;
+        if (span <= 0) {
+            continue;
+        }
+        /* 12 instructions per tap of 4 channels (14 at the border, where SADD16 adds the
+         * input offset because the raw bias is used). */
+        if (off == 0) {
+            __asm__ volatile(
+                "1:\n\t"
+                "ldr %[xe], [%[xp], %[ix]]\n\t"
+                "ldr %[we], [%[wp], %[ix]]\n\t"
+                "sxtb16 %[xo], %[xe], ror #8\n\t"
+                "sxtb16 %[xe], %[xe]\n\t"
+                "sxtb16 %[wo], %[we], ror #8\n\t"
+                "sxtb16 %[we], %[we]\n\t"
+                "smlabb %[a0], %[xe], %[we], %[a0]\n\t"
+                "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
+                "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"
+                "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+                "adds %[ix], %[ix], %[st]\n\t"
+                "bne 1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [ix] "+r"(idx),
+                  [xe] "=&r"(xe), [xo] "=&r"(xo), [we] "=&r"(we), [wo] "=&r"(wo)
+                : [xp] "r"(xp), [wp] "r"(wp), [st] "r"(in_c)
+                : "cc", "memory");
+        } else {
+            __asm__ volatile(
+                "1:\n\t"
+                "ldr %[xe], [%[xp], %[ix]]\n\t"
+                "ldr %[we], [%[wp], %[ix]]\n\t"
+                "sxtb16 %[xo], %[xe], ror #8\n\t"
+                "sxtb16 %[xe], %[xe]\n\t"
+                "sadd16 %[xo], %[xo], %[o2]\n\t"
+                "sadd16 %[xe], %[xe], %[o2]\n\t"
+                "sxtb16 %[wo], %[we], ror #8\n\t"
+                "sxtb16 %[we], %[we]\n\t"
+                "smlabb %[a0], %[xe], %[we], %[a0]\n\t"
+                "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
+                "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"
+                "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+                "adds %[ix], %[ix], %[st]\n\t"
+                "bne 1b\n\t"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [ix] "+r"(idx),
+                  [xe] "=&r"(xe), [xo] "=&r"(xo), [we] "=&r"(we), [wo] "=&r"(wo)
+                : [xp] "r"(xp), [wp] "r"(wp), [st] "r"(in_c), [o2] "r"(off2)
+                : "cc", "memory");
+        }
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    dw_block4_c(x, w, in_c, n_y, n_x, x_step, x_row, w_row, off, acc);
+#endif
+}
+
+static void dw_block4_c(const int8_t *x, const int8_t *w, int32_t in_c, int32_t n_y, int32_t n_x,
+                        int32_t x_step, int32_t x_row, int32_t w_row, int32_t off, int32_t acc[4])
 {
 #if FARM_USE_DSP
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     const int32_t off2 = (int32_t)(((uint32_t)(uint16_t)off << 16) | (uint16_t)off);
-    for (int32_t ky = ty.lo; ky < ty.hi; ky++) {
-        const int8_t *row = in + (y0 + ky * d_h) * in_w * in_c + c;
-        const int8_t *wrow = w + ky * k_w * in_c + c;
-        for (int32_t kx = tx.lo; kx < tx.hi; kx++) {
-            const int32_t xv = farm_ld32(row + (x0 + kx * d_w) * in_c);
-            const int32_t wv = farm_ld32(wrow + kx * in_c);
+    for (int32_t ky = 0; ky < n_y; ky++, x += x_row, w += w_row) {
+        const int8_t *xp = x;
+        const int8_t *wp = w;
+        for (int32_t kx = 0; kx < n_x; kx++, xp += x_step, wp += in_c) {
+            const int32_t xv = farm_ld32(xp), wv = farm_ld32(wp);
             int32_t xe = FARM_SXTB16(xv), xo = FARM_SXTB16_ROR8(xv);
             if (off != 0) {
                 xe = FARM_SADD16(xe, off2);
@@ -130,16 +207,12 @@ static void dw_block4(const int8_t *in, const int8_t *w, int32_t c, int32_t in_w
     acc[2] = a2;
     acc[3] = a3;
 #else
-    for (int32_t j = 0; j < 4; j++) {
-        int32_t a = acc[j];
-        for (int32_t ky = ty.lo; ky < ty.hi; ky++) {
-            const int8_t *row = in + (y0 + ky * d_h) * in_w * in_c + c + j;
-            const int8_t *wrow = w + ky * k_w * in_c + c + j;
-            for (int32_t kx = tx.lo; kx < tx.hi; kx++) {
-                a += ((int32_t)row[(x0 + kx * d_w) * in_c] + off) * wrow[kx * in_c];
+    for (int32_t ky = 0; ky < n_y; ky++, x += x_row, w += w_row) {
+        for (int32_t kx = 0; kx < n_x; kx++) {
+            for (int32_t j = 0; j < 4; j++) {
+                acc[j] += ((int32_t)x[kx * x_step + j] + off) * w[kx * in_c + j];
             }
         }
-        acc[j] = a;
     }
 #endif
 }
@@ -151,45 +224,47 @@ void farm_k_depthwise(const farm_op_t *op)
     const int32_t out_c = p[6], dm = p[7], k_h = p[8], k_w = p[9], s_h = p[10], s_w = p[11];
     const int32_t d_h = p[12], d_w = p[13], pad_h = p[14], pad_w = p[15], in_off = p[16];
     const int32_t out_off = p[17], act_min = p[18], act_max = p[19];
+    const int single = op->single_rounding;
     const int8_t *w = (const int8_t *)op->c[0];
     const int32_t *bias = (const int32_t *)op->c[1], *folded = (const int32_t *)op->c[2];
     const int32_t *mult = (const int32_t *)op->c[3], *shift = (const int32_t *)op->c[4];
-    int8_t *out = op->t[op->n_t - 1];
+    int8_t *o = op->t[op->n_t - 1];
+    const int32_t x_step = d_w * in_c, x_row = d_h * in_w * in_c, w_row = k_w * out_c;
     for (int32_t b = 0; b < n; b++) {
         const int8_t *in = op->t[0] + b * in_h * in_w * in_c;
         for (int32_t oy = 0; oy < out_h; oy++) {
             const int32_t y0 = oy * s_h - pad_h;
             const taps_t ty = in_bounds(y0, k_h, d_h, in_h);
-            for (int32_t ox = 0; ox < out_w; ox++) {
+            for (int32_t ox = 0; ox < out_w; ox++, o += out_c) {
                 const int32_t x0 = ox * s_w - pad_w;
                 const taps_t tx = in_bounds(x0, k_w, d_w, in_w);
                 const int full = ty.lo == 0 && ty.hi == k_h && tx.lo == 0 && tx.hi == k_w;
                 const int32_t off = full ? 0 : in_off;
                 const int32_t *b0 = full ? folded : bias;
-                int8_t *o = out + ((b * out_h + oy) * out_w + ox) * out_c;
+                const int8_t *x = in + ((y0 + ty.lo * d_h) * in_w + x0 + tx.lo * d_w) * in_c;
+                const int8_t *wt = w + (ty.lo * k_w + tx.lo) * out_c;
+                const int32_t n_y = ty.hi - ty.lo, n_x = tx.hi - tx.lo;
                 int32_t oc = 0;
                 if (dm == 1) {
                     for (; oc + 3 < out_c; oc += 4) {
                         int32_t acc[4] = {b0[oc], b0[oc + 1], b0[oc + 2], b0[oc + 3]};
-                        dw_block4(in, w, oc, in_w, in_c, y0, x0, ty, tx, k_w, d_h, d_w, off, acc);
+                        dw_block4(x + oc, wt + oc, in_c, n_y, n_x, x_step, x_row, w_row, off, acc);
                         for (int32_t j = 0; j < 4; j++) {
-                            o[oc + j] = farm_clamp8(farm_requant(acc[j], mult[oc + j], shift[oc + j],
-                                                                 op->single_rounding) + out_off,
-                                                    act_min, act_max);
+                            const int32_t v = farm_requant(acc[j], mult[oc + j], shift[oc + j], single);
+                            o[oc + j] = farm_clamp8(v + out_off, act_min, act_max);
                         }
                     }
                 }
                 for (; oc < out_c; oc++) {
                     const int32_t ic = oc / dm;
                     int32_t acc = b0[oc];
-                    for (int32_t ky = ty.lo; ky < ty.hi; ky++) {
-                        const int8_t *row = in + (y0 + ky * d_h) * in_w * in_c + ic;
-                        const int8_t *wrow = w + ky * k_w * out_c + oc;
-                        for (int32_t kx = tx.lo; kx < tx.hi; kx++) {
-                            acc += ((int32_t)row[(x0 + kx * d_w) * in_c] + off) * wrow[kx * out_c];
+                    for (int32_t ky = 0; ky < n_y; ky++) {
+                        for (int32_t kx = 0; kx < n_x; kx++) {
+                            acc += ((int32_t)x[ky * x_row + kx * x_step + ic] + off) *
+                                   wt[ky * w_row + kx * out_c + oc];
                         }
                     }
-                    o[oc] = farm_clamp8(farm_requant(acc, mult[oc], shift[oc], op->single_rounding) + out_off,
+                    o[oc] = farm_clamp8(farm_requant(acc, mult[oc], shift[oc], single) + out_off,
                                         act_min, act_max);
                 }
             }

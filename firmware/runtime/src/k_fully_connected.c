@@ -108,8 +108,10 @@ static void block_2x2(const int8_t *x0, const int8_t *w0, int32_t n, int32_t acc
 }
 
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
-                   const farm_rq_t *q, int8_t *out)
+                 const farm_rq_t *qp, int8_t *out)
 {
+    const farm_rq_t qv = *qp; /* a local copy: stores through `out` cannot alias it */
+    const farm_rq_t *q = &qv;
     int32_t r = 0;
     for (; r + 1 < rows; r += 2) {
         const int8_t *x0 = in + r * depth;
@@ -138,8 +140,10 @@ void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
 }
 #else
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
-                   const farm_rq_t *q, int8_t *out)
+                 const farm_rq_t *qp, int8_t *out)
 {
+    const farm_rq_t qv = *qp;
+    const farm_rq_t *q = &qv;
     for (int32_t r = 0; r < rows; r++) {
         const int8_t *x = in + r * depth;
         for (int32_t c = 0; c < oc; c++) {
