@@ -42,8 +42,9 @@ def compare_with_previous(
         return None
     prev_id = read_run_info(prev_dir).get("run_id") or prev_dir.name
     comparison = compare_runs(
-        load_frame(prev_dir), merged.frame, threshold_pct, previous_run_id=str(prev_id)
-    )
+        load_frame(prev_dir, prefer_merged=True), merged.frame, threshold_pct,
+        previous_run_id=str(prev_id),
+    )  # fmt: skip
     write_regressions(merged.run_dir, comparison)
     return comparison
 

@@ -77,12 +77,19 @@ def rows_to_frame(rows: list[ResultRow]) -> pd.DataFrame:
     return table.to_pandas()
 
 
-def load_frame(run_dir: Path) -> pd.DataFrame:
-    """A run's rows: from ``rows/`` when present (the truth), else from ``results.parquet``."""
+def load_frame(run_dir: Path, prefer_merged: bool = False) -> pd.DataFrame:
+    """A run's rows: from ``rows/`` (the truth), else from ``results.parquet``.
+
+    Args:
+        run_dir: the run directory.
+        prefer_merged: read results.parquet when it exists (fast; right for a finished run such
+            as the previous one, whose rows no longer change).
+    """
     import pandas as pd
 
-    rows = list(iter_rows(run_dir))
-    if rows or not (run_dir / PARQUET).is_file():
+    merged = (run_dir / PARQUET).is_file()
+    rows = [] if prefer_merged and merged else list(iter_rows(run_dir))
+    if rows or not merged:
         return rows_to_frame(rows)
     frame = pd.read_parquet(run_dir / PARQUET)
     for column in COLUMNS:  # an older file may lack newer columns

@@ -28,6 +28,11 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     from farm.results.merge import arrow_schema
 
     clean = frame.astype(object).where(frame.notna(), None)
+    # Times formatted column-wise: per-row datetime formatting costs seconds at 10,000 rows.
+    for column, out in (("started_at", "started"), ("finished_at", "finished")):
+        if len(frame) and column in frame and hasattr(frame[column], "dt"):
+            text = frame[column].dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S")
+            clean[out] = text.astype(object).where(text.notna(), None)
     records = clean.to_dict("records")
     # pandas stores nullable int columns as float; a count of 5 must not print as 5.0000.
     ints = [f.name for f in arrow_schema() if pa.types.is_integer(f.type) and f.name in frame]

@@ -6,6 +6,7 @@ power trace of tests that have one, and a trace plot newer than its Parquet file
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ METHOD = [
 TIMING = [("started", "started"), ("finished", "finished"), ("duration [s]", "duration")]
 
 
+@functools.cache
 def _unit(name: str) -> tuple[str, str]:
     for suffix, unit in _UNITS:
         if name.endswith(suffix):
@@ -111,8 +113,8 @@ def _context(run_dir: Path, row: dict[str, Any], page: Path, changes: list[Chang
     method = [(label, fmt_num(row[key], 6)) for label, key in METHOD if row.get(key) is not None]
     row = {
         **row,
-        "started": fmt_time(row.get("started_at")) or None,
-        "finished": fmt_time(row.get("finished_at")) or None,
+        "started": row.get("started") or fmt_time(row.get("started_at")) or None,
+        "finished": row.get("finished") or fmt_time(row.get("finished_at")) or None,
         "duration": fmt_num(row.get("duration_s")) or None,
     }
     trace_png, trace_href = _trace_plot(run_dir, row, page)
