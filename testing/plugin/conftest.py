@@ -15,9 +15,14 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 
+# The result recorder and the HIL fixtures are plugins of farm.plugin too; these tests are
+# about the core (matrix, leases, errors), so they run without them: faster and isolated.
+OTHER_FARM_PLUGINS = ("-p", "no:farm.plugin.recording", "-p", "no:farm.plugin.hil")
+
+
 def argv_for_pytest(*args: str) -> list[str]:
-    """``python -m pytest -p no:cacheprovider <args>``."""
-    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]
+    """``python -m pytest -p no:cacheprovider <args>`` without the recorder/HIL plugins."""
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *OTHER_FARM_PLUGINS, *args]
 
 
 def run_pytest(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
