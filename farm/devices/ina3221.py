@@ -1,8 +1,9 @@
 """INA3221 rail discovery and sampling on a Jetson, run *on the board* as a script.
 
 Self-contained on purpose (stdlib only, Python >= 3.8, must not import ``farm``): the farm
-uploads this file next to the remote runner, which starts it as a separate process so that
-sampling never waits for the interpreter's GIL while an inference runs.
+uploads this file next to the remote runner, which loads it to start it as a separate process
+(:class:`SamplerProcess`, so sampling never waits for the interpreter's GIL while an inference
+runs) and to turn the samples into window energy (:func:`summarize`).
 
 Sysfs layouts (verified against the kernel's ``Documentation/hwmon/ina3221.rst`` and Jetson
 tools reading Orin rails):
@@ -30,6 +31,7 @@ import glob
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -114,6 +116,88 @@ def integrate_zoh(times_s: list[float], values: list[float], t0: float, t1: floa
         if hi > lo:
             total += values[i] * (hi - lo)
     return total
+
+
+class SamplerProcess:
+    """This script run as the runner's child, writing to a file (never blocked by its GIL)."""
+
+    def __init__(self, script: str, sysfs_root: str, rails: str, period_ms: float,
+                 out: str) -> None:  # fmt: skip
+        self.out = out
+        cmd = [sys.executable, script, "--sysfs-root", sysfs_root, "--rails", rails,
+               "--period-ms", str(period_ms), "--out", out, "--parent-pid", str(os.getpid())]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, stdout=sys.stderr, stderr=sys.stderr)
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if self._lines() >= 2:
+                return  # header and one sample: the window can start
+            time.sleep(0.005)
+
+    def _lines(self) -> int:
+        try:
+            with open(self.out) as handle:
+                return handle.read().count("\n")
+        except OSError:
+            return 0
+
+    def stop(self) -> dict:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        try:
+            with open(self.out) as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            lines = []
+        if not lines:
+            return {"error": f"sampler exited with {self.proc.returncode} before writing"}
+        header = json.loads(lines[0])
+        if "error" in header:
+            return header
+        times, values = [], []
+        for line in lines[1:]:
+            fields = line.split()
+            if len(fields) == 1 + len(header["rails"]):
+                times.append(float(fields[0]))
+                values.append(sum(float(f) for f in fields[1:]))
+        header.update({"t_s": times, "power_mw": values})
+        return header
+
+
+def summarize(trace: dict, phases: dict, inferences: int) -> dict:
+    """Energy of the timed window and the idle baseline before it, from the rail trace.
+
+    ``phases`` maps the runner's phase names to their ``time.monotonic()`` (``baseline``,
+    ``timed``, ``done``).
+    """
+    if "error" in trace:
+        return trace
+    times, power = trace.pop("t_s"), trace.pop("power_mw")
+    t0, t1 = phases["timed"], phases["done"]
+    b0 = phases.get("baseline", t0)
+    window_mj = integrate_zoh(times, power, t0, t1)  # mW * s = mJ
+    baseline_mw = integrate_zoh(times, power, b0, t0) / (t0 - b0) if t0 > b0 else None
+    inside = [t for t in times if t0 <= t <= t1]
+    # Largest gap between reads around the window: how long a stale value may have been held
+    # (a descheduled sampler reads late; the uncertainty must say so).
+    near = [t for t in times if t0 - 0.05 <= t <= t1 + 0.05]
+    gaps = [near[i + 1] - near[i] for i in range(len(near) - 1)]
+    trace.update({
+        "window_s": t1 - t0,
+        "energy_uj": window_mj * 1000.0,
+        "energy_per_inference_uj": window_mj * 1000.0 / max(inferences, 1),
+        "mean_power_mw": window_mj / (t1 - t0) if t1 > t0 else None,
+        "baseline_power_mw": baseline_mw,
+        "read_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
+        "max_read_gap_s": max(gaps) if gaps else None,
+        "distinct_values_in_window": len({power[i] for i, t in enumerate(times) if t0 <= t <= t1}),
+        "trace_t_s": [t - t0 for t in times][:20000],
+        "trace_mw": power[:20000],
+    })  # fmt: skip
+    return trace
 
 
 def _sample(rails: list[Rail], period_s: float, out, parent_pid: int) -> None:

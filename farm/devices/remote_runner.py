@@ -24,8 +24,6 @@ import base64
 import json
 import os
 import platform
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -191,86 +189,8 @@ class Phases:
             time.sleep(min(every_s, end - now))
 
 
-class Sampler:
-    """The INA3221 sampler as a child process writing to a file (never blocked by our GIL)."""
-
-    def __init__(self, script: str, args: argparse.Namespace, out: str) -> None:
-        self.out = out
-        cmd = [sys.executable, script, "--sysfs-root", args.sysfs_root, "--rails",
-               args.power_rails, "--period-ms", str(args.power_period_ms), "--out", out,
-               "--parent-pid", str(os.getpid())]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=sys.stderr, stderr=sys.stderr)
-        deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            if self._lines() >= 2:
-                return  # header and one sample: the window can start
-            time.sleep(0.005)
-
-    def _lines(self) -> int:
-        try:
-            with open(self.out) as handle:
-                return handle.read().count("\n")
-        except OSError:
-            return 0
-
-    def stop(self) -> dict:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=5.0)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        try:
-            with open(self.out) as handle:
-                lines = handle.read().splitlines()
-        except OSError:
-            lines = []
-        if not lines:
-            return {"error": f"sampler exited with {self.proc.returncode} before writing"}
-        header = json.loads(lines[0])
-        if "error" in header:
-            return header
-        times, values = [], []
-        for line in lines[1:]:
-            fields = line.split()
-            if len(fields) == 1 + len(header["rails"]):
-                times.append(float(fields[0]))
-                values.append(sum(float(f) for f in fields[1:]))
-        header.update({"t_s": times, "power_mw": values})
-        return header
-
-
-def summarize_power(trace: dict, phases: Phases, inferences: int, integrate) -> dict:
-    """Energy of the timed window and the idle baseline before it, from the rail trace."""
-    if "error" in trace:
-        return trace
-    times, power = trace.pop("t_s"), trace.pop("power_mw")
-    t0, t1 = phases.times["timed"], phases.times["done"]
-    b0 = phases.times.get("baseline", t0)
-    window_mj = integrate(times, power, t0, t1)  # mW * s = mJ
-    baseline_mw = integrate(times, power, b0, t0) / (t0 - b0) if t0 > b0 else None
-    inside = [t for t in times if t0 <= t <= t1]
-    # Largest gap between reads around the window: how long a stale value may have been held
-    # (a descheduled sampler reads late; the uncertainty must say so).
-    near = [t for t in times if t0 - 0.05 <= t <= t1 + 0.05]
-    gaps = [near[i + 1] - near[i] for i in range(len(near) - 1)]
-    trace.update({
-        "window_s": t1 - t0,
-        "energy_uj": window_mj * 1000.0,
-        "energy_per_inference_uj": window_mj * 1000.0 / max(inferences, 1),
-        "mean_power_mw": window_mj / (t1 - t0) if t1 > t0 else None,
-        "baseline_power_mw": baseline_mw,
-        "read_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
-        "max_read_gap_s": max(gaps) if gaps else None,
-        "distinct_values_in_window": len({power[i] for i, t in enumerate(times) if t0 <= t <= t1}),
-        "trace_t_s": [t - t0 for t in times][:20000],
-        "trace_mw": power[:20000],
-    })  # fmt: skip
-    return trace
-
-
 def load_sampler_module(path: str):
-    """The uploaded ina3221 sampler as a module (its integration is shared, not copied)."""
+    """The uploaded ina3221 sampler as a module (it starts and summarizes its own process)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("joulefarm_ina3221", path)
@@ -308,9 +228,12 @@ def run(args: argparse.Namespace, phases: Phases) -> dict:
         session.set_input(inputs[i % len(inputs)])
         session.invoke()
     session.set_input(inputs[0])
-    sampler = None
+    sampler = ina = None
     if args.power_rails:
-        sampler = Sampler(args.sampler, args, os.path.join(args.work_dir, "power.tsv"))
+        ina = load_sampler_module(args.sampler)
+        out = os.path.join(args.work_dir, "power.tsv")
+        sampler = ina.SamplerProcess(args.sampler, args.sysfs_root, args.power_rails,
+                                     args.power_period_ms, out)  # fmt: skip
     if args.power_rails or args.baseline_s > 0:
         phases.enter("baseline")
         phases.idle_with_sync_marks(args.baseline_s)
@@ -338,8 +261,7 @@ def run(args: argparse.Namespace, phases: Phases) -> dict:
         "runtimes": runtimes,
     }  # fmt: skip
     if sampler is not None:
-        integrate = load_sampler_module(args.sampler).integrate_zoh
-        doc["power"] = summarize_power(sampler.stop(), phases, len(latencies), integrate)
+        doc["power"] = ina.summarize(sampler.stop(), phases.times, len(latencies))
     return doc
 
 
