@@ -77,6 +77,8 @@ class TargetSpec(BaseModel):
     datasheet: str
     verified: Verification
     note: str = ""
+    sources: tuple[str, ...] = ()
+    """Where the verified figures were checked (URL and what it confirms)."""
     core_spec: CoreSpec
 
     @property
