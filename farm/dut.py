@@ -29,7 +29,7 @@ from farm.devices.dut_answers import (
     parse_key_values,
     parse_results,
 )
-from farm.errors import DutError, DutTimeoutError, SerialLinkError
+from farm.errors import DutError, DutTimeoutError, FarmError, SerialLinkError
 
 __all__ = [
     "DB_CHUNK_BYTES",
@@ -50,14 +50,21 @@ DB_CHUNK_BYTES = 31  # 62 hex digits + "db " + "%" stays under the 80-character 
 _POLL_S = 0.05
 
 
-class DutCommandError(DutError):
-    """The firmware answered a command with ``e-[...]`` lines (kept in ``errors``)."""
+class DutCommandError(FarmError):
+    """The firmware answered a command with ``e-[...]`` lines (kept in ``errors``).
 
-    kind = "dut-error"
+    Not an :class:`InfraError`: the board is alive and said why it refused (no model, model
+    needs an operator or more arena than this firmware has, bad input size). Retrying or
+    quarantining the board would not help; the test fails with the firmware's words.
+    """
+
+    kind = "dut-rejected"
 
     def __init__(self, message: str, *, board: str | None = None, errors: list[str]) -> None:
-        super().__init__(message, board=board)
+        self.board = board
         self.errors = errors
+        self.message = message
+        super().__init__(message)
 
 
 class DutSession:

@@ -159,3 +159,13 @@ def test_parsers() -> None:
     assert parse_key_values(["m-farm-info-[a=1 b=x-y]", "k=v,"]) == {"a": "1", "b": "x-y", "k": "v"}
     energy = InferResult(n=5, warmup=0, t0_us=None, t1_us=None, results=[])
     assert energy.us_per_inference is None
+
+
+def test_refusals_are_not_lab_failures(log: ConsoleLog) -> None:
+    from farm.errors import InfraError
+
+    dut = session(ScriptedDut(BOOT, mlperf_reference), log)
+    dut.wait_boot()
+    with pytest.raises(DutCommandError) as info:
+        dut.command("frob%")
+    assert not isinstance(info.value, InfraError) and info.value.board == "kws-ref"
