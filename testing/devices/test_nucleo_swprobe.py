@@ -124,3 +124,15 @@ def test_running_image_is_recognised_by_build_id_or_hash_prefix(tmp_path: Path) 
         {"build": "dev"}, Built(image.elf, image.bin, "9" * 64, 0, 1, 0, "dev")
     )
     assert not image_matches({"build": "other"}, built)
+
+
+@pytest.mark.parametrize("mode", ["pre-reset", "under-reset", "attach"])
+def test_every_connect_mode_programs(tmp_path: Path, mode: str) -> None:
+    chip = SoftwareProbe.attach("SWP0001", "stm32f767zi")
+    image = image_file(tmp_path, 4096, 0x0810_0000)
+    board = nucleo(
+        tmp_path, "NUCLEO_F767ZI", "stm32f767zi", probe={"uid": "SWP0001", "connect_mode": mode,
+                                                         "pyocd_target": "stm32f767zi"}
+    )  # fmt: skip
+    board.flash_image(image)
+    assert chip.read(0x0800_0000, 4096) == image.bin.read_bytes()
