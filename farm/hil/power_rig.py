@@ -302,5 +302,10 @@ def open_power_rig(config: BoardConfig, target: TargetSpec, virtual: bool) -> Po
 
     idle_a = (target.idle_current_ua or 0.0) * 1e-6
     monitor, settings, handle = emulated_monitor_for_board(config, ConstantSource(idle_a))
+    try:
+        monitor.open()
+    except BaseException:
+        handle.stop()
+        raise
     log.info("board %s: emulated %s on %s", config.id, kind, handle.port)
     return EmulatedRig(monitor, settings, kind, handle, target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -13,6 +14,7 @@ import typer
 from farm.errors import OptionError
 
 if TYPE_CHECKING:
+    from farm.inventory import BoardConfig
     from farm.powermon.protocols import AcquisitionSettings, PowerMonitor
 
 power_app = typer.Typer(help="Power monitors: identify, capture raw traces, run an emulator.")
@@ -41,9 +43,18 @@ def probe_command(
 
 
 def _monitor_for(
-    board: str | None, inventory: Path | None, port: str | None, device: str | None
+    board: str | None,
+    inventory: Path | None,
+    port: str | None,
+    device: str | None,
+    cleanup: contextlib.ExitStack,
 ) -> tuple[PowerMonitor, AcquisitionSettings]:
-    from farm.powermon.from_inventory import monitor_for_board
+    """Driver and settings of ``--port``/``--device`` or of ``--board`` in the inventory.
+
+    A virtual board with no monitor port gets its emulator started here (stopped by
+    ``cleanup``), streaming the catalog's idle current, so the command works on the virtual lab.
+    """
+    from farm.powermon.from_inventory import is_virtual_board, monitor_for_board
     from farm.powermon.protocols import AcquisitionSettings
     from farm.powermon.registry import create_powermon
 
@@ -61,7 +72,26 @@ def _monitor_for(
         entry = load_inventory(path).board(board)
     except KeyError as exc:
         raise OptionError(f"option --board '{board}': not in {path}") from exc
+    if is_virtual_board(entry) and entry.power_monitor.port is None:
+        return _emulated_monitor(entry, cleanup)
     return monitor_for_board(entry)
+
+
+def _emulated_monitor(
+    entry: BoardConfig, cleanup: contextlib.ExitStack
+) -> tuple[PowerMonitor, AcquisitionSettings]:
+    from farm.catalog import Catalog
+    from farm.powermon.activity import ConstantSource
+    from farm.powermon.from_inventory import emulated_monitor_for_board
+
+    idle_ua = Catalog.load().get(entry.target).idle_current_ua or 0.0
+    monitor, settings, handle = emulated_monitor_for_board(entry, ConstantSource(idle_ua * 1e-6))
+    cleanup.callback(handle.stop)
+    typer.echo(
+        f"board {entry.id} is virtual: emulated {handle.device} on {handle.port}, "
+        f"streaming the catalog idle current {idle_ua:g} uA"
+    )
+    return monitor, settings
 
 
 @power_app.command("capture")
@@ -74,17 +104,25 @@ def capture_command(
     device: str | None = typer.Option(None, help="stlink-v3pwr or lpm01a, with --port."),
     rate: int | None = typer.Option(None, help="Sample rate in Hz (default from the inventory)."),
 ) -> None:
-    """Capture a raw trace with a software trigger and print a summary."""
+    """Capture a raw trace with a software trigger and print a summary.
+
+    A virtual board (tag ``virtual`` or backend ``qemu``) with no monitor port is measured
+    through its emulator, started for the capture with the catalog's idle current.
+    """
     from farm.powermon.protocols import TriggerSource
     from farm.powermon.trace_store import save_trace
 
-    monitor, settings = _monitor_for(board, inventory, port, device)
-    updates: dict[str, object] = {"acquisition_time_s": seconds, "trigger": TriggerSource.SOFTWARE}
-    if rate is not None:
-        updates["sample_rate_hz"] = rate
-    settings = settings.model_copy(update=updates)
-    with monitor, monitor.capture_session(settings, timeout_s=seconds * 2 + 10) as cap:
-        pass
+    with contextlib.ExitStack() as cleanup:
+        monitor, settings = _monitor_for(board, inventory, port, device, cleanup)
+        updates: dict[str, object] = {
+            "acquisition_time_s": seconds,
+            "trigger": TriggerSource.SOFTWARE,
+        }
+        if rate is not None:
+            updates["sample_rate_hz"] = rate
+        settings = settings.model_copy(update=updates)
+        with monitor, monitor.capture_session(settings, timeout_s=seconds * 2 + 10) as cap:
+            pass
     trace = cap.trace
     save_trace(trace, out)
     samples = trace.samples

@@ -60,9 +60,9 @@ def is_virtual_board(board: BoardConfig) -> bool:
 def emulated_monitor_for_board(
     board: BoardConfig, source: CurrentSource
 ) -> tuple[PowerMonitor, AcquisitionSettings, EmulatorHandle]:
-    """An emulator of ``board``'s monitor on a new pty and the real driver (open) wired to it.
+    """An emulator of ``board``'s monitor on a new pty and the real driver (not yet open) on it.
 
-    The caller owns both: close the monitor, then stop the handle.
+    The caller owns both: open and close the monitor, then stop the handle.
 
     Raises:
         InventoryError: The board has no monitor this package drives (nothing to emulate).
@@ -73,11 +73,6 @@ def emulated_monitor_for_board(
     if kind not in DRIVEN_TYPES:
         monitor_for_board(board)  # raises the InventoryError naming the type
     handle = start_emulator(kind, source, realtime=False)  # type: ignore[arg-type]
-    try:
-        config = board.power_monitor.model_copy(update={"port": handle.port})
-        monitor, settings = monitor_for_board(board.model_copy(update={"power_monitor": config}))
-        monitor.open()
-    except BaseException:
-        handle.stop()
-        raise
+    config = board.power_monitor.model_copy(update={"port": handle.port})
+    monitor, settings = monitor_for_board(board.model_copy(update={"power_monitor": config}))
     return monitor, settings, handle

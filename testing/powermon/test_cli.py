@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from farm.catalog import Catalog
 from farm.cli import app
 from farm.powermon.trace_store import load_trace
 
 FARM = str(Path(sys.executable).with_name("farm"))
+INVENTORY = Path(__file__).resolve().parents[2] / "inventory.yaml"  # the virtual lab
 
 
 @pytest.fixture(params=["stlink-v3pwr", "lpm01a"])
@@ -72,3 +74,36 @@ def test_bad_device_exits_2() -> None:
     )
     assert result.returncode == 2
     assert "option --device 'stlink-v3pw': unknown; one of stlink-v3pwr, lpm01a" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("board", "rate_hz", "voltage_mv"),
+    [("l4r5-twin-1", 100_000, 3300), ("l4r5-twin-2", 1000, 3000)],
+)
+def test_capture_virtual_board_of_default_inventory(
+    board: str, rate_hz: int, voltage_mv: int, tmp_path: Path
+) -> None:
+    """A virtual board with no monitor port: its emulator streams the catalog's idle current."""
+    out = tmp_path / "idle.parquet"
+    result = CliRunner().invoke(
+        app, ["power", "capture", "--board", board, "--inventory", str(INVENTORY),
+              "--seconds", "0.5", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"board {board} is virtual: emulated" in result.output
+    trace = load_trace(out)
+    assert len(trace.samples) == rate_hz // 2
+    assert (trace.sample_rate_hz, trace.voltage_mv) == (rate_hz, voltage_mv)
+    idle_a = Catalog.load().get("NUCLEO_L4R5ZI").idle_current_ua * 1e-6  # type: ignore[operator]
+    assert float(trace.samples.mean()) == pytest.approx(idle_a, rel=2e-3)
+
+
+def test_capture_virtual_board_without_driven_monitor_exits_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [FARM, "power", "capture", "--board", "jetson-twin", "--inventory", str(INVENTORY),
+         "--seconds", "0.1", "--out", str(tmp_path / "x.parquet")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "board 'jetson-twin': power_monitor.type is 'ina3221'" in result.stderr
+    assert not list(tmp_path.iterdir())
