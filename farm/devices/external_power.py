@@ -164,12 +164,15 @@ def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
 
 
 def external_measurement(command: str, stderr_lines: list[tuple[float, str]],
-                         samples: list[tuple[float, float]], window: dict[str, Any]) -> Any:  # fmt: skip
+                         samples: list[tuple[float, float]], window: dict[str, Any], *,
+                         monitor: str = "external",
+                         extra_method: dict[str, Any] | None = None) -> Any:  # fmt: skip
     """A :class:`~farm.devices.linux_result.PowerMeasurement` from lab-side samples.
 
     ``stderr_lines`` are the runner's stderr lines stamped on arrival; the ``@@phase`` markers
     among them give the window on the lab PC's clock. ``window`` is the runner's own
-    ``window`` section (board clock), kept in the method for comparison.
+    ``window`` section (board clock), kept in the method for comparison. Any lab-side
+    monitor uses it: ``monitor`` names it (``external``, ``stlink-v3pwr``...).
     """
     import numpy as np
 
@@ -185,7 +188,7 @@ def external_measurement(command: str, stderr_lines: list[tuple[float, str]],
     inferences = int(window["inferences"])
     baseline_w = energy["baseline_power_w"]
     return PowerMeasurement(
-        monitor="external",
+        monitor=monitor,
         rails=(command,),
         window_s=marks["done"] - marks["timed"],
         inferences=inferences,
@@ -203,8 +206,11 @@ def external_measurement(command: str, stderr_lines: list[tuple[float, str]],
         trace_t_s=np.asarray([t for t, _ in energy["trace"]], dtype=np.float64),
         trace_mw=np.asarray([w * 1000.0 for _, w in energy["trace"]], dtype=np.float64),
         method={
-            "power_source": "external command on the lab PC, one watts value per line",
+            "power_source": "external command on the lab PC, one watts value per line"
+            if monitor == "external"
+            else f"{monitor} on the lab PC, free-running capture",
             "command": command,
+            "monitor_method": extra_method or {},
             "window_alignment": "board clock mapped to the lab clock by the smallest "
             "(arrival - board stamp) of the @@phase/@@sync marks streamed over SSH; edges late "
             "by at most that minimum one-way latency",

@@ -13,6 +13,7 @@ Transport is asyncssh (``farm.devices.linux_ssh``); host keys are always checked
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -56,13 +57,14 @@ __all__ = ["LinuxBoard", "LinuxPower", "RemoteRunResult", "RuntimeMissingError"]
 class LinuxPower:
     """How a Linux board's power is measured (from the inventory's ``power_monitor``)."""
 
-    type: str = "none"  # ina3221 | external | none (stlink-v3pwr/lpm01a: farm.powermon)
+    type: str = "none"  # ina3221 | external | stlink-v3pwr | lpm01a | none
     rail: str = "VDD_IN"  # ina3221 rail label(s), comma-separated
     command: str | None = None  # external: prints watts
     sample_rate_hz: float = 50.0  # external: re-run rate of a one-shot command
     read_period_ms: float = 0.0  # ina3221: sysfs read period; 0 = a quarter of the sensor's
     baseline_s: float = 0.2  # idle rail measured just before the window
     min_window_s: float = 0.5  # the timed loop runs at least this long when measuring power
+    lab_sampler: Callable[[], Any] | None = None  # stlink-v3pwr/lpm01a: PowermonRailSampler
 
 
 def _sha(data: bytes) -> str:
@@ -196,7 +198,8 @@ class LinuxBoard:
         self.link.put_if_absent(model, remote_model)
         remote_inputs = [self._put_array(a) for a in inputs]
         run_dir = f"{CACHE_DIR}/runs/{uuid.uuid4().hex[:12]}"
-        measure = power and self.power.type in ("ina3221", "external")
+        lab_side = self.power.type == "external" or self.power.lab_sampler is not None
+        measure = power and (self.power.type == "ina3221" or lab_side)
         args = [self.runner_path, "--model", remote_model, "--inputs", *remote_inputs,
                 "--warmup", str(warmup), "--iterations", str(iterations), "--threads",
                 str(threads), "--resolver", resolver, "--work-dir", run_dir, "--status-file",
@@ -208,12 +211,7 @@ class LinuxBoard:
             args += ["--power-rails", self.power.rail, "--power-period-ms",
                      str(self.power.read_period_ms), "--sysfs-root", self.sysfs_root,
                      "--sampler", self.sampler_path]  # fmt: skip
-        monitor = None
-        if measure and self.power.type == "external":
-            assert self.power.command is not None
-            monitor = external_power.ExternalCommandMonitor(
-                self.name, self.power.command, sample_rate_hz=self.power.sample_rate_hz
-            ).start()
+        monitor = self._lab_monitor() if measure and lab_side else None
         try:
             command_result, doc = self._run_runner(args, timeout_s, run_dir)
         finally:
@@ -223,11 +221,22 @@ class LinuxBoard:
             measurement = ina3221_power(doc["power"], doc["window"]["inferences"], self.name)
         elif monitor is not None:
             measurement = external_power.external_measurement(
-                self.power.command or "", command_result.stderr_lines, samples, doc["window"]
-            )
+                monitor.command, command_result.stderr_lines, samples, doc["window"],
+                monitor=self.power.type, extra_method=getattr(monitor, "method", None),
+            )  # fmt: skip
         return build_result(doc, self.name, measurement, self._method(doc, model_path, measure))
 
     # --- internals ---------------------------------------------------------------------------
+
+    def _lab_monitor(self) -> Any:
+        """Start the lab-PC side monitor (external command or a farm.powermon device)."""
+        if self.power.type == "external":
+            assert self.power.command is not None
+            return external_power.ExternalCommandMonitor(
+                self.name, self.power.command, sample_rate_hz=self.power.sample_rate_hz
+            ).start()
+        assert self.power.lab_sampler is not None
+        return self.power.lab_sampler().start()
 
     def _put_array(self, array: np.ndarray) -> str:
         buffer = io.BytesIO()
@@ -326,12 +335,19 @@ def open_linux_board(board: BoardConfig, *, state_dir: Path | None = None,
     target = SshTarget(board=board.id, host=ssh.host, port=ssh.port, user=ssh.user,
                        key_path=key, host_keys=policy)  # fmt: skip
     pm = board.power_monitor
+    kind = str(getattr(pm.type, "value", pm.type))
+    sampler = None
+    if kind in ("stlink-v3pwr", "lpm01a"):
+        from farm.devices.linux_powermon import PowermonRailSampler
+
+        sampler = functools.partial(PowermonRailSampler.for_board, board)
     power = LinuxPower(
-        type=str(getattr(pm.type, "value", pm.type)),
+        type=kind,
         rail=pm.rail or "VDD_IN",
         command=pm.command,
         # the inventory's default rate is a V3PWR rate; a command is re-run at most 200/s
         sample_rate_hz=min(float(pm.sample_rate_hz), external_power.MAX_RATE_HZ),
+        lab_sampler=sampler,
     )
     return LinuxBoard(board.id, target, board_target=board.target, python=ssh.python,
                       sysfs_root=ssh.sysfs_root, power=power, clock_hz=clock_hz,

@@ -13,6 +13,8 @@ import numpy as np
 
 from farm.errors import SshError
 
+ENERGY_METHODS = {"ina3221": "ina3221-sysfs", "external": "external-command"}
+
 
 class RuntimeMissingError(Exception):
     """The board has no runtime for this model format: a *skip with reason*, not a failure.
@@ -47,7 +49,7 @@ class PowerMeasurement:
     before the window, so ``(mean_power_mw - baseline_power_mw) * window`` is the dynamic part.
     """
 
-    monitor: str  # "ina3221" or "external"
+    monitor: str  # "ina3221", "external", "stlink-v3pwr" or "lpm01a"
     rails: tuple[str, ...]
     window_s: float
     inferences: int
@@ -131,7 +133,7 @@ class RemoteRunResult:
                 "sample_rate_hz": p.sample_rate_hz,
                 "window_s": p.window_s,
                 "voltage_mv": p.voltage_mv,
-                "energy_method": "ina3221-sysfs" if p.monitor == "ina3221" else "external-command",
+                "energy_method": ENERGY_METHODS.get(p.monitor, p.monitor),
             })  # fmt: skip
         return fields
 
