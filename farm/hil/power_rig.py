@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from farm.errors import PowerMonitorError
+from farm.errors import ConfigError, PowerMonitorError
 from farm.powermon.energy import (
     EnergyResult,
     InferenceWindow,
@@ -236,7 +236,12 @@ class EmulatedRig(_Rig):
                 board=facts.board_id,
             )
         active_s = result.cycles * facts.cycles_per_instruction / facts.clock_hz
-        run_ua = self.target.run_current_ua(facts.clock_hz) or 0.0
+        run_ua = self.target.run_current_ua(facts.clock_hz)
+        if not run_ua:
+            raise ConfigError(
+                f"target '{self.target.name}': no run_current_ua_per_mhz in the catalog; "
+                "the virtual lab needs it to model the energy of an inference"
+            )
         idle_ua = self.target.idle_current_ua or 0.0
         start, end = LEAD_S, LEAD_S + active_s
         profile = ActivityProfile(idle_ua * 1e-6, run_ua * 1e-6, [(start, end)])
