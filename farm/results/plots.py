@@ -258,20 +258,46 @@ def power_trace(trace: PowerTrace, path: Path, title: str = "") -> Path:
         return _save(fig, path)
 
 
-def trend(series: pd.DataFrame, metric: str, label: str, path: Path, title: str) -> Path | None:
-    """One metric across runs: ``series`` has columns run_id and ``metric``, one line per key."""
+def run_label(run_id: str) -> str:
+    """``20261122T010000Z-1a2b3c`` -> ``11-22 01:00``; other ids unchanged."""
+    stamp = run_id.split("-", 1)[0]
+    if len(stamp) == 16 and stamp[8] == "T":
+        return f"{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}"
+    return run_id
+
+
+def trend(series: pd.DataFrame, metric: str, label: str, path: Path, title: str,
+          highlight_pct: float = 5.0) -> Path | None:  # fmt: skip
+    """``metric`` across runs, one line per ``series`` (columns run_id, series, metric).
+
+    Series that moved more than ``highlight_pct`` between their first and last run are drawn in
+    colour and named in the legend; the rest are thin grey lines, so 100 flat lines stay readable.
+    """
     import matplotlib
 
     if series.empty or metric not in series.columns:
         return None
+    runs = sorted(series["run_id"].unique())
+    x_of = {run: i for i, run in enumerate(runs)}
     with matplotlib.rc_context(STYLE):
-        fig = _figure(7.5, 3.2)
+        fig = _figure(7.5, 3.4)
         ax = fig.add_subplot()
+        cmap = matplotlib.colormaps["tab10"]
+        n_coloured = 0
         for name, sub in series.groupby("series", sort=True):
-            ax.plot(sub["run_id"], sub[metric], marker="o", ms=3, lw=1.2, label=str(name))
+            sub = sub.sort_values("run_id")
+            xs, ys = [x_of[r] for r in sub["run_id"]], sub[metric].to_numpy()
+            moved = len(ys) > 1 and ys[0] > 0 and abs(ys[-1] / ys[0] - 1) * 100 > highlight_pct
+            if moved and n_coloured < 10:
+                ax.plot(xs, ys, marker="o", ms=3, lw=1.6, color=cmap(n_coloured), label=str(name))
+                n_coloured += 1
+            else:
+                ax.plot(xs, ys, lw=0.8, color="#9aa3ad", alpha=0.6)
+        ax.set_xticks(range(len(runs)), [run_label(r) for r in runs], rotation=30, ha="right",
+                      fontsize=7)  # fmt: skip
         ax.set_ylabel(label)
         ax.set_title(title)
-        ax.tick_params(axis="x", rotation=30, labelsize=7)
-        if series["series"].nunique() <= 12:
-            fig.legend(fontsize=7, loc="outside right upper")
+        if n_coloured:
+            ax.legend(fontsize=7, loc="best", title=f"moved > {highlight_pct:g} %",
+                      title_fontsize=7)  # fmt: skip
         return _save(fig, path)

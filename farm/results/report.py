@@ -48,6 +48,19 @@ def short_id(test_id: str) -> str:
     return test_id.split("::", 1)[1] if "::" in test_id else test_id
 
 
+def prepare_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for the templates: problems first, then by model, target and firmware."""
+    rows = frame_records(frame)
+    for row in rows:
+        row["short_id"] = short_id(row["test_id"])
+        row["test_name"] = row["short_id"].split("[", 1)[0]
+    # The table sorts by any column in the browser; this is only the first view.
+    rank = {"failed": 0, "error": 1, "passed": 2, "skipped": 3}
+    rows.sort(key=lambda r: (rank.get(r["outcome"], 4), str(r.get("model")),
+                             str(r.get("target")), str(r.get("firmware")), r["test_id"]))  # fmt: skip
+    return rows
+
+
 def _plots(frame: pd.DataFrame, run_dir: Path) -> list[dict[str, str]]:
     from farm.results import plots
 
@@ -109,9 +122,7 @@ def render_run(
 ) -> Path:
     """Write ``<run_dir>/index.html``, its plots and (by default) one page per test."""
     run_dir = merged.run_dir
-    rows = frame_records(merged.frame)
-    for row in rows:
-        row["short_id"] = short_id(row["test_id"])
+    rows = prepare_rows(merged.frame)
     pages = {r["test_id"]: f"tests/{safe_id(r['test_id'])}.html" for r in rows}
     counts = {o: sum(1 for r in rows if r["outcome"] == o) for o in OUTCOMES}
     copy_static(run_dir)

@@ -100,7 +100,16 @@ def _plots(data: pd.DataFrame, out_dir: Path) -> list[dict[str, str]]:
     from farm.results.plots import trend
 
     made = []
-    for target, sub in data.groupby(data["target"].map(key_str)):
+    for old in (out_dir / "plots").glob("trend_*.png"):  # targets that left the store
+        old.unlink()
+    panel = (
+        data["target"]
+        .map(key_str)
+        .where(
+            ~data["virtual"].fillna(False).astype(bool), data["target"].map(key_str) + " (virtual)"
+        )
+    )
+    for target, sub in data.groupby(panel):
         sub = sub[sub["energy_uj"].notna()]
         if sub.empty or sub["run_id"].nunique() < 2:
             continue

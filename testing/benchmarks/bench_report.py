@@ -15,7 +15,7 @@ import numpy as np
 
 from farm.results.finish import compare_with_previous
 from farm.results.merge import merge_run
-from farm.results.report import frame_records, render_run, short_id
+from farm.results.report import prepare_rows, render_run
 from farm.results.runindex import render_reports_index
 from farm.results.synthetic import synthetic_rows
 from farm.results.testpages import render_test_pages
@@ -40,7 +40,7 @@ def _write_run(root: Path, run_id: str, n_rows: int, factor: dict[str, float]) -
     return root / run_id
 
 
-def _timed(label: str, fn, *args, **kwargs):  # noqa: ANN001, ANN202
+def _timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     elapsed = time.perf_counter() - start
@@ -65,9 +65,7 @@ def main() -> None:
         total += t
         _, t = _timed("plots + run page", render_run, merged, comparison, test_pages=False)
         total += t
-        rows = frame_records(merged.frame)
-        for row in rows:
-            row["short_id"] = short_id(row["test_id"])
+        rows = prepare_rows(merged.frame)
         n_pages, t = _timed(
             "per-test pages (+ trace plots)", render_test_pages, new, rows, comparison
         )

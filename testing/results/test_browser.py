@@ -81,6 +81,8 @@ def test_report_pages_load_without_console_errors(browser: Chromium, report: Pat
     assert count.endswith("rows") and " of " in count
     browser.evaluate("window.scrollTo(0, document.getElementById('plots').offsetTop)")
     browser.screenshot(SHOTS / "run_page_plots.png")
+    browser.evaluate("window.scrollTo(0, document.getElementById('results').offsetTop - 50)")
+    browser.screenshot(SHOTS / "run_page_table.png")
 
     test_page = (
         report / "tests" / f"{safe_id(f'tests/test_energy.py::test_energy[{XSS}.tflite]')}.html"
