@@ -185,6 +185,17 @@ class Baseline:
         return out
 
 
+def baseline_for(run_dir: Path) -> Baseline | None:
+    """The baseline of the run before ``run_dir`` (its results.parquet), or None."""
+    from farm.results.merge import load_frame
+    from farm.results.rundir import previous_run
+
+    prev = previous_run(Path(run_dir))
+    if prev is None:
+        return None
+    return Baseline.from_frame(load_frame(prev, prefer_merged=True), prev.name)
+
+
 def write_regressions(run_dir: Path, comparison: Comparison) -> Path:
     """Write ``regressions.json`` into the run directory (atomically)."""
     path = run_dir / REGRESSIONS_JSON

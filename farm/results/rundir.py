@@ -6,20 +6,24 @@ A run id sorts by time (``20261122T031500Z-1a2b3c``), so the newest run is the l
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
 from farm.results.writer import ROWS_DIR
 
-REPORTS_ENV = "FARM_REPORTS_DIR"
 RUN_JSON = "run.json"
 
 
 def default_reports_root() -> Path:
-    """``$FARM_REPORTS_DIR`` or ``./reports``."""
-    return Path(os.environ.get(REPORTS_ENV, "reports"))
+    """The farm's ``reports_dir`` setting, resolved as the plugin does.
+
+    ``$FARM_REPORTS_DIR`` (relative to the current directory), else ``[tool.joulefarm]
+    reports-dir`` or ``reports/`` at the project root.
+    """
+    from farm.settings import resolve_settings
+
+    return resolve_settings().values.reports_dir
 
 
 def new_run_id(now: datetime | None = None) -> str:
