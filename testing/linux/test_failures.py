@@ -12,8 +12,8 @@ from farm.devices.linux import LinuxPower
 from farm.devices.linux_result import RemoteRunResult, RuntimeMissingError
 from farm.errors import InfraError, PowerMonitorError, SshError
 from farm.virtual.ssh_server import VirtualSshServer, start_virtual_linux_board
-from testing.linux.conftest import JETSON_MODEL, board_for
 from testing.linux.tiny_models import float_inputs, int8_inputs
+from testing.linux.twins import JETSON_MODEL, board_for
 
 
 def wait_for(condition, timeout_s: float) -> bool:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ import pytest
 from farm.devices.linux_hostkeys import HostKeyPolicy
 from farm.errors import HostKeyError, InfraError, InventoryError
 from farm.virtual.ssh_server import VirtualSshServer
-from testing.linux.conftest import board_for
+from testing.linux.twins import board_for
 
 
 def other_key_line() -> str:

@@ -9,8 +9,8 @@ import pytest
 
 from farm.devices.linux_result import RemoteRunResult
 from farm.virtual.ssh_server import VirtualSshServer
-from testing.linux.conftest import JETSON_MODEL, PI_MODEL, board_for
 from testing.linux.tiny_models import float_inputs, int8_inputs
+from testing.linux.twins import JETSON_MODEL, PI_MODEL, board_for
 
 ONNX_ATOL = 1e-4  # float32 Gemm of 64 terms vs a float64 numpy reference
 
