@@ -24,7 +24,7 @@ from farm.build.builders import Builder, select_builder
 from farm.build.cache import BuildCache, cache_key, file_sha256
 from farm.build.elf_report import memory_report
 from farm.build.recipe import Recipe, resolve_recipe
-from farm.build.sources import hash_tree, stage_source
+from farm.build.sources import hash_tree, source_hash, stage_source
 from farm.build.toolchain import toolchain_id
 from farm.errors import BuildError
 
@@ -32,12 +32,6 @@ log = logging.getLogger(__name__)
 
 BUILD_TIMEOUT_S = 900.0
 KEY_SCHEMA = 1  # bump when the meaning of a cache entry changes
-
-
-def _source_hash(recipe: Recipe, version: str, scratch: Path) -> tuple[str, Path]:
-    spec = recipe.version(version)
-    staged = stage_source(spec.source, recipe.repo_root, scratch / "src")
-    return hash_tree(staged), staged
 
 
 def _key_fields(recipe: Recipe, version: str, bsp: str, source_hash: str, toolchain: str) -> dict:
@@ -132,47 +126,71 @@ def build_firmware(
     cache = BuildCache(Path(cache_dir))
     chosen = select_builder(recipe, builder, cache.root)
     toolchain_text = chosen.toolchain_version()
-    with tempfile.TemporaryDirectory(prefix="farm-src-", dir=cache.root) as scratch:
-        source_hash, staged_src = _source_hash(recipe, version, Path(scratch))
-        key = cache_key(_key_fields(recipe, version, bsp, source_hash, toolchain_text))
+    spec = recipe.version(version)
+    for _attempt in range(3):
+        src_hash = source_hash(spec.source, recipe.repo_root)
+        key = cache_key(_key_fields(recipe, version, bsp, src_hash, toolchain_text))
         with cache.lock(key):
             if cache.valid(key):
                 return FirmwareArtifact.read(
                     cache.entry(key), cache="hit", seconds=time.monotonic() - start
                 )
-            entry = cache.staging(key)
-            out = entry / "out"
-            out.mkdir()
-            build_id = key[:16]
-            seconds = _run_build(recipe, version, bsp, chosen, staged_src, out, entry, build_id)
-            files = _collect(recipe, out, entry, bsp)
-            shutil.rmtree(out)
-            report = memory_report(files["elf"])
-            artifact = FirmwareArtifact(
-                firmware=recipe.name,
-                version=version,
-                bsp=recipe.target_name(bsp),
-                elf=files["elf"],
-                bin=files["bin"],
-                map=files.get("map"),
-                image_hash=file_sha256(files["bin"]),
-                build_id=build_id,
-                key=key,
-                model_region_addr=report["model_region_addr"],
-                model_region_bytes=report["model_region_bytes"],
-                load_addr=report["load_addr"],
-                entry=report["entry"],
-                flash_bytes=report["flash_bytes"],
-                ram_bytes=report["ram_bytes"],
-                arena_bytes=report["arena_bytes"],
-                memory=report,
-                builder=chosen.kind,
-                toolchain=toolchain_id(toolchain_text),
-                build_seconds=round(seconds, 3),
-            )
-            artifact.write(entry)
-            final = cache.commit(key, entry)
-            log.info(
-                "built %s@%s for %s in %.1f s (%s)", recipe.name, version, bsp, seconds, chosen.kind
-            )
+            with tempfile.TemporaryDirectory(prefix="farm-src-", dir=cache.root) as scratch:
+                staged = stage_source(spec.source, recipe.repo_root, Path(scratch) / "src")
+                if spec.source.ref is None and hash_tree(staged) != src_hash:
+                    log.warning("sources of %s changed while staging; hashing again", recipe.name)
+                    continue
+                final = _build_entry(
+                    recipe, version, bsp, chosen, toolchain_text, staged, cache, key
+                )
             return FirmwareArtifact.read(final, cache="miss", seconds=time.monotonic() - start)
+    raise BuildError(
+        f"build '{recipe.name}@{version}' for '{bsp}': the source tree kept changing while it "
+        "was copied; retry when edits have stopped"
+    )
+
+
+def _build_entry(
+    recipe: Recipe,
+    version: str,
+    bsp: str,
+    chosen: Builder,
+    toolchain_text: str,
+    staged_src: Path,
+    cache: BuildCache,
+    key: str,
+) -> Path:
+    """Build into a staging entry, describe it (image.json) and seal it into the cache."""
+    entry = cache.staging(key)
+    out = entry / "out"
+    out.mkdir()
+    build_id = key[:16]
+    seconds = _run_build(recipe, version, bsp, chosen, staged_src, out, entry, build_id)
+    files = _collect(recipe, out, entry, bsp)
+    shutil.rmtree(out)
+    report = memory_report(files["elf"])
+    artifact = FirmwareArtifact(
+        firmware=recipe.name,
+        version=version,
+        bsp=recipe.target_name(bsp),
+        elf=files["elf"],
+        bin=files["bin"],
+        map=files.get("map"),
+        image_hash=file_sha256(files["bin"]),
+        build_id=build_id,
+        key=key,
+        model_region_addr=report["model_region_addr"],
+        model_region_bytes=report["model_region_bytes"],
+        load_addr=report["load_addr"],
+        entry=report["entry"],
+        flash_bytes=report["flash_bytes"],
+        ram_bytes=report["ram_bytes"],
+        arena_bytes=report["arena_bytes"],
+        memory=report,
+        builder=chosen.kind,
+        toolchain=toolchain_id(toolchain_text),
+        build_seconds=round(seconds, 3),
+    )
+    artifact.write(entry)
+    log.info("built %s@%s for %s in %.1f s (%s)", recipe.name, version, bsp, seconds, chosen.kind)
+    return cache.commit(key, entry)

@@ -57,10 +57,41 @@ def stage_source(source: SourceRef, repo_root: Path, dest: Path) -> Path:
     return dest
 
 
+def _source_files(root: Path) -> list[Path]:
+    files = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(set(dirnames) - _ignore(dirpath, dirnames))
+        for name in set(filenames) - _ignore(dirpath, filenames):
+            path = Path(dirpath) / name
+            if path.is_file() and not path.is_symlink():
+                files.append(path)
+    return sorted(files)
+
+
+def source_hash(source: SourceRef, repo_root: Path) -> str:
+    """Hash of a source without copying it: the live directory's files (as :func:`stage_source`
+    would copy them), or git's tree id for a ``ref`` (content-addressed already)."""
+    if source.ref is None:
+        return hash_tree(repo_root / source.path)
+    try:
+        tree = subprocess.run(
+            ["git", "-C", str(repo_root), "rev-parse", f"{source.ref}:{source.path}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise RecipeError(
+            f"source '{source.ref}:{source.path}': not found in git; check the ref exists"
+        ) from exc
+    return "git-tree:" + tree
+
+
 def hash_tree(root: Path) -> str:
-    """sha256 over (relative path, executable bit, content) of every file, in sorted order."""
+    """sha256 over (relative path, executable bit, content) of every source file, sorted
+    (build outputs and dot-files excluded, as in :func:`stage_source`)."""
     digest = hashlib.sha256()
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    files = _source_files(root)
     if not files:
         raise BuildError(f"source tree '{root}': no files; check the recipe's source path")
     for path in files:
