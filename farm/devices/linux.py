@@ -31,6 +31,7 @@ import numpy as np
 from farm.devices import external_power, ina3221, remote_runner
 from farm.devices.linux_hostkeys import HostKeyPolicy
 from farm.devices.linux_result import (
+    RemoteModelError,
     RemoteRunResult,
     RuntimeMissingError,
     build_result,
@@ -50,7 +51,14 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".cache/joulefarm"  # relative to the remote home (SFTP and commands agree)
 CACHE_DAYS = 30  # cached models/inputs older than this are pruned when a lease connects
-__all__ = ["LinuxBoard", "LinuxPower", "RemoteRunResult", "RuntimeMissingError"]
+__all__ = [
+    "LinuxBoard",
+    "LinuxPower",
+    "RemoteModelError",
+    "RemoteRunResult",
+    "RuntimeMissingError",
+    "open_linux_board",
+]
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,7 @@ class LinuxBoard:
 
         Raises:
             RuntimeMissingError: the board cannot run this format (a skip, with the reason).
+            RemoteModelError: the runtime rejected the model or the inputs (a test failure).
             SshError: connection lost, timeout, or the runner failed (infra, retried).
             HostKeyError: the board's host key is unknown or changed (nothing was run).
         """

@@ -30,6 +30,19 @@ class RuntimeMissingError(Exception):
         super().__init__(f"board '{board}': {reason}")
 
 
+class RemoteModelError(Exception):
+    """The board's runtime rejected the model or its inputs: a *test failure*, not infra.
+
+    Outside the farm's error tree on purpose, so it is neither retried nor counted against the
+    board (a model the runtime cannot load would otherwise quarantine healthy boards).
+    """
+
+    def __init__(self, reason: str, *, board: str) -> None:
+        self.reason = reason
+        self.board = board
+        super().__init__(f"board '{board}': the runtime rejected the model: {reason}")
+
+
 @dataclass(frozen=True)
 class LatencyStats:
     """Per-inference latency over the timed iterations (``invoke()`` / ``run()`` only)."""
@@ -208,6 +221,8 @@ def parse_document(doc: dict[str, Any], board: str) -> dict[str, Any]:
     status = doc.get("status")
     if status == "runtime-missing":
         raise RuntimeMissingError(doc["reason"], board=board, runtimes=doc.get("runtimes", {}))
+    if status == "model-error":
+        raise RemoteModelError(doc["reason"], board=board)
     if status != "ok":
         raise SshError(
             f"board '{board}': the remote runner failed: {doc.get('reason', doc)}; see the "

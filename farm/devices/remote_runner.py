@@ -14,7 +14,8 @@ stdlib + numpy + whichever runtime the board has (Python >= 3.8); it must never 
 
 Runtimes are tried in order ai_edge_litert, tflite_runtime (``.tflite``) and onnxruntime
 (``.onnx``). A missing runtime is not an error of the runner: the JSON says
-``"status": "runtime-missing"`` with the reason.
+``"status": "runtime-missing"`` with the reason; a runtime that rejects the model or its
+inputs gives ``"status": "model-error"``; anything else ``"status": "error"``.
 """
 
 from __future__ import annotations
@@ -214,15 +215,19 @@ def run(args: argparse.Namespace, phases: Phases) -> dict:
     runtimes = runtimes_for(args.model)
     if "numpy" not in runtimes:
         return {"status": "runtime-missing", "reason": "numpy is not importable on the board"}
-    session, runtime = open_session(args.model, args.threads, args.resolver, runtimes)
-    if session is None:
-        return {"status": "runtime-missing", "reason": runtime, "runtimes": runtimes}
     inputs = [np.load(path, allow_pickle=False) for path in args.inputs]
-    outputs = []
-    for array in inputs:
-        session.set_input(array)
-        session.invoke()
-        outputs.append([encode(o) for o in session.outputs()])
+    try:  # the runtime refusing this model or these inputs is a finding, not a lab failure
+        session, runtime = open_session(args.model, args.threads, args.resolver, runtimes)
+        if session is None:
+            return {"status": "runtime-missing", "reason": runtime, "runtimes": runtimes}
+        outputs = []
+        for array in inputs:
+            session.set_input(array)
+            session.invoke()
+            outputs.append([encode(o) for o in session.outputs()])
+    except Exception as exc:
+        return {"status": "model-error", "reason": f"{type(exc).__name__}: {exc}",
+                "runtimes": runtimes}  # fmt: skip
     phases.enter("warmup")
     for i in range(args.warmup):
         session.set_input(inputs[i % len(inputs)])

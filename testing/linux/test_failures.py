@@ -90,3 +90,13 @@ def test_missing_ina3221_rail_is_a_power_monitor_error(jetson: VirtualSshServer,
     with board_for(jetson, power=power) as board:
         with pytest.raises(PowerMonitorError, match="VDD_GPU not found .*VDD_CPU_GPU_CV, VDD_IN"):
             board.run_model(tflite_model, int8_inputs(1), iterations=5)
+
+
+def test_inputs_the_model_rejects_are_a_model_error_not_infra(jetson: VirtualSshServer,
+                                                              tflite_model: Path) -> None:  # fmt: skip
+    from farm.devices.linux_result import RemoteModelError
+
+    with board_for(jetson) as board:
+        with pytest.raises(RemoteModelError, match="input dtype float32 but the model expects"):
+            board.run_model(tflite_model, float_inputs(1), iterations=5, power=False)
+    assert not issubclass(RemoteModelError, InfraError)
