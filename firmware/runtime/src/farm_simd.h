@@ -67,9 +67,11 @@ static inline int32_t farm_emu_smlad(int32_t a, int32_t b, int32_t acc)
 #define FARM_KERNEL_PATH "plain-c"
 #endif
 
-/* Hand-scheduled inner loops (inline assembly) on real DSP cores. They need 14 free registers,
- * so only in optimized builds (no frame pointer); otherwise the intrinsic C loops are used. */
-#if FARM_USE_DSP && !defined(FARM_DSP_EMULATE) && defined(__OPTIMIZE__) && defined(__thumb2__)
+/* Hand-scheduled inner loops (inline assembly) on real DSP cores. They need up to 14 free
+ * registers, so only in optimized builds; define FARM_NO_ASM when building with
+ * -fno-omit-frame-pointer (r7 reserved). Otherwise the intrinsic C loops are used. */
+#if FARM_USE_DSP && !defined(FARM_DSP_EMULATE) && defined(__OPTIMIZE__) && defined(__thumb2__) && \
+    !defined(FARM_NO_ASM)
 #define FARM_ASM_KERNELS 1
 #else
 #define FARM_ASM_KERNELS 0

@@ -104,7 +104,8 @@ static void dw_block4_c(const int8_t *x, const int8_t *w, int32_t in_c, int32_t 
 
 /* Depthwise, multiplier 1, four channels at a time over the in-bounds taps; SMLABB/SMLATT keep
  * the channels apart. `off` is 0 (window inside the image, folded bias) or the input offset. */
-static inline void dw_block4(const int8_t *x, const int8_t *w, int32_t in_c, int32_t n_y,
+/* noinline: the assembly needs 13 registers, which it only gets in a small function. */
+static __attribute__((noinline)) void dw_block4(const int8_t *x, const int8_t *w, int32_t in_c, int32_t n_y,
                              int32_t n_x, int32_t x_step, int32_t x_row, int32_t w_row, int32_t off,
                              int32_t acc[4])
 {
@@ -217,14 +218,14 @@ static void dw_block4_c(const int8_t *x, const int8_t *w, int32_t in_c, int32_t 
 #endif
 }
 
-void farm_k_depthwise(const farm_op_t *op)
+static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t *op,
+                                                                 const int single)
 {
     const int32_t *p = op->p;
     const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
     const int32_t out_c = p[6], dm = p[7], k_h = p[8], k_w = p[9], s_h = p[10], s_w = p[11];
     const int32_t d_h = p[12], d_w = p[13], pad_h = p[14], pad_w = p[15], in_off = p[16];
     const int32_t out_off = p[17], act_min = p[18], act_max = p[19];
-    const int single = op->single_rounding;
     const int8_t *w = (const int8_t *)op->c[0];
     const int32_t *bias = (const int32_t *)op->c[1], *folded = (const int32_t *)op->c[2];
     const int32_t *mult = (const int32_t *)op->c[3], *shift = (const int32_t *)op->c[4];
@@ -269,5 +270,15 @@ void farm_k_depthwise(const farm_op_t *op)
                 }
             }
         }
+    }
+}
+
+void farm_k_depthwise(const farm_op_t *op)
+{
+    /* Two instantiations: the rounding mode is a constant inside the loops. */
+    if (op->single_rounding) {
+        depthwise_impl(op, 1);
+    } else {
+        depthwise_impl(op, 0);
     }
 }

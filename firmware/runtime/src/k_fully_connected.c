@@ -10,9 +10,12 @@
 #include "farm_kernels.h"
 #include "farm_simd.h"
 
-static inline int8_t fc_out(const farm_rq_t *q, int32_t acc, int32_t c)
+/* `single` is a compile-time constant in each instantiation of matmul_impl, so the rounding
+ * choice costs nothing per output. */
+static inline __attribute__((always_inline)) int8_t fc_out(const farm_rq_t *q, int32_t acc,
+                                                           int32_t c, const int single)
 {
-    return farm_clamp8(farm_requant(acc, q->mult[c], q->shift[c], q->single) + q->out_off,
+    return farm_clamp8(farm_requant(acc, q->mult[c], q->shift[c], single) + q->out_off,
                        q->act_min, q->act_max);
 }
 
@@ -107,8 +110,10 @@ static void block_2x2(const int8_t *x0, const int8_t *w0, int32_t n, int32_t acc
     acc[3] = a11;
 }
 
-void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
-                 const farm_rq_t *qp, int8_t *out)
+static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, int32_t rows,
+                                                              int32_t depth, const int8_t *w,
+                                                              int32_t oc, const farm_rq_t *qp,
+                                                              int8_t *out, const int single)
 {
     const farm_rq_t qv = *qp; /* a local copy: stores through `out` cannot alias it */
     const farm_rq_t *q = &qv;
@@ -122,25 +127,27 @@ void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
         for (; c + 1 < oc; c += 2) {
             int32_t acc[4] = {q->bias[c], q->bias[c + 1], q->bias[c], q->bias[c + 1]};
             block_2x2(x0, w + c * depth, depth, acc);
-            o0[c] = fc_out(q, acc[0], c);
-            o0[c + 1] = fc_out(q, acc[1], c + 1);
-            o1[c] = fc_out(q, acc[2], c);
-            o1[c + 1] = fc_out(q, acc[3], c + 1);
+            o0[c] = fc_out(q, acc[0], c, single);
+            o0[c + 1] = fc_out(q, acc[1], c + 1, single);
+            o1[c] = fc_out(q, acc[2], c, single);
+            o1[c + 1] = fc_out(q, acc[3], c + 1, single);
         }
         for (; c < oc; c++) {
-            o0[c] = fc_out(q, dot_1x1(x0, w + c * depth, depth, q->bias[c]), c);
-            o1[c] = fc_out(q, dot_1x1(x1, w + c * depth, depth, q->bias[c]), c);
+            o0[c] = fc_out(q, dot_1x1(x0, w + c * depth, depth, q->bias[c]), c, single);
+            o1[c] = fc_out(q, dot_1x1(x1, w + c * depth, depth, q->bias[c]), c, single);
         }
     }
     for (; r < rows; r++) {
         for (int32_t c = 0; c < oc; c++) {
-            out[r * oc + c] = fc_out(q, dot_1x1(in + r * depth, w + c * depth, depth, q->bias[c]), c);
+            out[r * oc + c] = fc_out(q, dot_1x1(in + r * depth, w + c * depth, depth, q->bias[c]), c, single);
         }
     }
 }
 #else
-void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
-                 const farm_rq_t *qp, int8_t *out)
+static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, int32_t rows,
+                                                              int32_t depth, const int8_t *w,
+                                                              int32_t oc, const farm_rq_t *qp,
+                                                              int8_t *out, const int single)
 {
     const farm_rq_t qv = *qp;
     const farm_rq_t *q = &qv;
@@ -152,11 +159,21 @@ void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
             for (int32_t k = 0; k < depth; k++) {
                 acc += (int32_t)x[k] * (int32_t)wr[k];
             }
-            out[r * oc + c] = fc_out(q, acc, c);
+            out[r * oc + c] = fc_out(q, acc, c, single);
         }
     }
 }
 #endif
+
+void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
+                 const farm_rq_t *q, int8_t *out)
+{
+    if (q->single) {
+        matmul_impl(in, rows, depth, w, oc, q, out, 1);
+    } else {
+        matmul_impl(in, rows, depth, w, oc, q, out, 0);
+    }
+}
 
 void farm_k_fully_connected(const farm_op_t *op)
 {
