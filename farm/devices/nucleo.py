@@ -27,7 +27,7 @@ from farm.devices.protocols import (
     check_blob_fits,
 )
 from farm.devices.registry import register_board
-from farm.dut import DutSession
+from farm.dut import DutCommandError, DutSession
 from farm.errors import DutError, InventoryError, ProbeError, SerialLinkError
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ class NucleoBoard:
         try:
             dut = self._dut_session()
             return image_matches(dut.farm_info(INFO_TIMEOUT_S), image)
-        except (DutError, SerialLinkError) as exc:
+        except (DutError, DutCommandError, SerialLinkError) as exc:
             self.console_log.note(f"farm-info not answered ({exc.__class__.__name__}): flashing")
             return False
 
