@@ -1,0 +1,19 @@
+/* NUCLEO-L452RE-P (MB1319, Nucleo-64-P): STM32L452RE at 80 MHz. Register facts: RM0394.
+ * ST-LINK VCP = LPUART1 on PA2 (TX) / PA3 (RX), AF8 (UM2206 "Virtual COM port"; the -P boards
+ * wire LPUART1, not USART2). Arduino D7 = PA8. */
+#ifndef FARM_BOARD_H
+#define FARM_BOARD_H
+#define BOARD_CORE_CLOCK_HZ 80000000u
+#define BOARD_UART_BASE 0x40008000u          /* LPUART1, RM0394 2.2.2 memory map */
+#define BOARD_UART_BRR ((256ull * 80000000u + 57600u) / 115200u) /* RM0394 LPUART BRR */
+#define BOARD_UART_AF 8u
+#define BOARD_UART_TX_PORT 0x48000000u       /* GPIOA */
+#define BOARD_UART_TX_PIN 2u
+#define BOARD_UART_RX_PORT 0x48000000u
+#define BOARD_UART_RX_PIN 3u
+#define BOARD_TIMER_BASE 0x40000000u         /* TIM2 (32-bit), RM0394 TIM2 */
+#define BOARD_TIMER_CLOCK_HZ 80000000u       /* APB1 prescaler 1: timer clock = PCLK1 */
+#define BOARD_TS_PORT 0x48000000u            /* D7 = PA8 */
+#define BOARD_TS_PIN 8u
+void board_clock_init(void);
+#endif
