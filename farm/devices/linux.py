@@ -314,6 +314,16 @@ class LinuxBoard:
         }
 
 
+def default_state_dir() -> Path:
+    """``$FARM_STATE_DIR``, else the parent of the settings' ``cache_dir`` (``<root>/.farm``)."""
+    if os.environ.get("FARM_STATE_DIR"):
+        return Path(os.environ["FARM_STATE_DIR"])
+    from farm.settings import resolve_settings
+
+    resolved = resolve_settings()
+    return (resolved.root / resolved.values.cache_dir).parent
+
+
 def open_linux_board(board: BoardConfig, *, state_dir: Path | None = None,
                      clock_hz: int = 0, log_path: Path | None = None) -> LinuxBoard:  # fmt: skip
     """A :class:`LinuxBoard` for an inventory entry with ``backend: ssh`` (not yet opened).
@@ -321,7 +331,7 @@ def open_linux_board(board: BoardConfig, *, state_dir: Path | None = None,
     Args:
         board: The inventory entry (``ssh`` and ``power_monitor`` sections are read).
         state_dir: The farm's state directory; its ``ssh_known_hosts`` records keys accepted on
-            first use. Default: ``$FARM_STATE_DIR`` or ``./.farm``.
+            first use. Default: :func:`default_state_dir` (``<project>/.farm``).
         clock_hz: The target's clock for the board facts (catalog ``max_clock_hz``).
         log_path: Per-test log the runner's stderr is appended to.
     """
@@ -331,7 +341,7 @@ def open_linux_board(board: BoardConfig, *, state_dir: Path | None = None,
             f"board '{board.id}': backend ssh needs an 'ssh' section (host, user, key)",
             field="ssh",
         )
-    state = Path(state_dir or os.environ.get("FARM_STATE_DIR", ".farm"))
+    state = Path(state_dir) if state_dir is not None else default_state_dir()
     policy = HostKeyPolicy(
         board=board.id,
         host=ssh.host,
