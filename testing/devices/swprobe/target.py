@@ -9,6 +9,8 @@ on the return breakpoint; resuming anywhere else leaves the core "running" until
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .chip import ChipSpec, rom_words
 from .flash_algo import FlashAlgoEffects
 
@@ -46,6 +48,7 @@ class SoftTarget:
         self.dfsr = 0
         self.reset_count = 0
         self.in_reset = False
+        self.on_reset: list[Callable[[], None]] = []  # e.g. a console peer printing a banner
 
     # --- reset ------------------------------------------------------------------------------
 
@@ -64,6 +67,9 @@ class SoftTarget:
         self.halted = bool(self.demcr & VC_CORERESET) and bool(self.dhcsr_ctrl & C_DEBUGEN)
         if self.halted:
             self.dfsr |= DFSR_VCATCH
+        else:
+            for callback in self.on_reset:
+                callback()
 
     def set_reset_pin(self, asserted: bool) -> None:
         """nRESET: the core restarts when the pin is released."""
