@@ -168,8 +168,12 @@ class HilProject:
             start_new_session=True,
         )
 
-    def run(self, *args: str, timeout_s: float = 300, **env: str) -> HilRun:
-        """Run the suite to completion; the run's log (INFO) is kept for QEMU pids."""
+    def run(self, *args: str, timeout_s: float = 300, hint: str = "", **env: str) -> HilRun:
+        """Run the suite to completion; the run's log (INFO) is kept for QEMU pids.
+
+        Args:
+            timeout_s: the run is killed (and the test fails, with ``hint``) after this.
+        """
         before = set(self.run_dirs())
         log_file = self.root / f"pytest-{len(before)}.log"
         proc = self.popen(f"--log-file={log_file}", "--log-file-level=INFO", *args, **env)
@@ -178,7 +182,9 @@ class HilProject:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
-            pytest.fail(f"HIL run took over {timeout_s} s:\n{out.decode(errors='replace')}")
+            pytest.fail(
+                f"HIL run killed after {timeout_s} s{hint}:\n{out.decode(errors='replace')}"
+            )
         output = out.decode(errors="replace")
         new = sorted(set(self.run_dirs()) - before)
         assert len(new) == 1, f"expected one new run directory, got {new}:\n{output}"

@@ -18,6 +18,10 @@ from .conftest import GOOD, HANG, MakeProject, pid_alive, wait_until
 
 INFRA_ERRORS_ONLY = 6  # farm.results.exitcodes.FarmExitCode.INFRA_ERRORS_ONLY
 INTERRUPTED = 2
+# A run with hangs takes ~15-30 s when the DUT timeout is the configured 3 s, and over 120 s at
+# DutSession's 60 s default: cap it, so a setting that is not applied fails fast and clearly.
+HANG_RUN_TIMEOUT_S = 80
+HANG_HINT = "; is FARM_DUT_INFERENCE_TIMEOUT_S (3 s here) applied to the DUT session?"
 
 
 def _console_events(log_text: str) -> list[str]:
@@ -36,7 +40,8 @@ def test_hung_firmware_is_an_error_board_reset_next_test_passes(hil_project: Mak
     board = next(iter(project.boards))
     hang_id, good_id = project.node_id(board, HANG), project.node_id(board, GOOD)
 
-    run = project.run(hang_id, good_id)  # one board: the good test runs on the hung one
+    # One board, so the good test runs on the board the hung firmware left.
+    run = project.run(hang_id, good_id, timeout_s=HANG_RUN_TIMEOUT_S, hint=HANG_HINT)
 
     # pytest itself says error (not failed), and the farm's exit code says "infra only".
     assert re.search(r"\b1 passed, 1 error\b", run.output), run.output
@@ -84,7 +89,9 @@ def test_quarantine_after_repeated_infra_errors(hil_project: MakeProject) -> Non
     hang_id, good_id = project.node_id(board, HANG), project.node_id(board, GOOD)
 
     # The hang errors twice on the single board (attempt and retry): quarantined at 2.
-    run = project.run("--farm-quarantine-after=2", hang_id, good_id)
+    run = project.run(
+        "--farm-quarantine-after=2", hang_id, good_id, timeout_s=HANG_RUN_TIMEOUT_S, hint=HANG_HINT
+    )
 
     assert run.row(hang_id)["outcome"] == "error"
     skipped = run.row(good_id)
