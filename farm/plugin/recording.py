@@ -22,7 +22,7 @@ import pytest
 
 from farm import __version__
 from farm.discovery import FirmwareSpec, ModelSpec
-from farm.errors import InfraError, error_kind
+from farm.errors import FarmError, InfraError, error_kind
 from farm.matrix import BoardPool
 from farm.plugin.fixtures import LEASED_BOARD_KEY
 from farm.plugin.session import FARM_KEY, FarmSession, get_session
@@ -104,46 +104,53 @@ def _outcome(phases: dict[str, pytest.TestReport]) -> tuple[Outcome, str | None,
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else None
             return Outcome.SKIPPED, str(reason).removeprefix("Skipped: ") if reason else None, None
         if report.failed:
-            infra = getattr(report, "farm_infra_kind", None)
-            reason = _crash_message(report)
-            if infra is not None or when != "call":
-                return Outcome.ERROR, reason, infra or "error"
-            return Outcome.FAILED, reason, None
+            kind = getattr(report, "farm_error_kind", None)
+            reason = getattr(report, "farm_reason", None)
+            return (Outcome.FAILED, reason, None) if kind is None else (Outcome.ERROR, reason, kind)
     return Outcome.PASSED, None, None
 
 
-def _crash_message(report: pytest.TestReport) -> str | None:
-    """The exception's own message (first line), not the traceback's last line."""
-    crash = getattr(report.longrepr, "reprcrash", None)
-    message = getattr(crash, "message", None)
-    if message:
-        return str(message).strip().splitlines()[0][:500]
-    text = report.longreprtext.strip().splitlines()
-    return text[-1][:500] if text else None
+def _error_kind(exc: BaseException, when: str) -> str | None:
+    """``error_kind`` of a lab failure; None for a product failure.
+
+    An InfraError is the lab's fault wherever it is raised. ``pytest.fail`` and the farm's
+    non-infra errors (a model that does not compile, a firmware refusal) are verdicts on the
+    product even from a fixture; any other exception outside the test body is a broken
+    fixture, which pytest calls an error and the farm counts with the lab's.
+    """
+    if isinstance(exc, InfraError):
+        return error_kind(exc)
+    if when == "call" or isinstance(exc, FarmError | pytest.fail.Exception):
+        return None
+    return "error"
+
+
+def _exception_message(exc: BaseException) -> str:
+    """The exception's own message (first line, bounded), or its type when it has none."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:500] if lines else type(exc).__name__
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Collect the phase reports; on teardown, write the row and attach JUnit properties."""
+    """Keep the phase reports; at teardown write the row and put its JUnit properties on the
+    teardown report (the one JUnit XML reads properties from)."""
+    report: pytest.TestReport = yield
     session = item.config.stash.get(FARM_KEY, None)
-    matrix_test = session is not None and "board_pool" in getattr(item, "fixturenames", ())
-    row = None
-    if matrix_test and call.when == "teardown":
-        # Properties must be on the item before pytest copies them into the teardown report.
+    if session is None or "board_pool" not in getattr(item, "fixturenames", ()):
+        return report
+    if report.failed and call.excinfo is not None:
+        exc = call.excinfo.value
+        report.farm_error_kind = _error_kind(exc, call.when)  # type: ignore[attr-defined]
+        report.farm_reason = _exception_message(exc)  # type: ignore[attr-defined]
+    item.stash.setdefault(PHASES_KEY, {})[call.when] = report
+    if call.when == "teardown":
         from farm.results.junit import junit_properties
 
-        row = _build_row(item, session, call)  # type: ignore[arg-type]
-        item.user_properties.extend(junit_properties(row))
-    report: pytest.TestReport = yield
-    if matrix_test:
-        exc = call.excinfo.value if call.excinfo is not None else None
-        if isinstance(exc, InfraError):
-            report.farm_infra_kind = error_kind(exc)  # type: ignore[attr-defined]
-        item.stash.setdefault(PHASES_KEY, {})[call.when] = report
-        if call.when == "teardown":
-            if row is None or report.failed:
-                row = _build_row(item, session, call)  # type: ignore[arg-type]
-            _write_row(session, row)  # type: ignore[arg-type]
+        row = _build_row(item, session)
+        # Properties on the report, not the item: an attempt that is retried leaves none behind.
+        report.user_properties.extend(junit_properties(row))
+        _write_row(session, row)
     return report
 
 
@@ -155,7 +162,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[DRAFT_KEY] = RowDraft()
 
 
-def _build_row(item: pytest.Item, session: FarmSession, call: pytest.CallInfo[None]) -> ResultRow:
+def _build_row(item: pytest.Item, session: FarmSession) -> ResultRow:
     phases = dict(item.stash.get(PHASES_KEY, {}))
     outcome, reason, kind = _outcome(phases)
     started = item.stash.get(STARTED_KEY, datetime.now(UTC))
