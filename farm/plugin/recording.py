@@ -14,6 +14,7 @@ import logging
 import os
 import platform
 import subprocess
+from collections import Counter
 from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 DRAFT_KEY = pytest.StashKey["RowDraft"]()
 PHASES_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
 STARTED_KEY = pytest.StashKey[datetime]()
+RUN_STARTED_KEY = pytest.StashKey[datetime]()
+SUMMARY_KEY = pytest.StashKey[Any]()
+FINISH_ERROR_KEY = pytest.StashKey[str]()
 KIND_PREFIX = "test_"
 
 
@@ -223,9 +227,6 @@ def _run_info(session: FarmSession, config: pytest.Config, started: datetime) ->
     }
 
 
-RUN_STARTED_KEY = pytest.StashKey[datetime]()
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Remember when the run started (run.json)."""
     session.config.stash[RUN_STARTED_KEY] = datetime.now(UTC)
@@ -244,18 +245,35 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from farm.results.exitcodes import run_exit_code
     from farm.results.finish import finish_run
     from farm.results.junit import regression_properties
+    from farm.results.writer import iter_rows
 
     started = config.stash.get(RUN_STARTED_KEY, datetime.now(UTC))
-    summary = finish_run(run_dir, _run_info(get_session(config), config, started))
-    config.stash[SUMMARY_KEY] = summary
-    xml = _junit_xml(config)
-    if xml is not None and summary.comparison is not None:
-        for name, value in regression_properties(summary.comparison):
-            xml.add_global_property(name, value)
-    session.exitstatus = run_exit_code(int(exitstatus), summary.outcomes)
+    try:
+        summary = finish_run(run_dir, _run_info(farm, config, started))
+    except Exception as exc:  # the rows are safe: JUnit XML and the exit code must still come
+        log.exception("run %s: merging or the report failed", farm.run_id)
+        config.stash[FINISH_ERROR_KEY] = f"{type(exc).__name__}: {exc}"
+        rows = list(iter_rows(run_dir))
+        outcomes = Counter(str(row.outcome) for row in rows)
+        recorded = {row.test_id for row in rows}
+    else:
+        config.stash[SUMMARY_KEY] = summary
+        xml = _junit_xml(config)
+        if xml is not None and summary.comparison is not None:
+            for name, value in regression_properties(summary.comparison):
+                xml.add_global_property(name, value)
+        outcomes = Counter(summary.outcomes)
+        recorded = set(summary.merged.frame["test_id"])
+    # A failing test without a row (it uses no board pool) is a product failure too.
+    outcomes["failed"] += len(_failed_test_ids(config) - recorded)
+    session.exitstatus = run_exit_code(int(exitstatus), outcomes)
 
 
-SUMMARY_KEY = pytest.StashKey[Any]()
+def _failed_test_ids(config: pytest.Config) -> set[str]:
+    """Node ids pytest reported failed or errored (the terminal reporter keeps them)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    stats: dict[str, list[Any]] = getattr(reporter, "stats", {})
+    return {r.nodeid for key in ("failed", "error") for r in stats.get(key, ()) if r.nodeid}
 
 
 def _junit_xml(config: pytest.Config) -> Any:
@@ -269,10 +287,17 @@ def _junit_xml(config: pytest.Config) -> Any:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Say where the report is and what regressed."""
     summary = config.stash.get(SUMMARY_KEY, None)
-    if summary is None:
+    failure = config.stash.get(FINISH_ERROR_KEY, None)
+    if summary is None and failure is None:
+        return
+    terminalreporter.write_sep("-", "farm results")
+    if failure is not None:
+        run_dir = get_session(config).run_dir
+        terminalreporter.write_line(
+            f"farm: no report: {failure}; the rows are kept, run 'farm report {run_dir}'", red=True
+        )
         return
     counts = ", ".join(f"{n} {k}" for k, n in summary.outcomes.items() if n)
-    terminalreporter.write_sep("-", "farm results")
     terminalreporter.write_line(f"farm: {counts}")
     if summary.comparison is not None and summary.comparison.regressions:
         n = len(summary.comparison.regressions)

@@ -67,6 +67,10 @@ def test_energy_nomon(model, board_pool, firmware, board):
     pytest.skip("no power monitor on this board")
 
 
+def test_host_check(model):
+    assert model.key == "none", "a host-only check: no board pool, no row"
+
+
 def test_accuracy_flaky(model, board_pool, firmware, board, record):
     with ATTEMPTS.open("a") as fh:
         fh.write(model.key + "\\n")
@@ -120,7 +124,7 @@ def _properties(junit: Path) -> tuple[list[tuple[str, str]], dict[str, list[tupl
 def test_rows_junit_and_report_under_xdist(tmp_path: Path) -> None:
     root = _project(tmp_path)
     run_id = "20261122T010000Z-aaaaaa"
-    done = _run(root, run_id, 100.0, "-n", "2", "--junitxml=junit.xml")
+    done = _run(root, run_id, 100.0, "-n", "2", "-k", "not host", "--junitxml=junit.xml")
     out = done.stdout + done.stderr
     assert done.returncode == 1, out  # a product failure (infra errors too)
     run_dir = root / "reports" / run_id
@@ -205,3 +209,19 @@ def test_exit_codes_and_energy_regression(tmp_path: Path) -> None:
     page = (root / "reports" / after / "index.html").read_text()
     assert 'class="regressed"' in page and "▲ regression" in page
     assert "energy_uj" in page and "+10.0" in page
+
+
+def test_failed_report_keeps_junit_and_exit_code(tmp_path: Path) -> None:
+    """Merging or rendering fails (here: the runs index path is a directory): the terminal says
+    so, JUnit XML is still written, and a failing test without a row still means exit 1."""
+    root = _project(tmp_path)
+    (root / "reports" / "index.html").mkdir(parents=True)
+    done = _run(
+        root, "20261122T010000Z-cccccc", 100.0, "-k", "memory_probe or host", "--junitxml=j.xml"
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out  # an infra error and a product failure without a row
+    assert "farm: no report: IsADirectoryError" in done.stdout, out
+    assert "the rows are kept, run 'farm report " in done.stdout
+    assert (root / "j.xml").is_file()
+    assert len(_rows(root / "reports" / "20261122T010000Z-cccccc")) == 2
