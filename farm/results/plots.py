@@ -89,7 +89,7 @@ def _log_axes(ax: object) -> None:
     ax.minorticks_off()  # type: ignore[attr-defined]  # minor log ticks cost most of the layout time
 
 
-def _panel(frame: pd.DataFrame) -> pd.Series:
+def panel_labels(frame: pd.DataFrame) -> pd.Series:
     """Panel label per row: the target, marked when measured on the virtual lab."""
     target = frame["target"].fillna("?").astype(str)
     return target.where(~frame["virtual"].fillna(False).astype(bool), target + " (virtual)")
@@ -114,7 +114,7 @@ def energy_vs_latency(frame: pd.DataFrame, path: Path) -> Path | None:
     data = measured(frame, "energy_uj", "latency_ms")
     if data.empty:
         return None
-    data = data.assign(panel=_panel(data), family=data["model_family"].fillna("other"))
+    data = data.assign(panel=panel_labels(data), family=data["model_family"].fillna("other"))
     panels = sorted(data["panel"].unique())
     families = sorted(data["family"].unique())
     ncols = min(3, len(panels))
@@ -151,47 +151,6 @@ def energy_vs_latency(frame: pd.DataFrame, path: Path) -> Path | None:
         return _save(fig, path)
 
 
-def heatmap(frame: pd.DataFrame, metric: str, label: str, path: Path) -> Path | None:
-    """Model x target heatmap of the median of ``metric`` (log colour scale)."""
-    import matplotlib
-    import numpy as np
-    from matplotlib.colors import LogNorm
-
-    data = measured(frame, metric, "model")
-    data = data[data[metric] > 0]
-    if data.empty:
-        return None
-    data = data.assign(panel=_panel(data))
-    grid = data.pivot_table(index="model", columns="panel", values=metric, aggfunc="median")
-    grid = grid.loc[sorted(grid.index, key=natural_key)]
-    n_models, n_targets = grid.shape
-    with matplotlib.rc_context({**STYLE, "axes.grid": False}):
-        longest = max(len(str(m)) for m in grid.index)
-        left = min(3.5, 0.3 + 0.055 * longest)
-        width = max(5.0, 1.2 * n_targets + left + 1.6)
-        height = max(2.6, 0.16 * n_models + 1.5)
-        fig = _figure(width, height, (left, 1.6, 0.35, 1.1))
-        ax = fig.add_subplot()
-        values = grid.to_numpy(dtype=float)
-        image = ax.imshow(
-            np.ma.masked_invalid(values), aspect="auto", cmap="viridis", norm=LogNorm()
-        )
-        ax.set_xticks(range(n_targets), [str(c) for c in grid.columns], rotation=30, ha="right")
-        ax.set_yticks(range(n_models), [str(m) for m in grid.index], fontsize=6.5)
-        if n_models * n_targets <= 300:
-            mid = math.sqrt(np.nanmin(values) * np.nanmax(values))
-            for (r, c), v in np.ndenumerate(values):
-                if not math.isnan(v):
-                    colour = "white" if v < mid else "black"
-                    ax.text(
-                        c, r, short_number(v), ha="center", va="center", fontsize=7, color=colour
-                    )
-        cax = fig.add_axes((1 - 1.25 / width, 1.1 / height, 0.18 / width, 1 - 1.45 / height))
-        fig.colorbar(image, cax=cax, label=label)
-        ax.set_title(label)
-        return _save(fig, path)
-
-
 def memory_vs_limits(frame: pd.DataFrame, path: Path) -> Path | None:
     """Flash and RAM use as a share of the target's limits; the box is what fits."""
     import matplotlib
@@ -202,7 +161,7 @@ def memory_vs_limits(frame: pd.DataFrame, path: Path) -> Path | None:
     if data.empty:
         return None
     data = data.assign(
-        panel=_panel(data),
+        panel=panel_labels(data),
         flash_pct=100.0 * data["flash_bytes"] / data["flash_limit_bytes"],
         ram_pct=100.0 * data["ram_bytes"] / data["ram_limit_bytes"],
     )
@@ -236,8 +195,8 @@ def power_trace(trace: PowerTrace, path: Path, title: str = "") -> Path:
     import numpy as np
 
     t, i_ma = trace.t_s, trace.current_a * 1000.0
-    if len(t) > 40_000:  # keep the plot fast: min/max envelope of fixed-size buckets
-        step = len(t) // 20_000
+    if len(t) > 8_000:  # a 900 px wide plot: min/max envelope of 2,000 buckets keeps every peak
+        step = len(t) // 2_000
         n = len(t) // step * step
         t = t[:n:step]
         blocks = (trace.current_a[:n] * 1000.0).reshape(-1, step)

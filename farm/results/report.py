@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from farm.results.compare import KEY, Comparison, key_str
+from farm.results.heatmap import Heatmap, heatmap
 from farm.results.merge import MergedRun
 from farm.results.schema import safe_id
 from farm.results.templating import copy_static, fmt_duration, fmt_time, render
@@ -68,10 +70,6 @@ def _plots(frame: pd.DataFrame, run_dir: Path) -> list[dict[str, str]]:
     specs = [
         ("energy_vs_latency.png", "energy per inference vs latency, per target (marker: model family)",
          "wide", lambda p: plots.energy_vs_latency(frame, p)),
-        ("heatmap_energy.png", "energy per inference [µJ], model × target", "tall",
-         lambda p: plots.heatmap(frame, "energy_uj", "energy per inference [µJ]", p)),
-        ("heatmap_latency.png", "latency per inference [ms], model × target", "tall",
-         lambda p: plots.heatmap(frame, "latency_ms", "latency per inference [ms]", p)),
         ("memory.png", "flash and RAM against target limits", "",
          lambda p: plots.memory_vs_limits(frame, p)),
     ]  # fmt: skip
@@ -85,6 +83,14 @@ def _plots(frame: pd.DataFrame, run_dir: Path) -> list[dict[str, str]]:
         if path is not None:
             made.append({"href": f"{PLOTS_DIR}/{name}", "title": title, "cls": cls})
     return made
+
+
+def _heatmaps(frame: pd.DataFrame) -> list[Heatmap]:
+    maps = [
+        heatmap(frame, "energy_uj", "energy per inference", "µJ"),
+        heatmap(frame, "latency_ms", "latency per inference", "ms"),
+    ]
+    return [m for m in maps if m is not None]
 
 
 def _regressed(rows: list[dict[str, Any]], comparison: Comparison | None) -> dict[str, str]:
@@ -130,8 +136,6 @@ def render_run(
     started, finished = info.get("started_at"), info.get("finished_at")
     duration = None
     if started and finished:
-        from datetime import datetime
-
         span = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
         duration = fmt_duration(span.total_seconds())
     regressed = _regressed(rows, comparison)
@@ -153,5 +157,6 @@ def render_run(
         regressed=regressed,
         pages=pages,
         plots=_plots(merged.frame, run_dir),
+        heatmaps=_heatmaps(merged.frame),
         filters=_filters(rows),
     )
