@@ -233,8 +233,26 @@ def _write_project(root: Path, boards: dict[str, str]) -> None:
     (root / "locks").mkdir()
 
 
+TWIN_BSP = "mps2_an386"  # the QEMU machine of every Cortex-M4 target these tests use
+IMAGES = (
+    (REPO / "firmware" / "harness", "1.0"),
+    (REPO / "firmware" / "harness", "1.1"),
+    (HANG_RECIPE_DIR, "1.0-hang5"),
+)
+
+
+@pytest.fixture(scope="session")
+def twin_images() -> None:
+    """Build the images the runs use into the shared cache first, so a run's time limit
+    measures the run (a fresh clone compiles them once here, under the cache's lock)."""
+    from farm.build import build_firmware
+
+    for recipe, version in IMAGES:
+        build_firmware(recipe, version, TWIN_BSP, cache_dir=CACHE_DIR)
+
+
 @pytest.fixture
-def hil_project(tmp_path: Path) -> Iterator[MakeProject]:
+def hil_project(tmp_path: Path, twin_images: None) -> Iterator[MakeProject]:
     """Factory: ``hil_project(["NUCLEO_L476RG", ...])`` -> a :class:`HilProject`, one twin per
     target. Teardown kills any QEMU the project left (so one failure does not leak into later
     tests) and removes the twins' scratch directories from the shared cache."""
