@@ -165,7 +165,7 @@ def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
 
 def external_measurement(command: str, stderr_lines: list[tuple[float, str]],
                          samples: list[tuple[float, float]], window: dict[str, Any], *,
-                         monitor: str = "external",
+                         monitor: str = "external", rail: str = "supply",
                          extra_method: dict[str, Any] | None = None) -> Any:  # fmt: skip
     """A :class:`~farm.devices.linux_result.PowerMeasurement` from lab-side samples.
 
@@ -189,7 +189,7 @@ def external_measurement(command: str, stderr_lines: list[tuple[float, str]],
     baseline_w = energy["baseline_power_w"]
     return PowerMeasurement(
         monitor=monitor,
-        rails=(command,),
+        rails=(rail,),
         window_s=marks["done"] - marks["timed"],
         inferences=inferences,
         energy_uj=energy["energy_j"] * 1e6,

@@ -66,7 +66,7 @@ class LinuxPower:
     """How a Linux board's power is measured (from the inventory's ``power_monitor``)."""
 
     type: str = "none"  # ina3221 | external | stlink-v3pwr | lpm01a | none
-    rail: str = "VDD_IN"  # ina3221 rail label(s), comma-separated
+    rail: str = "VDD_IN"  # ina3221: rail label(s), comma-separated; lab-side: a name for rows
     command: str | None = None  # external: prints watts
     sample_rate_hz: float = 50.0  # external: re-run rate of a one-shot command
     read_period_ms: float = 0.0  # ina3221: sysfs read period; 0 = a quarter of the sensor's
@@ -232,6 +232,7 @@ class LinuxBoard:
             measurement = external_power.external_measurement(
                 monitor.command, command_result.stderr_lines, samples, doc["window"],
                 monitor=self.power.type, extra_method=getattr(monitor, "method", None),
+                rail=self.power.rail,
             )  # fmt: skip
         return build_result(doc, self.name, measurement, self._method(doc, model_path, measure))
 
@@ -311,7 +312,15 @@ class LinuxBoard:
             "power": self.power.type if measured else "none",
             "virtual": self.virtual,
             "runner_protocol": doc.get("protocol"),
+            # Energy per inference is window energy / N: when the loop is preempted or its own
+            # overhead matters (tiny models), this fraction is well below 1.
+            "invoke_fraction_of_window": _fraction(doc["window"]),
         }
+
+
+def _fraction(window: dict[str, Any]) -> float | None:
+    span = window["end_s"] - window["start_s"]
+    return window.get("invoke_s", 0.0) / span if span > 0 else None
 
 
 def default_state_dir() -> Path:
@@ -362,7 +371,7 @@ def open_linux_board(board: BoardConfig, *, state_dir: Path | None = None,
         sampler = functools.partial(PowermonRailSampler.for_board, board)
     power = LinuxPower(
         type=kind,
-        rail=pm.rail or "VDD_IN",
+        rail=pm.rail or ("VDD_IN" if kind == "ina3221" else "supply"),
         command=pm.command,
         # the inventory's default rate is a V3PWR rate; a command is re-run at most 200/s
         sample_rate_hz=min(float(pm.sample_rate_hz), external_power.MAX_RATE_HZ),
@@ -396,7 +405,8 @@ def linux_board(config: BoardConfig, target: TargetSpec, *, workdir: Path,
                            key_path=twin.client_key_path, host_keys=policy)  # fmt: skip
     # Twins follow a two-level model whose edges are sharp: a shorter window is as accurate
     # and keeps the virtual lab's CPU budget (the method records the window).
-    power = LinuxPower(type=power_type, rail=config.power_monitor.rail or "VDD_IN",
+    rail = config.power_monitor.rail or ("VDD_IN" if power_type == "ina3221" else "supply")
+    power = LinuxPower(type=power_type, rail=rail,
                        command=twin.power_command, sample_rate_hz=100.0, baseline_s=0.1,
                        min_window_s=0.3)  # fmt: skip
     sysfs = str(twin.sysfs_root) if twin.sysfs_root is not None else "/sys"
