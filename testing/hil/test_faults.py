@@ -14,10 +14,10 @@ import time
 
 import pytest
 
+from farm.results.exitcodes import FarmExitCode
+
 from .conftest import GOOD, HANG, MakeProject, pid_alive, wait_until
 
-INFRA_ERRORS_ONLY = 6  # farm.results.exitcodes.FarmExitCode.INFRA_ERRORS_ONLY
-INTERRUPTED = 2
 # A run with hangs takes ~15-30 s when the DUT timeout is the configured 3 s, and over 120 s at
 # DutSession's 60 s default: cap it, so a setting that is not applied fails fast and clearly.
 HANG_RUN_TIMEOUT_S = 80
@@ -47,7 +47,7 @@ def test_hung_firmware_is_an_error_board_reset_next_test_passes(hil_project: Mak
     assert re.search(r"\b1 passed, 1 error\b", run.output), run.output
     assert re.search(rf"^ERROR \S*{re.escape(hang_id)}", run.output, re.M), run.output
     assert "failed" not in run.output.splitlines()[-1], run.output
-    assert run.returncode == INFRA_ERRORS_ONLY, run.output
+    assert run.returncode == FarmExitCode.INFRA_ERRORS_ONLY, run.output
 
     hung = run.row(hang_id)
     assert hung["outcome"] == "error", hung
@@ -102,7 +102,7 @@ def test_quarantine_after_repeated_infra_errors(hil_project: MakeProject) -> Non
     assert "dut-timeout: DUT" in reason and "no m-ready within" in reason, reason
     assert f"farm: board '{board}' quarantined" in run.output, run.output
     assert re.search(r"\b1 skipped, 1 error\b", run.output), run.output
-    assert run.returncode == INFRA_ERRORS_ONLY, run.output
+    assert run.returncode == FarmExitCode.INFRA_ERRORS_ONLY, run.output
     assert len(run.qemu_pids_started()) == 2  # the skipped test never started its QEMU
     assert project.qemu_pids() == []
 
@@ -132,5 +132,5 @@ def test_sigint_to_xdist_run_leaves_no_qemu(hil_project: MakeProject) -> None:
     output = out.decode(errors="replace")
     assert left == [], f"QEMU {left} still running 10 s after SIGINT (had {running}):\n{output}"
     assert not [p for p in running if pid_alive(p)]
-    assert run.returncode == INTERRUPTED, output
+    assert run.returncode == FarmExitCode.INTERRUPTED, output
     assert "KeyboardInterrupt" in output, output
