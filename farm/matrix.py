@@ -167,11 +167,20 @@ def builtin_status(
             return Status.SKIP, (
                 f"does not fit: tensor arena {arena} B > RAM {target.ram_bytes} B of {target.name}"
             )
-    if firmware is not None and not firmware.supports(target.name, target.core):
+    if firmware is not None and not _supported(firmware, pool):
         return Status.SKIP, (
             f"firmware {firmware.key} does not support {target.name} ({target.core})"
         )
     return None
+
+
+def _supported(firmware: FirmwareSpec, pool: BoardPool) -> bool:
+    """A recipe supports a pool by the target's name, or (QEMU pools) by the twin's BSP name."""
+    target = pool.target
+    if firmware.supports(target.name, target.core):
+        return True
+    twin = target.qemu_machine if pool.backend is Backend.QEMU else None
+    return twin is not None and firmware.supports(twin.replace("-", "_"), target.core)
 
 
 def plugin_status_checks() -> list[StatusCheck]:

@@ -143,6 +143,10 @@ def mcu(
     with device:
         record.set(board_id=board.id, virtual=device.facts.virtual)
         device.prepare(image, compiled.blob)
+        settings = farm.settings.values
+        dut = device.dut()
+        dut.boot_timeout_s = settings.dut_handshake_timeout_s
+        dut.infer_timeout_s = settings.dut_inference_timeout_s
         yield device
 
 
