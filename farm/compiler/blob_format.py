@@ -17,6 +17,9 @@ SECTION_ALIGN = 16
 ARENA_ALIGN = 16
 MODEL_ID_BYTES = 24
 MAX_OP_TENSORS = 16
+TENSOR_CONST_FLAG = (
+    0x80000000  # tensor entry offset is a blob offset (a constant), not an arena one
+)
 
 
 class BlobFlag(enum.IntFlag):

@@ -18,6 +18,8 @@ from farm.compiler.blob_format import (
     MAGIC,
     MODEL_ID_BYTES,
     SECTION_ALIGN,
+    TENSOR_CONST_FLAG,
+    TENSOR_ENTRY_BYTES,
     BlobFlag,
     OpRecord,
 )
@@ -44,23 +46,35 @@ def write_blob(
     model_id: str,
 ) -> tuple[bytes, BlobLayout]:
     """Return the blob bytes and its layout facts."""
-    ids = {t: i for i, t in enumerate(sorted(plan.offsets))}
-    table = b"".join(
-        struct.pack("<IIif", plan.offsets[t], tensors[t].size, tensors[t].zp0, tensors[t].scale0)
-        for t in sorted(plan.offsets)
-    )
+    const_tensors = sorted({t for r in records for t in r.tensors if tensors[t].is_const})
+    order = sorted(plan.offsets) + const_tensors
+    ids = {t: i for i, t in enumerate(order)}
     tensor_off = HEADER_BYTES
-    ops_off = align_up(tensor_off + len(table), SECTION_ALIGN)
+    ops_off = align_up(tensor_off + TENSOR_ENTRY_BYTES * len(order), SECTION_ALIGN)
     op_bytes = sum(4 * (4 + len(r.tensors) + 2 * len(r.consts) + len(r.params)) for r in records)
     const_off = align_up(ops_off + op_bytes, SECTION_ALIGN)
     consts = bytearray()
+
+    def place(data: bytes) -> int:
+        pos = align_up(len(consts), SECTION_ALIGN)
+        consts.extend(bytes(pos - len(consts)) + data)
+        return const_off + pos
+
+    where = dict(plan.offsets)
+    for t in const_tensors:
+        # Constant operands (e.g. of ADD) are read in place from the blob: no arena bytes.
+        data = tensors[t].data
+        assert data is not None
+        where[t] = TENSOR_CONST_FLAG | place(data.astype("int8").tobytes())
+    table = b"".join(
+        struct.pack("<IIif", where[t], tensors[t].size, tensors[t].zp0, tensors[t].scale0)
+        for t in order
+    )
     ops = bytearray()
     for r in records:
         refs = []
         for c in r.consts:
-            pos = align_up(len(consts), SECTION_ALIGN)
-            consts += bytes(pos - len(consts)) + c
-            refs += [const_off + pos, len(c)]
+            refs += [place(c), len(c)]
         words = [int(r.opcode), len(r.tensors), len(r.consts), len(r.params)]
         words += [ids[t] for t in r.tensors] + refs
         ops += struct.pack(f"<{len(words)}I", *words)

@@ -60,8 +60,8 @@ def _broadcast(
 
 
 def lower_add(ctx: LowerContext, op: OpInfo) -> OpRecord:
-    a = ctx.int8_activation(op, op.inputs[0], "input1")
-    b = ctx.int8_activation(op, op.inputs[1], "input2")
+    a = ctx.int8_activation(op, op.inputs[0], "input1", allow_const=True)
+    b = ctx.int8_activation(op, op.inputs[1], "input2", allow_const=True)
     out = ctx.int8_activation(op, op.outputs[0], "output")
     act_min, act_max = ctx.activation(
         op, op.options.fusedActivationFunction if op.options else 0, out
@@ -79,8 +79,8 @@ def lower_add(ctx: LowerContext, op: OpInfo) -> OpRecord:
 
 
 def lower_mul(ctx: LowerContext, op: OpInfo) -> OpRecord:
-    a = ctx.int8_activation(op, op.inputs[0], "input1")
-    b = ctx.int8_activation(op, op.inputs[1], "input2")
+    a = ctx.int8_activation(op, op.inputs[0], "input1", allow_const=True)
+    b = ctx.int8_activation(op, op.inputs[1], "input2", allow_const=True)
     out = ctx.int8_activation(op, op.outputs[0], "output")
     act_min, act_max = ctx.activation(
         op, op.options.fusedActivationFunction if op.options else 0, out

@@ -33,9 +33,24 @@ class LowerContext:
             field=fld,
         )
 
-    def int8_activation(self, op: OpInfo, index: int, role: str) -> TensorInfo:
-        """An int8, per-tensor quantized, non-constant tensor (or reject)."""
+    def int8_activation(
+        self, op: OpInfo, index: int, role: str, allow_const: bool = False
+    ) -> TensorInfo:
+        """An int8, per-tensor quantized tensor with a static shape (or reject).
+
+        Constants are accepted where the kernel only reads the tensor (`allow_const`); they stay
+        in the blob's constant section and never take arena space.
+        """
+        if index < 0:
+            self.reject(op, role, "is missing", "the operator needs this tensor")
         t = self.tensor(index)
+        if any(d <= 0 for d in t.shape):
+            self.reject(
+                op,
+                f"{role} tensor '{t.name}' shape",
+                f"is {list(t.shape)}",
+                "the runtime needs static shapes with every dim >= 1",
+            )
         if t.dtype != "INT8":
             what = "is float32 (a float model)" if t.dtype == "FLOAT32" else f"has type {t.dtype}"
             self.reject(
@@ -55,12 +70,12 @@ class LowerContext:
                 f"is {t.scale0}",
                 "scales must be positive and finite",
             )
-        if t.is_const:
+        if t.is_const and not allow_const:
             self.reject(
                 op,
                 f"{role} tensor '{t.name}'",
                 "is a constant",
-                "constant activations are not supported",
+                "this operator needs a computed tensor here",
             )
         return t
 

@@ -129,7 +129,7 @@ def lower_concat(ctx: LowerContext, op: OpInfo) -> OpRecord:
     )
     inner = []
     for i in ins:
-        t = ctx.int8_activation(op, i, "input")
+        t = ctx.int8_activation(op, i, "input", allow_const=True)
         _same_quant(ctx, op, i, op.outputs[0])
         ctx.require(
             op,

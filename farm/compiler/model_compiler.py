@@ -83,6 +83,7 @@ def compile_model(path: str | Path, *, single_rounding: bool = False) -> Compile
             )
             rec.tensors.insert(len(rec.tensors) - 1, len(tensors) - 1)
     spans = lifetimes(lowered.records, lowered.input_tensor, lowered.output_tensor)
+    spans = {t: span for t, span in spans.items() if not tensors[t].is_const}
     sizes = {t: tensors[t].size for t in spans}
     plan = plan_arena(sizes, spans)
     blob, layout = write_blob(

@@ -43,8 +43,22 @@ def lifetimes(
 
 
 def plan_arena(sizes: dict[int, int], spans: dict[int, tuple[int, int]]) -> Plan:
-    """Place every tensor; tensors whose lifetimes overlap never share bytes."""
-    order = sorted(sizes, key=lambda t: (-sizes[t], spans[t][0], t))
+    """Place every tensor; tensors whose lifetimes overlap never share bytes.
+
+    Equal-sized tensors can be placed in several orders; a few tie-breaks are tried and the
+    smallest arena wins (a handful of greedy passes cost nothing next to a compile).
+    """
+    tie_breaks = (
+        lambda t: (-sizes[t], spans[t][0], t),
+        lambda t: (-sizes[t], -spans[t][0], -t),
+        lambda t: (-sizes[t], -spans[t][1], t),
+        lambda t: (-sizes[t], spans[t][1] - spans[t][0], t),
+    )
+    plans = [_greedy(sizes, spans, sorted(sizes, key=key)) for key in tie_breaks]
+    return min(plans, key=lambda p: p.arena_bytes)
+
+
+def _greedy(sizes: dict[int, int], spans: dict[int, tuple[int, int]], order: list[int]) -> Plan:
     offsets: dict[int, int] = {}
     for t in order:
         lo, hi = spans[t]

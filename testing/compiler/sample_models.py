@@ -159,9 +159,30 @@ def float_io() -> bytes:
     return b.build([xf], [zf])
 
 
+def constants() -> bytes:
+    """Constant operands read in place from the blob: ADD (const first), MUL, CONCATENATION."""
+    b = ModelBuilder(5)
+    x = b.act([1, 3, 4, 6], 0.04, -10)
+    c1 = b.tensor(
+        [1, 1, 1, 6], "INT8", 0.03, 4, b.rng.integers(-128, 128, (1, 1, 1, 6)).astype(np.int8)
+    )
+    y = b.act([1, 3, 4, 6], 0.06, 3)
+    b.op("ADD", [c1, x], [y], "AddOptions", fusedActivationFunction=RELU6)
+    c2 = b.tensor([1], "INT8", 0.02, 0, np.array([77], np.int8))
+    z = b.act([1, 3, 4, 6], 0.05, -2)
+    b.op("MUL", [y, c2], [z], "MulOptions", fusedActivationFunction=0)
+    c3 = b.tensor(
+        [1, 3, 4, 2], "INT8", 0.05, -2, b.rng.integers(-128, 128, (1, 3, 4, 2)).astype(np.int8)
+    )
+    o = b.act([1, 3, 4, 8], 0.05, -2)
+    b.op("CONCATENATION", [z, c3], [o], "ConcatenationOptions", axis=3)
+    return b.build([x], [o])
+
+
 ALL = {
     "convnet": convnet,
     "convnet_odd": convnet_odd,
     "elementwise": elementwise,
     "float_io": float_io,
+    "constants": constants,
 }

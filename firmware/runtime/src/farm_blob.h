@@ -13,6 +13,7 @@
 #define FARM_TENSOR_ENTRY_BYTES 16u
 #define FARM_MAX_OP_TENSORS 16u
 #define FARM_MAX_OP_CONSTS 8u
+#define FARM_TENSOR_CONST 0x80000000u /* tensor offset points into the blob's constants */
 
 /* Header byte offsets. */
 #define FARM_H_MAGIC 0u

@@ -101,7 +101,10 @@ static const uint8_t *walk_op(const farm_model_t *m, const uint8_t *rec, const u
             return NULL;
         }
         if (op != NULL) {
-            op->t[i] = (int8_t *)(m->arena + rd32(m->tensors + id * FARM_TENSOR_ENTRY_BYTES));
+            const uint32_t off = rd32(m->tensors + id * FARM_TENSOR_ENTRY_BYTES);
+            /* Constant operands are read in place from the blob; kernels never write inputs. */
+            op->t[i] = (off & FARM_TENSOR_CONST) != 0u ? (int8_t *)(uintptr_t)(m->blob + (off & ~FARM_TENSOR_CONST))
+                                                       : (int8_t *)(m->arena + off);
         }
     }
     const uint32_t c_lo = rd32(m->blob + FARM_H_CONST_OFFSET);
@@ -179,9 +182,17 @@ farm_status_t farm_model_init(void *storage, const uint8_t *blob, size_t blob_le
     m->tensors = blob + rd32(blob + FARM_H_TENSOR_OFFSET);
     m->ops = blob + rd32(blob + FARM_H_OP_OFFSET);
     const uint32_t nt = rd32(blob + FARM_H_TENSOR_COUNT);
+    const uint32_t c_lo = rd32(blob + FARM_H_CONST_OFFSET);
+    const uint32_t c_hi = c_lo + rd32(blob + FARM_H_CONST_BYTES);
     for (uint32_t i = 0; i < nt; i++) {
         const uint8_t *e = m->tensors + i * FARM_TENSOR_ENTRY_BYTES;
-        if (rd32(e) > arena_need || rd32(e + 4) > arena_need - rd32(e)) {
+        const uint32_t off = rd32(e), len = rd32(e + 4);
+        if ((off & FARM_TENSOR_CONST) != 0u) {
+            const uint32_t b = off & ~FARM_TENSOR_CONST;
+            if (b < c_lo || b > c_hi || len > c_hi - b) {
+                return FARM_ERR_CORRUPT;
+            }
+        } else if (off > arena_need || len > arena_need - off) {
             return FARM_ERR_CORRUPT;
         }
     }
@@ -201,6 +212,9 @@ farm_status_t farm_model_init(void *storage, const uint8_t *blob, size_t blob_le
     memcpy(info->content_hash, blob + FARM_H_CONTENT_HASH, sizeof info->content_hash);
     memcpy(info->model_id, blob + FARM_H_MODEL_ID, sizeof info->model_id);
     info->model_id[sizeof info->model_id - 1] = '\0';
+    if (((rd32(in_e) | rd32(out_e)) & FARM_TENSOR_CONST) != 0u) {
+        return FARM_ERR_CORRUPT;
+    }
     m->input = (int8_t *)(arena + rd32(in_e));
     m->output = (int8_t *)(arena + rd32(out_e));
     /* Check every operator record now, so invoke never meets a bad one. */
