@@ -210,11 +210,12 @@ def encode(array) -> dict:
 
 def run(args: argparse.Namespace, phases: Phases) -> dict:
     """Load, check outputs, warm up, then time; returns the result document."""
-    import numpy as np
-
     runtimes = runtimes_for(args.model)
     if "numpy" not in runtimes:
-        return {"status": "runtime-missing", "reason": "numpy is not importable on the board"}
+        return {"status": "runtime-missing", "reason": "numpy is not importable on the board",
+                "runtimes": runtimes}  # fmt: skip
+    import numpy as np
+
     inputs = [np.load(path, allow_pickle=False) for path in args.inputs]
     try:  # the runtime refusing this model or these inputs is a finding, not a lab failure
         session, runtime = open_session(args.model, args.threads, args.resolver, runtimes)

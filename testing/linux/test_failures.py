@@ -100,3 +100,12 @@ def test_inputs_the_model_rejects_are_a_model_error_not_infra(jetson: VirtualSsh
         with pytest.raises(RemoteModelError, match="input dtype float32 but the model expects"):
             board.run_model(tflite_model, float_inputs(1), iterations=5, power=False)
     assert not issubclass(RemoteModelError, InfraError)
+
+
+def test_board_python_without_numpy_gives_a_skip_with_reason(tmp_path: Path,
+                                                             tflite_model: Path) -> None:  # fmt: skip
+    with start_virtual_linux_board("no-numpy", tmp_path / "no-numpy",
+                                   missing_modules=("numpy",)) as srv:  # fmt: skip
+        with board_for(srv) as board:
+            with pytest.raises(RuntimeMissingError, match="numpy is not importable"):
+                board.run_model(tflite_model, int8_inputs(1), iterations=5, power=False)
