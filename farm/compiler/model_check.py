@@ -17,13 +17,18 @@ from farm.compiler.reference import (
     dequantize_output,
     quantize_input,
 )
+from farm.errors import ModelFormatError
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Outcome of a host check; `bit_exact` is decided against TFLite Micro only."""
+    """Outcome of a host check; `bit_exact` is decided against TFLite Micro only.
+
+    `litert_mismatches` counts outputs that differ from LiteRT's reference kernels (-1 when
+    LiteRT was not run or could not load the model).
+    """
 
     model: str
     ops: int
@@ -74,8 +79,20 @@ def check_model(path: str | Path, inputs: int = 20, *, flavour: str = "plain", l
     """Compile `path`, run `inputs` random vectors through the host runtime and the references."""
     model = compile_model(path)
     host = HostModel(model.blob, flavour)
-    tflm = TflmReference(path)
-    lrt = LiteRtReference(path) if litert else None
+    try:
+        tflm = TflmReference(path)
+    except Exception as exc:  # the wheel raises RuntimeError/ValueError with TFLM's log text
+        raise ModelFormatError(
+            f"model '{Path(path).name}': TFLite Micro cannot load it ({exc}); the reference must run the model to check it",
+            path=path,
+            field="reference",
+        ) from exc
+    lrt = None
+    if litert:
+        try:
+            lrt = LiteRtReference(path)
+        except Exception as exc:  # a second figure only: report it as unavailable (-1)
+            log.warning("LiteRT cannot load %s: %s", path, exc)
     max_diff, mismatches, lrt_mismatches, outputs = 0.0, 0, 0, 0
     for q in random_inputs(model, inputs, seed):
         feed_ref, feed_blob = _feed(model, q)
@@ -87,6 +104,8 @@ def check_model(path: str | Path, inputs: int = 20, *, flavour: str = "plain", l
         outputs += ours.size
         if lrt is not None:
             lrt_mismatches += int(np.count_nonzero(ours != lrt.run(feed_ref).reshape(-1)))
+    if lrt is None:
+        lrt_mismatches = -1
     total, head = tflm.arena_bytes()
     return CheckResult(
         model=Path(path).name,

@@ -21,6 +21,13 @@ def test_corrupt_blob_refused(model_dir: Path) -> None:
     blob[-40] ^= 0x55
     with pytest.raises(HostRuntimeError, match="CORRUPT"):
         HostModel(bytes(blob))
+    good = compile_model(model_dir / "convnet.tflite").blob
+    with pytest.raises(HostRuntimeError, match="CORRUPT"):
+        HostModel(good[:-16])  # truncated: the header's size exceeds the buffer
+    version = bytearray(good)
+    version[4] = 9
+    with pytest.raises(HostRuntimeError, match="VERSION"):
+        HostModel(bytes(version))
     blob[0:4] = b"XXXX"
     with pytest.raises(HostRuntimeError, match="MAGIC"):
         HostModel(bytes(blob))
