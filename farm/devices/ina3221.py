@@ -141,7 +141,9 @@ class SamplerProcess:
             return 0
 
     def stop(self) -> dict:
-        if self.proc.poll() is None:
+        """Stop sampling; the header plus ``t_s`` and summed ``power_mw``, or an ``error``."""
+        died = self.proc.poll()
+        if died is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=5.0)
@@ -157,6 +159,8 @@ class SamplerProcess:
         header = json.loads(lines[0])
         if "error" in header:
             return header
+        if died is not None:  # its last value would be held to the end of the window: refuse
+            return {"error": f"sampler died during the window (exit {died}); see the board log"}
         times, values = [], []
         for line in lines[1:]:
             fields = line.split()

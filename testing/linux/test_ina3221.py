@@ -57,3 +57,18 @@ def test_sampler_reports_missing_rails_with_what_exists(tmp_path: Path) -> None:
     assert code == 3
     error = json.loads(out.read_text())["error"]
     assert error == f"rails VDD_GPU not found under {tmp_path}; found: VDD_IN"
+
+
+def test_a_sampler_that_dies_early_is_an_error_not_a_held_value(tmp_path: Path) -> None:
+    import time
+
+    rail = VirtualRail(RailPowerModel(idle_w=4.5, active_w=7.0), tmp_path, sysfs_root=tmp_path)
+    rail.start()
+    rail.stop()
+    script = ina3221.__file__
+    sampler = ina3221.SamplerProcess(script, str(tmp_path), "VDD_IN", 1.0, str(tmp_path / "p.tsv"))
+    (tmp_path / HWMON_DIR / "curr1_input").unlink()  # the channel vanishes: reads fail
+    deadline = time.monotonic() + 5
+    while sampler.proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sampler.stop() == {"error": "sampler died during the window (exit 1); see the board log"}
