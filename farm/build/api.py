@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 BUILD_TIMEOUT_S = 900.0
 KEY_SCHEMA = 1  # bump when the meaning of a cache entry changes
+# Parallel compile jobs per build: builds also run side by side (one per pytest worker).
+BUILD_JOBS = min(4, os.cpu_count() or 1)
 
 
 def _key_fields(recipe: Recipe, version: str, bsp: str, source_hash: str, toolchain: str) -> dict:
@@ -77,7 +80,9 @@ def _run_build(
     build_id: str,
 ) -> float:
     source_arg, out_arg = builder.paths(staged_src, out)
-    command = recipe.render_command(version, bsp, source=source_arg, out=out_arg, build_id=build_id)
+    command = recipe.render_command(
+        version, bsp, source=source_arg, out=out_arg, build_id=build_id, jobs=BUILD_JOBS
+    )
     log_path = entry / "build.log"
     start = time.monotonic()
     status = builder.run(command, staged_src, out, log_path, BUILD_TIMEOUT_S)

@@ -19,7 +19,7 @@ def test_harness_recipe_has_two_real_versions() -> None:
     assert "mps2_an386" in recipe.targets and "nucleo_l4r5zi" in recipe.targets
     cmd = recipe.render_command("1.1", "NUCLEO_L4R5ZI", source="/src", out="/out", build_id="ab")
     assert cmd == (
-        "make -s -C /src/harness BSP=nucleo_l4r5zi VERSION=1.1 BUILD_ID=ab OUT=/out "
+        "make -s -j1 -C /src/harness BSP=nucleo_l4r5zi VERSION=1.1 BUILD_ID=ab OUT=/out "
         "KERNELS=dsp OPT=-O2"
     )
 
