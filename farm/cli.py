@@ -18,6 +18,7 @@ AREAS = (
     "farm.build.cli",  # build
     "farm.powermon.cli",  # power probe / capture / emulate
     "farm.results.cli",  # report, push, trends
+    "farm.devices.linux_cli",  # linux hostkey / check / twin
 )
 
 app = typer.Typer(
