@@ -125,3 +125,18 @@ def test_hang_fault_firmware_stops_answering(build_cache: Path, model) -> None:
         twin.sock.settimeout(2)
         with pytest.raises(socket.timeout):
             twin.cmd("infer 1 0")  # the 6th never returns
+
+
+def test_energy_mode_banner_and_silent_timestamps(build_cache: Path, model) -> None:
+    blob, x, reference = model
+    recipe = REPO / "testing" / "data" / "firmware" / "energy" / "recipe.yaml"
+    art = build_firmware(recipe, "1.1-energy", "mps2_an386", cache_dir=build_cache, builder="host")
+    with Twin("mps2-an386", art.elf, blob, art.model_region_addr) as twin:
+        assert twin.banner == ["m-timestamp-mode-energy", "m-init-done"]
+        assert twin.cmd("timestamp") == []  # a GPIO pulse, no text
+        assert "mode=energy" in twin.cmd("farm-info")[0]
+        twin.load(x.tobytes())
+        infer = twin.cmd("infer 2 1")
+        assert infer[:4] == ["m-warmup-start-1", "m-warmup-done", "m-infer-start-2", "m-infer-done"]
+        raw = twin.cmd("results-raw")[0].removeprefix("m-results-raw-[").rstrip("]")
+        assert np.array_equal(np.frombuffer(bytes.fromhex(raw), np.int8), reference)
