@@ -1,6 +1,8 @@
 /* NUCLEO-F767ZI (MB1137, Nucleo-144): STM32F767ZI at 216 MHz. Register facts: RM0410.
  * ST-LINK VCP = USART3 on PD8 (TX) / PD9 (RX), AF7 (UM1974 6.9 "USART communication");
  * Arduino D7 = PF13. */
+/* Peripheral registers used through ../common/stm32_periph.h (GPIOx_MODER/OSPEEDR/BSRR/AFR,
+ * USART/LPUART CR1/BRR/ISR/RDR/TDR, TIMx CR1/EGR/CNT/PSC/ARR): RM0410 Rev 4: GPIO registers 6.4, USART registers 34.8, TIM2 registers 27.4. */
 #ifndef FARM_BOARD_H
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 216000000u

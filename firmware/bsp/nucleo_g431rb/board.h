@@ -1,6 +1,8 @@
 /* NUCLEO-G431RB (MB1367, Nucleo-64): STM32G431RB at 170 MHz. Register facts: RM0440.
  * ST-LINK VCP = LPUART1 on PA2 (TX) / PA3 (RX), AF12 (UM2505 "Virtual COM port"; the G4
  * Nucleo-64 wires LPUART1, not USART2, to the ST-LINK). Arduino D7 = PA8. */
+/* Peripheral registers used through ../common/stm32_periph.h (GPIOx_MODER/OSPEEDR/BSRR/AFR,
+ * USART/LPUART CR1/BRR/ISR/RDR/TDR, TIMx CR1/EGR/CNT/PSC/ARR): RM0440 Rev 7: GPIO registers 9.4, LPUART registers 38.7, TIM2 registers 29.5. */
 #ifndef FARM_BOARD_H
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 170000000u

@@ -1,6 +1,8 @@
 /* NUCLEO-L452RE-P (MB1319, Nucleo-64-P): STM32L452RE at 80 MHz. Register facts: RM0394.
  * ST-LINK VCP = LPUART1 on PA2 (TX) / PA3 (RX), AF8 (UM2206 "Virtual COM port"; the -P boards
  * wire LPUART1, not USART2). Arduino D7 = PA8. */
+/* Peripheral registers used through ../common/stm32_periph.h (GPIOx_MODER/OSPEEDR/BSRR/AFR,
+ * USART/LPUART CR1/BRR/ISR/RDR/TDR, TIMx CR1/EGR/CNT/PSC/ARR): RM0394 Rev 4: GPIO registers 8.5, LPUART registers 39.7, TIM2 registers 27.4. */
 #ifndef FARM_BOARD_H
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 80000000u

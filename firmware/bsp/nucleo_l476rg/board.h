@@ -1,6 +1,8 @@
 /* NUCLEO-L476RG (MB1136, Nucleo-64): STM32L476RG at 80 MHz. Register facts: RM0351 Rev 9.
  * ST-LINK VCP = USART2 on PA2 (TX) / PA3 (RX), AF7 (UM1724 6.8 "USART communication");
  * Arduino D7 = PA8 (UM1724 Table 11/ Arduino connectors). */
+/* Peripheral registers used through ../common/stm32_periph.h (GPIOx_MODER/OSPEEDR/BSRR/AFR,
+ * USART/LPUART CR1/BRR/ISR/RDR/TDR, TIMx CR1/EGR/CNT/PSC/ARR): RM0351 Rev 9: GPIO registers 8.5, USART registers 40.8, TIM2 registers 31.4. */
 #ifndef FARM_BOARD_H
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 80000000u

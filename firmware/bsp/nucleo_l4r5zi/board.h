@@ -1,6 +1,8 @@
 /* NUCLEO-L4R5ZI (MB1312, Nucleo-144): STM32L4R5ZI at 120 MHz. Register facts: RM0432.
  * ST-LINK VCP = LPUART1 on PG7 (TX) / PG8 (RX), AF8 (UM2179 "Virtual COM port"); port G is
  * powered from VDDIO2, which must be declared valid (PWR_CR2.IOSV). Arduino D7 = PF13. */
+/* Peripheral registers used through ../common/stm32_periph.h (GPIOx_MODER/OSPEEDR/BSRR/AFR,
+ * USART/LPUART CR1/BRR/ISR/RDR/TDR, TIMx CR1/EGR/CNT/PSC/ARR): RM0432 Rev 9: GPIO registers 8.5, LPUART registers 51.7, TIM2 registers 38.4. */
 #ifndef FARM_BOARD_H
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 120000000u

@@ -1,6 +1,8 @@
 /* NUCLEO-U575ZI-Q (MB1549, Nucleo-144): STM32U575ZI at 160 MHz, TrustZone off (TZEN=0, so the
  * non-secure aliases are used). Register facts: RM0456. ST-LINK VCP = USART1 on PA9 (TX) /
  * PA10 (RX), AF7 (UM2861 "Virtual COM port"). Arduino D7 = PF13. */
+/* Peripheral registers used through ../common/stm32_periph.h (GPIOx_MODER/OSPEEDR/BSRR/AFR,
+ * USART/LPUART CR1/BRR/ISR/RDR/TDR, TIMx CR1/EGR/CNT/PSC/ARR): RM0456 Rev 4: GPIO registers 13.4, USART registers 68.8, TIM2 registers 54.6. */
 #ifndef FARM_BOARD_H
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 160000000u
