@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from farm.results.trace import PowerTrace
 
 MARKERS = "o^sDv<>pPhX*8d"
 STYLE = {
@@ -186,34 +185,6 @@ def memory_vs_limits(frame: pd.DataFrame, path: Path) -> Path | None:
         ax.set_ylabel("RAM used [% of limit]")
         ax.set_title("memory against target limits")
         fig.legend(title="target", loc="outside right upper", fontsize=8)
-        return _save(fig, path)
-
-
-def power_trace(trace: PowerTrace, path: Path, title: str = "") -> Path:
-    """Current over time with the inference windows shaded."""
-    import matplotlib
-    import numpy as np
-
-    t, i_ma = trace.t_s, trace.current_a * 1000.0
-    if len(t) > 8_000:  # a 900 px wide plot: min/max envelope of 2,000 buckets keeps every peak
-        step = len(t) // 2_000
-        n = len(t) // step * step
-        t = t[:n:step]
-        blocks = (trace.current_a[:n] * 1000.0).reshape(-1, step)
-        lo, hi = blocks.min(axis=1), blocks.max(axis=1)
-        i_ma = np.column_stack([lo, hi]).ravel()
-        t = np.repeat(t, 2)
-    with matplotlib.rc_context(STYLE):
-        fig = _figure(9.0, 3.2)
-        ax = fig.add_subplot()
-        for k, (start, end) in enumerate(trace.windows):
-            ax.axvspan(start, end, color="#f39c12", alpha=0.18, lw=0,
-                       label="inference window" if k == 0 else None)  # fmt: skip
-        ax.plot(t, i_ma, lw=0.7, color="#1f5f99", label="current")
-        ax.set_xlabel("time [s]")
-        ax.set_ylabel("current [mA]")
-        ax.set_title(title or "power trace")
-        ax.legend(loc="upper right", fontsize=8)
         return _save(fig, path)
 
 

@@ -1,7 +1,7 @@
 """One page per test: numbers with their method, console log, power trace, error details.
 
-Built for 10,000 tests per run: the template is compiled once, nothing is plotted except the
-power trace of tests that have one, and a trace plot newer than its Parquet file is reused.
+Built for 10,000 tests per run: the template is compiled once and power traces are drawn as
+inline SVG (milliseconds each) only for tests that have one.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from markupsafe import Markup
 
 from farm.results.compare import KEY, Change, Comparison, key_str
 from farm.results.schema import MEASUREMENTS, safe_id
@@ -83,25 +85,23 @@ def _console(run_dir: Path, rel: str | None) -> dict[str, Any] | None:
     }
 
 
-def _trace_plot(run_dir: Path, row: dict[str, Any], page: Path) -> tuple[str | None, str | None]:
+def _trace(run_dir: Path, row: dict[str, Any]) -> tuple[Markup | None, str | None]:
+    """The inline SVG of the test's power trace and the link to its Parquet file."""
     trace = inside(run_dir, row.get("trace_parquet"))
     if trace is None:
         return None, None
-    png = page.with_suffix(".trace.png")
-    if not png.exists() or png.stat().st_mtime < trace.stat().st_mtime:
-        from farm.results.plots import power_trace
-        from farm.results.trace import read_trace
+    from farm.results.trace import read_trace
+    from farm.results.tracesvg import trace_svg
 
-        try:
-            title = f"{row.get('model')} on {row.get('board_id')} ({row.get('firmware')})"
-            power_trace(read_trace(trace), png, title=title)
-        except Exception:  # a broken trace file must not cost the report
-            log.exception("cannot plot trace %s", trace)
-            return None, href(run_dir, trace)
-    return png.name, href(run_dir, trace)
+    try:
+        title = f"{row.get('model')} on {row.get('board_id')} ({row.get('firmware')})"
+        return trace_svg(read_trace(trace), title=title), href(run_dir, trace)
+    except Exception:  # a broken trace file must not cost the report
+        log.exception("cannot draw trace %s", trace)
+        return None, href(run_dir, trace)
 
 
-def _context(run_dir: Path, row: dict[str, Any], page: Path, changes: list[Change]) -> dict:
+def _context(run_dir: Path, row: dict[str, Any], changes: list[Change]) -> dict[str, Any]:
     measurements = []
     for name in MEASUREMENTS:
         value = row.get(name)
@@ -117,7 +117,7 @@ def _context(run_dir: Path, row: dict[str, Any], page: Path, changes: list[Chang
         "finished": row.get("finished") or fmt_time(row.get("finished_at")) or None,
         "duration": fmt_num(row.get("duration_s")) or None,
     }
-    trace_png, trace_href = _trace_plot(run_dir, row, page)
+    trace_svg, trace_href = _trace(run_dir, row)
     return {
         "r": row,
         "identity": IDENTITY,
@@ -125,7 +125,7 @@ def _context(run_dir: Path, row: dict[str, Any], page: Path, changes: list[Chang
         "measurements": measurements,
         "method": method,
         "console": _console(run_dir, row.get("console_log")),
-        "trace_png": trace_png,
+        "trace_svg": trace_svg,
         "trace_href": trace_href,
         "regressions": changes,
     }
@@ -148,6 +148,6 @@ def render_test_pages(
         changes = []
         if row.get("outcome") == "passed":
             changes = by_key.get(tuple(key_str(row.get(k)) for k in KEY), [])
-        html = template.render(**common, **_context(run_dir, row, page, changes))
+        html = template.render(**common, **_context(run_dir, row, changes))
         page.write_text(html, encoding="utf-8")
     return len(rows)

@@ -68,7 +68,7 @@ def main() -> None:
         total += t
         rows = prepare_rows(merged.frame)
         n_pages, t = _timed(
-            "per-test pages (+ trace plots)", render_test_pages, new, rows, comparison
+            "per-test pages (+ trace SVGs)", render_test_pages, new, rows, comparison
         )
         total += t
         _, t = _timed("index of runs", render_reports_index, root)

@@ -90,7 +90,9 @@ def test_report_pages_load_without_console_errors(browser: Chromium, report: Pat
     browser.open(test_page.as_uri())
     assert browser.errors() == []
     assert XSS in browser.evaluate("document.querySelector('h1').textContent")
-    assert browser.evaluate("document.images[0].naturalWidth") > 100  # the power trace
+    assert browser.evaluate("document.querySelectorAll('svg.trace rect.t-win').length") == 5
+    box = browser.evaluate("document.querySelector('svg.trace').getBoundingClientRect().width")
+    assert box > 600  # the power trace is drawn at page width
     browser.screenshot(SHOTS / "test_page.png")
 
     browser.open((report.parent / "index.html").as_uri())

@@ -94,7 +94,7 @@ def run_dir(make_run, tmp_path: Path) -> Path:
     return path
 
 
-def test_second_push_uploads_nothing(s3: S3Server, run_dir: Path) -> None:
+def test_second_push_uploads_nothing(s3: S3Server, run_dir: Path, tmp_path: Path) -> None:
     first = _push(s3.env(), run_dir)
     assert first.returncode == 0, first.stderr
     n_files = len(run_files(run_dir))
@@ -104,6 +104,14 @@ def test_second_push_uploads_nothing(s3: S3Server, run_dir: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert f"uploaded 0, unchanged {n_files}" in second.stdout
     assert "index updated" not in second.stdout
+    # Trend pages read the runs back from the bucket.
+    from farm.results.s3 import S3Store
+    from farm.results.storeconfig import load_store_config
+    from farm.results.trends import build_trends
+
+    store = S3Store(load_store_config(env=s3.env()))  # type: ignore[arg-type]
+    page = build_trends(store, tmp_path / "trends")
+    assert "1 run from" in page.read_text()
 
 
 def test_store_down_fails_clearly_and_later_push_completes(s3: S3Server, run_dir: Path) -> None:
