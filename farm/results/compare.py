@@ -104,21 +104,13 @@ def compare_runs(
     result.matched = len(both)
     for metric in (m for m in metrics if m in both.columns):
         for rec in both[[*KEY, "test_id", metric, f"{metric}_prev"]].to_dict("records"):
-            now, before = rec[metric], rec[f"{metric}_prev"]
-            if not _finite(now) or not _finite(before) or before <= 0:
+            pct = change_pct(rec[metric], rec[f"{metric}_prev"])
+            if pct is None or abs(pct) <= threshold_pct:
                 continue
-            pct = (now - before) / before * 100.0
-            if abs(pct) <= threshold_pct:
-                continue
-            change = Change(
-                **{k: (None if rec[k] == "None" else rec[k]) for k in KEY if k != "virtual"},
-                virtual=rec["virtual"] == "True",
-                metric=metric,
-                previous=float(before),
-                current=float(now),
-                change_pct=pct,
-                test_id=rec["test_id"],
-            )
+            identity = {k: (None if rec[k] == "None" else rec[k]) for k in KEY}
+            identity["virtual"] = rec["virtual"] == "True"
+            change = Change(**identity, metric=metric, previous=float(rec[f"{metric}_prev"]),
+                            current=float(rec[metric]), change_pct=pct, test_id=rec["test_id"])  # fmt: skip
             (result.regressions if pct > 0 else result.improvements).append(change)
     result.regressions.sort(key=lambda c: -c.change_pct)
     result.improvements.sort(key=lambda c: c.change_pct)
@@ -131,8 +123,13 @@ def key_str(value: object) -> str:
     return str(value)
 
 
-def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)
+def change_pct(current: object, previous: object) -> float | None:
+    """Percent change from ``previous`` to ``current``; None when either is missing or <= 0."""
+    if not isinstance(current, int | float) or not isinstance(previous, int | float):
+        return None
+    if not math.isfinite(current) or not math.isfinite(previous) or previous <= 0:
+        return None
+    return (current - previous) / previous * 100.0
 
 
 class Baseline:
@@ -164,24 +161,12 @@ class Baseline:
         out = []
         for metric in METRICS:
             now, prev = getattr(row, metric), before.get(metric)
-            if not _finite(now) or not _finite(prev) or prev <= 0:  # type: ignore[operator]
+            pct = change_pct(now, prev)
+            if pct is None or pct <= threshold_pct:
                 continue
-            pct = (now - prev) / prev * 100.0  # type: ignore[operator]
-            if pct > threshold_pct:
-                out.append(
-                    Change(
-                        model=row.model,
-                        target=row.target,
-                        firmware=row.firmware,
-                        test_kind=str(row.test_kind),
-                        virtual=row.virtual,
-                        metric=metric,
-                        previous=float(prev),  # type: ignore[arg-type]
-                        current=float(now),  # type: ignore[arg-type]
-                        change_pct=pct,
-                        test_id=row.test_id,
-                    )
-                )
+            identity = {k: getattr(row, k) for k in KEY}
+            out.append(Change(**identity, metric=metric, previous=float(prev), current=float(now),
+                              change_pct=pct, test_id=row.test_id))  # fmt: skip
         return out
 
 
