@@ -127,7 +127,6 @@ def build_firmware(
     """
     start = time.monotonic()
     recipe = resolve_recipe(recipe_path_or_name)
-    recipe.version(version)
     cache = BuildCache(Path(cache_dir))
     chosen = select_builder(recipe, builder, cache.root)
     toolchain_text = chosen.toolchain_version()

@@ -23,6 +23,9 @@ from farm.errors import ToolchainNotFoundError
 log = logging.getLogger(__name__)
 
 CONTAINERS_CONF = "[containers]\ndefault_ulimits = []\n"
+# `--version` output per (engine, image or rootfs): one container start per process, not per
+# build request (cache hits must stay cheap).
+_VERSIONS: dict[tuple[str, str], str] = {}
 SRC_MOUNT = "/src"
 OUT_MOUNT = "/out"
 
@@ -87,6 +90,9 @@ class ContainerBuilder:
 
     def toolchain_version(self) -> str:
         """``arm-none-eabi-gcc --version`` inside the container (once per builder)."""
+        ident = (self.engine, str(self.image or self.rootfs))
+        if self._version is None and ident in _VERSIONS:
+            self._version = _VERSIONS[ident]
         if self._version is None:
             argv = self.argv("arm-none-eabi-gcc --version", Path("/tmp"), Path("/tmp"))
             try:
@@ -103,7 +109,7 @@ class ContainerBuilder:
                     f"(exit {proc.returncode}): {proc.stderr.strip()[-300:]}; build the image "
                     "from the recipe's Containerfile"
                 )
-            self._version = proc.stdout.strip()
+            self._version = _VERSIONS[ident] = proc.stdout.strip()
         return self._version
 
     def run(self, command: str, source: Path, out: Path, log_path: Path, timeout_s: float) -> int:
