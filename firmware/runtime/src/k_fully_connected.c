@@ -151,7 +151,40 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
 {
     const farm_rq_t qv = *qp;
     const farm_rq_t *q = &qv;
-    for (int32_t r = 0; r < rows; r++) {
+    int32_t r = 0;
+    /* Two rows by two output channels: each loaded value feeds two multiply-accumulates. */
+    for (; r + 1 < rows; r += 2) {
+        const int8_t *x0 = in + r * depth;
+        const int8_t *x1 = x0 + depth;
+        int32_t c = 0;
+        for (; c + 1 < oc; c += 2) {
+            const int8_t *w0 = w + c * depth;
+            const int8_t *w1 = w0 + depth;
+            int32_t a00 = q->bias[c], a01 = q->bias[c + 1], a10 = a00, a11 = a01;
+            for (int32_t k = 0; k < depth; k++) {
+                const int32_t xa = x0[k], xb = x1[k], wa = w0[k], wb = w1[k];
+                a00 += xa * wa;
+                a01 += xa * wb;
+                a10 += xb * wa;
+                a11 += xb * wb;
+            }
+            out[r * oc + c] = fc_out(q, a00, c, single);
+            out[r * oc + c + 1] = fc_out(q, a01, c + 1, single);
+            out[(r + 1) * oc + c] = fc_out(q, a10, c, single);
+            out[(r + 1) * oc + c + 1] = fc_out(q, a11, c + 1, single);
+        }
+        for (; c < oc; c++) {
+            const int8_t *wr = w + c * depth;
+            int32_t a0 = q->bias[c], a1 = a0;
+            for (int32_t k = 0; k < depth; k++) {
+                a0 += (int32_t)x0[k] * wr[k];
+                a1 += (int32_t)x1[k] * wr[k];
+            }
+            out[r * oc + c] = fc_out(q, a0, c, single);
+            out[(r + 1) * oc + c] = fc_out(q, a1, c, single);
+        }
+    }
+    for (; r < rows; r++) {
         const int8_t *x = in + r * depth;
         for (int32_t c = 0; c < oc; c++) {
             const int8_t *wr = w + c * depth;
