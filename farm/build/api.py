@@ -69,6 +69,17 @@ def _collect(recipe: Recipe, out: Path, entry: Path, bsp: str) -> dict[str, Path
     return found
 
 
+def _failed_log(root: Path, recipe: Recipe, version: str, bsp: str, build_id: str) -> Path:
+    return root / "failed" / f"{recipe.name}-{version}-{bsp}-{build_id}.log"
+
+
+def _keep_log(log_path: Path, kept: Path) -> None:
+    """Copy a failed build's log out of its staging entry (which is removed)."""
+    if log_path.exists() and not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(log_path, kept)
+
+
 def _run_build(
     recipe: Recipe,
     version: str,
@@ -88,9 +99,8 @@ def _run_build(
     status = builder.run(command, staged_src, out, log_path, BUILD_TIMEOUT_S)
     seconds = time.monotonic() - start
     if status != 0:
-        kept = entry.parent.parent / "failed" / f"{recipe.name}-{version}-{bsp}-{build_id}.log"
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(log_path, kept)
+        kept = _failed_log(entry.parent.parent, recipe, version, bsp, build_id)
+        _keep_log(log_path, kept)
         where = first_error(log_path.read_text(encoding="utf-8", errors="replace"))
         raise BuildError(
             f"build '{recipe.name}@{version}' for '{bsp}': {builder.kind} build failed "
@@ -169,8 +179,13 @@ def _build_entry(
     out = entry / "out"
     out.mkdir()
     build_id = key[:16]
-    seconds = _run_build(recipe, version, bsp, chosen, staged_src, out, entry, build_id)
-    files = _collect(recipe, out, entry, bsp)
+    try:
+        seconds = _run_build(recipe, version, bsp, chosen, staged_src, out, entry, build_id)
+        files = _collect(recipe, out, entry, bsp)
+    except BaseException:
+        _keep_log(entry / "build.log", _failed_log(cache.root, recipe, version, bsp, build_id))
+        shutil.rmtree(entry, ignore_errors=True)
+        raise
     shutil.rmtree(out)
     report = memory_report(files["elf"])
     artifact = FirmwareArtifact(
