@@ -75,7 +75,7 @@ def _failed_log(root: Path, recipe: Recipe, version: str, bsp: str, build_id: st
 
 def _keep_log(log_path: Path, kept: Path) -> None:
     """Copy a failed build's log out of its staging entry (which is removed)."""
-    if log_path.exists() and not kept.exists():
+    if log_path.exists():
         kept.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(log_path, kept)
 
