@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import shutil
 from datetime import UTC, datetime
 from importlib import resources
@@ -95,7 +96,10 @@ def render(template: str, out: Path, **context: Any) -> Path:
     context.setdefault("generated_at", f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     html = environment().get_template(template).render(**context)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    # Two runs finishing together both rewrite reports/index.html: never show a torn page.
+    tmp = out.with_name(f".tmp-{os.getpid()}-{out.name}")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)
     return out
 
 
