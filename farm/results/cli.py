@@ -120,12 +120,18 @@ def trends(
     ),
     last: int = typer.Option(30, "--last", min=2, help="Use at most this many recent runs."),
 ) -> None:
-    """Build trend pages of (model, target, firmware) across the runs in a store."""
+    """Build trend pages of (model, target, firmware) across the runs in a store.
+
+    Without a configured store (and without --store-dir) the local reports root is used.
+    """
     from farm.results.rundir import default_reports_root
     from farm.results.store import open_store
-    from farm.results.storeconfig import load_store_config
+    from farm.results.storeconfig import load_store_config, store_configured
     from farm.results.trends import build_trends
 
+    if store_dir is None and not store_configured():
+        store_dir = default_reports_root()
+        typer.echo(f"no result store configured; using the local runs in {store_dir}", err=True)
     store = open_store(load_store_config(store_dir))
     out_dir = out or default_reports_root() / "trends"
     page = build_trends(store, out_dir, last=last)

@@ -106,6 +106,15 @@ def _s3_from(env: Mapping[str, str], table: dict, path: Path) -> S3StoreConfig:
         ) from exc
 
 
+def store_configured(env: Mapping[str, str] | None = None) -> bool:
+    """True when the environment or the config file names a store."""
+    env = os.environ if env is None else env
+    if "FARM_S3_ENDPOINT" in env or "FARM_STORE_DIR" in env:
+        return True
+    _path, data = _config_file(env)
+    return "s3" in data or "local" in data
+
+
 def load_store_config(
     store_dir: Path | None = None, env: Mapping[str, str] | None = None
 ) -> StoreConfig:

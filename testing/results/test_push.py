@@ -183,3 +183,15 @@ def test_local_store_push_and_trends(run_dir: Path, make_run, tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     html = (out / "index.html").read_text()
     assert "2 runs" in html and '<svg class="spark"' in html
+    # No store configured: the local reports root is the store.
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FARM_S3")}
+    env.update(FARM_STORE_CONFIG=str(tmp_path / "none.toml"),
+               FARM_REPORTS_DIR=str(tmp_path / "reports"))  # fmt: skip
+    env.pop("FARM_STORE_DIR", None)
+    done = subprocess.run([*FARM, "trends"], env=env, capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "using the local runs" in done.stderr
+    assert "2 runs" in (tmp_path / "reports" / "trends" / "index.html").read_text()
