@@ -39,8 +39,13 @@ def test_hostile_model_name_and_log_are_escaped(make_run, tmp_path: Path) -> Non
         energy_uj=1.0,
         latency_ms=2.0,
     )
-    make_run(run_id, extra=[bad])
+    escape = ResultRow(run_id=run_id, test_id="t.py::test_escape", outcome="passed",
+                       console_log="../../../../../../etc/passwd", trace_parquet="/etc/hostname")  # fmt: skip
+    make_run(run_id, extra=[bad, escape])
     summary = finish_run(run_dir)
+    escaped = (run_dir / "tests" / f"{safe_id(escape.test_id)}.html").read_text()
+    assert "root:" not in escaped and "No console log recorded" in escaped
+    assert "Power trace" not in escaped  # artifacts outside the run directory are ignored
     page = summary.index_html.read_text()
     test_page = (run_dir / "tests" / f"{safe_id(bad.test_id)}.html").read_text()
     for html in (page, test_page):
