@@ -146,6 +146,7 @@ def lower_conv(ctx: LowerContext, op: OpInfo) -> OpRecord:
         params,
         macs,
     )
+    rec.params.append(2)  # window pixels per gather; the compiler may lower it to 1
     rec.scratch_bytes = 2 * kh * kw * ic  # the windows of two output pixels
     return rec
 

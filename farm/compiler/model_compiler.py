@@ -86,6 +86,19 @@ def compile_model(path: str | Path, *, single_rounding: bool = False) -> Compile
     spans = {t: span for t, span in spans.items() if not tensors[t].is_const}
     sizes = {t: tensors[t].size for t in spans}
     plan = plan_arena(sizes, spans)
+    for rec in lowered.records:
+        if rec.scratch_bytes:
+            # A one-pixel window halves the scratch; keep it only where that shrinks the arena
+            # (two-pixel windows feed the faster 2x2 kernel).
+            scratch = rec.tensors[1]
+            smaller = plan_arena({**sizes, scratch: rec.scratch_bytes // 2}, spans)
+            if smaller.arena_bytes < plan.arena_bytes:
+                plan, sizes[scratch] = smaller, rec.scratch_bytes // 2
+                rec.scratch_bytes //= 2
+                rec.params[19] = 1
+                tensors[scratch] = TensorInfo(
+                    scratch, tensors[scratch].name, (rec.scratch_bytes,), "INT8"
+                )
     blob, layout = write_blob(
         lowered.records,
         tensors,

@@ -9,7 +9,7 @@
  *
  * CONV tensors: in, scratch, out. Consts: weights OHWI, folded bias, multiplier, shift.
  * CONV params: n, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h,
- *   dil_w, pad_h, pad_w, in_offset, out_offset, act_min, act_max.
+ *   dil_w, pad_h, pad_w, in_offset, out_offset, act_min, act_max, window pixels (1 or 2).
  * DEPTHWISE params: same with depth_multiplier after out_c.
  * DEPTHWISE consts: weights 1HWO, bias, folded bias, multiplier, shift (per out channel).
  */
@@ -69,6 +69,7 @@ void farm_k_conv(const farm_op_t *op)
     const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
     const int32_t out_c = p[6], k_h = p[7], k_w = p[8], s_h = p[9], s_w = p[10], d_h = p[11];
     const int32_t d_w = p[12], pad_h = p[13], pad_w = p[14], in_off = p[15];
+    const int32_t window_rows = p[19] == 1 ? 1 : 2; /* pixels per gather (scratch size) */
     const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2],
                          (const int32_t *)op->c[3], p[16], p[17], p[18], op->single_rounding};
     const int8_t *w = (const int8_t *)op->c[0];
@@ -76,7 +77,8 @@ void farm_k_conv(const farm_op_t *op)
     int8_t *out = op->t[op->n_t - 1];
     const int32_t depth = k_h * k_w * in_c;
     const int8_t pad = (int8_t)(-in_off);
-    /* Two output pixels at a time: their windows (padded with the input zero point, which the
+    /* Two output pixels at a time (one when the compiler found that a smaller scratch shrinks
+     * the arena): their windows (padded with the input zero point, which the
      * folded bias cancels exactly) are two rows of a matrix product with all the filters. */
     int32_t b = 0, oy = 0, ox = 0, rows = 0;
     const int32_t total = n * out_h * out_w;
@@ -85,7 +87,7 @@ void farm_k_conv(const farm_op_t *op)
         gather(img, in_h, in_w, in_c, oy * s_h - pad_h, ox * s_w - pad_w, k_h, k_w, d_h, d_w, pad,
                patch + rows * depth);
         rows++;
-        if (rows == 2 || px == total - 1) {
+        if (rows == window_rows || px == total - 1) {
             farm_matmul(patch, rows, depth, w, out_c, &q, out + (px + 1 - rows) * out_c);
             rows = 0;
         }
