@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,8 +113,44 @@ def _update_index(store: RunStore, run_dir: Path) -> bool:
     return True
 
 
-def push_run(run_dir: Path, store: RunStore) -> PushResult:
+def _upload(
+    store: RunStore,
+    todo: list[str],
+    files: dict[str, Path],
+    local: dict[str, str],
+    manifest: PushManifest,
+    result: PushResult,
+    workers: int,
+) -> None:
+    """Upload ``todo`` with ``workers`` threads; stop at the first StoreError and re-raise it."""
+    failure: StoreError | None = None
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(store.put_file, k, files[k], local[k]): k for k in todo}
+        for n, future in enumerate(as_completed(futures)):
+            key = futures[future]
+            try:
+                future.result()
+            except StoreError as exc:
+                if failure is None:  # the store is gone: do not start the rest
+                    failure = exc
+                    for other in futures:
+                        other.cancel()
+                continue
+            result.uploaded.append(key)
+            manifest.done[key] = local[key]
+            if n % SAVE_EVERY == SAVE_EVERY - 1:
+                manifest.save()
+    if failure is not None:
+        raise failure
+
+
+def push_run(run_dir: Path, store: RunStore, workers: int = 8) -> PushResult:
     """Upload every file of ``run_dir`` that the store lacks, then update its run index.
+
+    Args:
+        run_dir: the run directory.
+        store: where to.
+        workers: parallel uploads (a 10,000-test run has 10,000 test pages).
 
     Raises:
         PushIncompleteError: the store is unreachable or failed mid-way; nothing is lost, the
@@ -128,25 +165,21 @@ def push_run(run_dir: Path, store: RunStore) -> PushResult:
     except StoreError as exc:
         result.pending = [k for k in files if manifest.done.get(k) != local[k]]
         raise PushIncompleteError(str(exc), result) from exc
-    todo = list(files)
+    result.unchanged = [k for k in files if remote.get(k) == local[k]]
+    manifest.done.update({k: local[k] for k in result.unchanged})
+    todo = [k for k in files if remote.get(k) != local[k]]
     try:
-        for n, key in enumerate(todo):
-            if remote.get(key) == local[key]:
-                result.unchanged.append(key)
-            else:
-                store.put_file(key, files[key], local[key])
-                result.uploaded.append(key)
-            manifest.done[key] = local[key]
-            if n % SAVE_EVERY == SAVE_EVERY - 1:
-                manifest.save()
+        _upload(store, todo, files, local, manifest, result, workers)
         result.index_updated = _update_index(store, run_dir)
     except StoreError as exc:
         manifest.save()
+        result.uploaded.sort()
         result.pending = [k for k in files if manifest.done.get(k) != local[k]]
         if not result.pending:  # only the index is left; say so
             result.pending = [RUNS_JSON]
         raise PushIncompleteError(str(exc), result) from exc
     manifest.save()
+    result.uploaded.sort()
     log.info("pushed %s: %d uploaded, %d unchanged", run_dir.name, len(result.uploaded),
              len(result.unchanged))  # fmt: skip
     return result
