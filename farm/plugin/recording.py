@@ -153,9 +153,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
         row = _build_row(item, session)
         # Properties on the report, not the item: an attempt that is retried leaves none behind.
-        report.user_properties.extend(junit_properties(row))
+        report.user_properties.extend(
+            junit_properties(row, _baseline(item.config, session).check(row))
+        )
         _write_row(session, row)
     return report
+
+
+BASELINE_KEY = pytest.StashKey[Any]()
+
+
+class _NoBaseline:
+    def check(self, row: ResultRow) -> list[Any]:
+        return []
+
+
+def _baseline(config: pytest.Config, session: FarmSession) -> Any:
+    """The previous run's medians, loaded once per process, to flag regressions per test."""
+    baseline = config.stash.get(BASELINE_KEY, None)
+    if baseline is None:
+        from farm.results.compare import baseline_for
+
+        try:
+            baseline = baseline_for(session.run_dir) or _NoBaseline()
+        except Exception:  # an unreadable previous run must not cost this run its rows
+            log.exception("cannot read the previous run's results; no per-test regressions")
+            baseline = _NoBaseline()
+        config.stash[BASELINE_KEY] = baseline
+    return baseline
 
 
 @pytest.hookimpl(tryfirst=True)
