@@ -38,8 +38,10 @@
 #define DWT_CTRL_CYCCNTENA (1u << 0)
 #define DWT_LAR REG32(0xE0001FB0u)     /* Cortex-M7 TRM (DDI 0489) C1.1: lock access register */
 
-/* NVIC, DDI 0403E B3.4.3: NVIC_ISERn. */
+/* NVIC, DDI 0403E B3.4.3: NVIC_ISERn (B3.4.4), NVIC_ICERn (B3.4.5), NVIC_ICPRn (B3.4.7). */
 #define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
+#define NVIC_ICER(n) REG32(0xE000E180u + 4u * (n))
+#define NVIC_ICPR(n) REG32(0xE000E280u + 4u * (n))
 
 static inline void cm_dsb(void) { __asm__ volatile("dsb 0xF" ::: "memory"); }
 static inline void cm_isb(void) { __asm__ volatile("isb 0xF" ::: "memory"); }

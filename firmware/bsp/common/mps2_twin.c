@@ -13,6 +13,7 @@
 #include "bsp.h"
 #include "cmsdk_uart.h"
 #include "cortex_m.h"
+#include "ram_vectors.h"
 #include "systick_time.h"
 
 #ifndef FARM_UART_BASE
@@ -32,31 +33,13 @@
 #endif
 #endif
 
-typedef void (*vector_t)(void);
-extern const vector_t farm_vectors[];  /* startup.c, 16 + 128 entries */
-
-/* The vector table in flash (startup.c) routes external interrupts to Default_Handler; the RX
- * handler goes into a RAM copy of its first entries. Alignment: the next power of two above
- * the table size, at least 128 bytes (DDI 0403E B3.2.5). */
-#define RAM_VECTORS (16u + FARM_UART_RX_IRQN + 1u)
-static vector_t g_ram_vectors[RAM_VECTORS] __attribute__((aligned(512)));
-_Static_assert(RAM_VECTORS * 4u <= 512u, "RAM vector table outgrows its alignment");
-
 /* Only wakes the core: the byte stays in DATA for bsp_uart_getc(). */
 static void uart_rx_handler(void) { cmsdk_uart_rx_irq_clear(FARM_UART_BASE); }
 
 static void uart_rx_irq_init(void)
 {
-    for (uint32_t i = 0; i < RAM_VECTORS; ++i) {
-        g_ram_vectors[i] = farm_vectors[i];
-    }
-    g_ram_vectors[16u + FARM_UART_RX_IRQN] = uart_rx_handler;
-    cm_dsb();
-    SCB_VTOR = (uint32_t)(uintptr_t)g_ram_vectors;
-    cm_dsb();
-    cm_isb();
     cmsdk_uart_rx_irq_enable(FARM_UART_BASE);
-    NVIC_ISER(FARM_UART_RX_IRQN / 32u) = 1u << (FARM_UART_RX_IRQN % 32u);
+    farm_irq_install(FARM_UART_RX_IRQN, uart_rx_handler);
 }
 
 #define NS_PER_TICK (1000000000u / FARM_SYSTICK_HZ)

@@ -9,6 +9,7 @@
 
 #include "bsp.h"
 #include "cortex_m.h"
+#include "ram_vectors.h"
 #include "systick_time.h"
 
 /* USART1, RM0090 30.6 (USART_SR 30.6.1, USART_DR 30.6.2, USART_BRR 30.6.3, USART_CR1 30.6.4). */
@@ -22,6 +23,8 @@
 #define USART_CR1_UE (1u << 13)
 #define USART_CR1_TE (1u << 3)
 #define USART_CR1_RE (1u << 2)
+#define USART_CR1_RXNEIE (1u << 5)
+#define USART1_IRQN 37u /* RM0090 12.2 Table 61: USART1 global interrupt, position 37 */
 
 /* TIM2, RM0090 18.4 (TIMx_CR1 18.4.1, TIMx_EGR 18.4.6, TIMx_CNT 18.4.10, TIMx_PSC 18.4.11,
  * TIMx_ARR 18.4.12). */
@@ -41,12 +44,18 @@ const bsp_info_t bsp_info = {
     .cycle_unit = "instructions",
 };
 
+/* RXNE is a level that only a DR read lowers (QEMU ignores RXNEIE going off), so the handler
+ * disables the interrupt in the NVIC instead of returning into it again; bsp_idle() enables it
+ * before sleeping. The byte stays in DR for bsp_uart_getc(). */
+static void usart1_rx_wake(void) { NVIC_ICER(USART1_IRQN / 32u) = 1u << (USART1_IRQN % 32u); }
+
 void bsp_init(void)
 {
     /* APB2 at 84 MHz on a real F405 at 168 MHz: BRR = 84e6 / 115200 (RM0090 30.3.4). QEMU
      * ignores the rate; the value is the one real hardware would need. */
     USART_BRR = 84000000u / 115200u;
-    USART_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE;
+    USART_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
+    farm_irq_install(USART1_IRQN, usart1_rx_wake);
     TIM2_PSC = 0u;
     TIM2_ARR = 0xFFFFFFFFu;
     TIM2_EGR = 1u;  /* UG: load PSC */
@@ -77,7 +86,18 @@ uint32_t bsp_cycles(void) { return TIM2_CNT; }
 
 void bsp_timing_sync(void) { systick_time_sync(); }
 
-void bsp_idle(void) { __asm__ volatile("wfi"); }
+/* Sleep until SysTick or a received byte. Interrupts are masked between the check and WFI so a
+ * byte arriving in between ends WFI at once (DDI 0403E B1.5.19). */
+void bsp_idle(void)
+{
+    __asm__ volatile("cpsid i" ::: "memory");
+    if ((USART_SR & USART_SR_RXNE) == 0u) {
+        NVIC_ICPR(USART1_IRQN / 32u) = 1u << (USART1_IRQN % 32u);
+        NVIC_ISER(USART1_IRQN / 32u) = 1u << (USART1_IRQN % 32u);
+        __asm__ volatile("wfi");
+    }
+    __asm__ volatile("cpsie i" ::: "memory");
+}
 
 /* QEMU models no GPIO on this board: no pin reaches a power monitor. */
 void bsp_timestamp_pulse(void) {}
