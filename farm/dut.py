@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import serial
 
@@ -80,6 +81,8 @@ class DutSession:
         check_alive: called with ``link_lost`` when the link fails (True) or an exchange
             times out (False); raises the real cause (for example an ``EmulatorError`` with
             QEMU's stderr) if the device is gone.
+        bulk_transfer: context for a long run of small exchanges (input upload); a QEMU twin
+            keeps its threads on one CPU meanwhile. None: nothing special.
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class DutSession:
         boot_timeout_s: float = 10.0,
         infer_timeout_s: float = 60.0,
         check_alive: Callable[[bool], None] | None = None,
+        bulk_transfer: Callable[[], AbstractContextManager[object]] | None = None,
     ) -> None:
         self.board = board
         self.console_log = console_log
@@ -99,6 +103,7 @@ class DutSession:
         self.boot_timeout_s = boot_timeout_s
         self.infer_timeout_s = infer_timeout_s
         self._check_alive = check_alive
+        self._bulk_transfer = bulk_transfer or nullcontext
         self._stream = stream
         self._buffer = bytearray()
         self._extensions: dict[str, bool] = {}
@@ -279,8 +284,9 @@ class DutSession:
             raise ValueError("DUT input must not be empty")
         self.command(f"db load {len(data)}%")
         answer: list[str] = []
-        for start in range(0, len(data), DB_CHUNK_BYTES):
-            answer = self.command(f"db {data[start : start + DB_CHUNK_BYTES].hex()}%")
+        with self._bulk_transfer():
+            for start in range(0, len(data), DB_CHUNK_BYTES):
+                answer = self.command(f"db {data[start : start + DB_CHUNK_BYTES].hex()}%")
         if "m-load-done" not in answer:
             raise DutError(
                 f"DUT '{self.board}': no m-load-done after {len(data)} bytes; "

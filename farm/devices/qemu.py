@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,9 +172,20 @@ class QemuBoard:
                 console_log=self.console_log,
                 board=self.name,
                 check_alive=self.check_alive,
+                bulk_transfer=self.bulk_transfer,
             )
             self._session.expect_boot()
         return self._session
+
+    @contextmanager
+    def bulk_transfer(self) -> Iterator[None]:
+        """Context for a burst of UART traffic (input upload): QEMU stays on one CPU meanwhile
+        (see :meth:`QemuProcess.one_cpu`); follows the process across resets."""
+        if self._process is None:
+            yield
+            return
+        with self._process.one_cpu():
+            yield
 
     @property
     def pid(self) -> int | None:

@@ -162,3 +162,32 @@ def test_qemu_that_cannot_start_reports_its_stderr(
             EmulatorError, match="twin 'bad-twin': failed to start: .*unsupported machine type"
         ):
             board.prepare(tiny_image, b"")
+
+
+def thread_cpus(pid: int) -> list[set[int]]:
+    """CPU affinity of every thread of ``pid``."""
+    masks = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            masks.append(os.sched_getaffinity(int(tid)))
+        except OSError:
+            continue
+    return masks
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to pin to one")
+def test_upload_keeps_qemu_on_one_cpu_then_restores(
+    twin: QemuBoard, tiny_image: FirmwareFiles
+) -> None:
+    twin.prepare(tiny_image, b"")
+    dut = twin.dut()
+    assert dut.name() == "tiny"
+    pid = twin.pid
+    assert pid is not None
+    before = os.sched_getaffinity(pid)
+    with twin.bulk_transfer():
+        inside = thread_cpus(pid)
+        assert inside and all(len(mask) == 1 for mask in inside)
+        assert len({frozenset(mask) for mask in inside}) == 1
+        assert dut.name() == "tiny"
+    assert all(mask == before for mask in thread_cpus(pid))
