@@ -256,6 +256,7 @@ class QemuProcess:
             yield
             return
         _set_thread_affinity(pid, {cpu})
+        log.debug("QEMU for %s (pid %d) on CPU %d for a bulk transfer", self.name, pid, cpu)
         try:
             yield
         finally:
