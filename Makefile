@@ -15,4 +15,4 @@ test: bootstrap
 	@.venv/bin/python -m pytest testing -n 2 -p no:cacheprovider -q
 
 bench: bootstrap
-	@.venv/bin/python -m testing.benchmarks
+	@bash scripts/run_benchmarks.sh
