@@ -27,6 +27,11 @@ def test_energy(model, board_pool, firmware, mcu, power, reference, hil, farm, r
     save_trace(capture.trace, trace_path, capture.windows)
     fields = capture.energy.as_row()
     fields["energy_method"] = f"{capture.method}; {plan.describe()}"
+    # The same window gives the latency, so energy and latency of one row belong together
+    # (the energy-vs-latency plot pairs them).
+    start_s, end_s = capture.windows[0]
+    fields["latency_ms"] = (end_s - start_s) / plan.n * 1e3
+    fields["latency_method"] = f"energy window of N={plan.n} inferences / N"
     record.set(**fields, trace_parquet=str(trace_path.relative_to(farm.run_dir)))
     assert capture.energy.energy_uj > 0, f"{model.key} on {mcu.name}: no energy measured"
     error, bound = capture.truth_error, capture.truth_bound

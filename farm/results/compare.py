@@ -23,7 +23,7 @@ from farm.results.writer import atomic_write_bytes
 if TYPE_CHECKING:
     import pandas as pd
 
-KEY: tuple[str, ...] = ("model", "target", "firmware", "test_kind", "virtual")
+KEY: tuple[str, ...] = ("model", "target", "firmware", "firmware_version", "test_kind", "virtual")
 #: Metrics where "higher is worse", compared by default.
 METRICS: tuple[str, ...] = ("energy_uj", "latency_ms")
 DEFAULT_THRESHOLD_PCT = 5.0
@@ -38,6 +38,7 @@ class Change(BaseModel):
     model: str | None
     target: str | None
     firmware: str | None
+    firmware_version: str | None = None
     test_kind: str | None
     virtual: bool
     metric: str
@@ -50,7 +51,8 @@ class Change(BaseModel):
         """``energy_uj +10.0 % (100 -> 110) for model on target/firmware``."""
         return (
             f"{self.metric} {self.change_pct:+.1f} % ({self.previous:.4g} -> {self.current:.4g})"
-            f" for {self.model} on {self.target}/{self.firmware} [{self.test_kind}]"
+            f" for {self.model} on {self.target}/{self.firmware}@{self.firmware_version}"
+            f" [{self.test_kind}]"
         )
 
 
