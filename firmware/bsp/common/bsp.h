@@ -37,8 +37,9 @@ uint32_t bsp_cycles(void);
  * run (makes instruction counts on -icount twins exact and repeatable). No-op on real boards. */
 void bsp_timing_sync(void);
 
-/* Called while no command byte is waiting. Twins sleep (WFI) until the next 1 ms SysTick, so
- * an idle QEMU burns no host CPU and answers sooner; real boards return at once. */
+/* Called while no command byte is waiting. Twins sleep (WFI) until the UART's receive interrupt
+ * (or the 1 ms SysTick) wakes them, so an idle QEMU burns little host CPU and each received byte
+ * is read at once; real boards return at once (they poll). */
 void bsp_idle(void);
 
 /* Energy-mode timestamp: a falling edge on the timestamp pin (Arduino D7), held low >= 1 us. */
