@@ -42,6 +42,7 @@ from farm.devices.linux_ssh import CommandResult, SshLink, SshTarget
 from farm.devices.protocols import BoardFacts
 from farm.devices.registry import register_board
 from farm.errors import InventoryError, SshError
+from farm.step import step
 
 if TYPE_CHECKING:
     from farm.catalog import TargetSpec
@@ -176,6 +177,7 @@ class LinuxBoard:
         result = self.link.run(command, timeout_s=timeout_s)
         return dict(self._parse(result))
 
+    @step("run model", args=("model_path", "warmup", "iterations"))
     def run_model(self, model_path: Path, inputs: list[np.ndarray], *, warmup: int = 5,
                   iterations: int = 50, threads: int = 1, timeout_s: float = 300.0,
                   power: bool = True, resolver: str = "ref") -> RemoteRunResult:  # fmt: skip

@@ -29,6 +29,7 @@ from farm.devices.protocols import (
 from farm.devices.registry import register_board
 from farm.dut import DutCommandError, DutSession
 from farm.errors import DutError, InventoryError, ProbeError, SerialLinkError
+from farm.step import step
 
 if TYPE_CHECKING:
     from farm.catalog import TargetSpec
@@ -205,15 +206,18 @@ class NucleoBoard:
         self._program(session, blob_path, addr, "model blob")
         self._verify(session, addr, data)
 
+    @step("flash image")
     def flash_image(self, image: FirmwareImage) -> None:
         """Program the image's .bin at its load address (Flasher capability)."""
         load_addr = int(getattr(image, "load_addr", DEFAULT_LOAD_ADDR))
         self.with_probe("flash", lambda s: self._program(s, Path(image.bin), load_addr, "image"))
 
+    @step("write region", args=("addr", "data"))
     def write_region(self, addr: int, data: bytes) -> None:
         """Program ``data`` at ``addr`` and read it back (Flasher capability)."""
         self.with_probe("write region", lambda s: self._write_blob(s, addr, data))
 
+    @step("prepare", args=("model_blob",))
     def prepare(self, image: FirmwareImage, model_blob: bytes) -> PrepareReport:
         """Flash ``image`` unless it already runs, write ``model_blob``, verify it, reset."""
         started = time.monotonic()
@@ -252,6 +256,7 @@ class NucleoBoard:
         """Reset the core through the probe (no console involved)."""
         self.with_probe("reset", lambda session: session.target.reset())
 
+    @step("reset")
     def reset(self) -> None:
         """Reset the target (the inventory's reset hook if any, else through the probe)."""
         self.console_log.note("reset")

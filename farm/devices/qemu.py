@@ -29,6 +29,7 @@ from farm.devices.qemu_process import QemuProcess
 from farm.devices.registry import register_board
 from farm.dut import DutSession
 from farm.errors import EmulatorError, InventoryError
+from farm.step import step
 
 if TYPE_CHECKING:
     from farm.catalog import TargetSpec
@@ -109,6 +110,7 @@ class QemuBoard:
         """Clock of the real target, virtual flag and instruction-to-cycle factor."""
         return self._facts
 
+    @step("prepare", args=("model_blob",))
     def prepare(self, image: FirmwareImage, model_blob: bytes) -> PrepareReport:
         """Start QEMU on ``image`` with ``model_blob`` at the model region."""
         started = time.monotonic()
@@ -140,6 +142,7 @@ class QemuBoard:
         if self._session is not None:
             self._session.rebind(stream)
 
+    @step("reset")
     def reset(self) -> None:
         """Restart QEMU with the same image and blob (recovers a hung firmware)."""
         self.console_log.note("reset: restarting QEMU")

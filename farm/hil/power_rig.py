@@ -36,6 +36,7 @@ from farm.powermon.protocols import (
     PowerMonitor,
     SampleFormat,
 )
+from farm.step import step
 
 if TYPE_CHECKING:
     from farm.catalog import TargetSpec
@@ -184,6 +185,7 @@ class MonitorRig(_Rig):
         self.settings = settings
         self.kind = kind
 
+    @step("energy capture", args=("n", "warmup"))
     def capture(self, dut: DutSession, facts: BoardFacts, n: int, warmup: int) -> Capture:
         """Arm, run ``infer n warmup``, stop; the window starts at the trigger edge."""
         events = self.kind == "lpm01a"
@@ -225,6 +227,7 @@ class EmulatedRig(_Rig):
         self.handle = handle
         self.target = target
 
+    @step("energy capture", args=("n", "warmup"))
     def capture(self, dut: DutSession, facts: BoardFacts, n: int, warmup: int) -> Capture:
         """Run on the twin, then stream the window's current model through the emulator."""
         from farm.powermon.activity import ActivityProfile

@@ -22,6 +22,7 @@ from farm.powermon.protocols import (
 from farm.powermon.registry import register_powermon
 from farm.powermon.session import PowerShieldSession
 from farm.powermon.settings_rules import acqtime_token, check_common, method_of, rate_token
+from farm.step import step
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,7 @@ class Lpm01aMonitor:
                 field="event_lines",
             )
 
+    @step("configure", args=("settings",))
     def configure(self, settings: AcquisitionSettings) -> None:
         """Voltage, rate, time, format, output, trigger (hw means D7) and event source."""
         self.check(settings)
@@ -158,6 +160,7 @@ class Lpm01aMonitor:
         self._session.settings = settings
         self._session.method = method_of(self.device, self._identity, settings)
 
+    @step("start")
     def start(self) -> None:
         """Start the acquisition (with the D7 trigger: arm it)."""
         settings = self._session.settings
@@ -167,6 +170,7 @@ class Lpm01aMonitor:
             )
         self._session.start(settings)
 
+    @step("stop")
     def stop(self, timeout_s: float = 5.0) -> CurrentTrace:
         """Stop (unless already ended) and return the trace."""
         return self._session.stop(timeout_s)

@@ -22,6 +22,7 @@ from farm.powermon.protocols import (
 from farm.powermon.registry import register_powermon
 from farm.powermon.session import PowerShieldSession
 from farm.powermon.settings_rules import acqtime_token, check_common, method_of, rate_token
+from farm.step import step
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ class StlinkV3PwrMonitor:
                     field=field,
                 )
 
+    @step("configure", args=("settings",))
     def configure(self, settings: AcquisitionSettings) -> None:
         """Send voltage, rate, acquisition time, format and trigger source."""
         self.check(settings)
@@ -149,6 +151,7 @@ class StlinkV3PwrMonitor:
         self._session.settings = settings
         self._session.method = method_of(self.device, self._identity, settings)
 
+    @step("start")
     def start(self) -> None:
         """Start the acquisition (with a hw trigger: arm it)."""
         settings = self._session.settings
@@ -158,6 +161,7 @@ class StlinkV3PwrMonitor:
             )
         self._session.start(settings)
 
+    @step("stop")
     def stop(self, timeout_s: float = 5.0) -> CurrentTrace:
         """Stop (unless already ended) and return the trace."""
         return self._session.stop(timeout_s)
