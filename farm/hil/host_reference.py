@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from farm.hil.inputs import model_inputs, seeded_rng
+
+if TYPE_CHECKING:
+    from farm.compiler.reference import LiteRtReference
 
 ONNX_ATOL = 1e-4
 """Float outputs of the same graph on two onnxruntime builds/CPUs: allowed absolute difference."""
@@ -14,14 +20,10 @@ ONNX_RTOL = 1e-3
 
 
 @functools.cache
-def _litert(path: Path) -> object:
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+def _litert(path: Path) -> LiteRtReference:
+    from farm.compiler.reference import LiteRtReference
 
-    interpreter = Interpreter(
-        model_path=str(path), experimental_op_resolver_type=OpResolverType.BUILTIN_REF
-    )
-    interpreter.allocate_tensors()
-    return interpreter
+    return LiteRtReference(path)
 
 
 @functools.cache
@@ -39,19 +41,16 @@ def input_spec(path: Path) -> tuple[tuple[int, ...], np.dtype]:
         first = _onnx(path.resolve()).get_inputs()[0]  # type: ignore[attr-defined]
         shape = tuple(d if isinstance(d, int) else 1 for d in first.shape)
         return shape, np.dtype(np.float32 if "float" in first.type else np.int8)
-    detail = _litert(path.resolve()).get_input_details()[0]  # type: ignore[attr-defined]
+    detail = _litert(path.resolve()).interpreter.get_input_details()[0]
     return tuple(int(d) for d in detail["shape"]), np.dtype(detail["dtype"])
 
 
 def linux_inputs(path: Path, name: str, n: int, seed: int) -> list[np.ndarray]:
     """Seeded inputs in the model's dtype (int8 range for int8, N(0,1) for float)."""
-    import hashlib
-
     shape, dtype = input_spec(path)
-    digest = hashlib.sha256(f"{name}:{seed}".encode()).digest()
-    rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
     if dtype == np.int8:
-        return [rng.integers(-128, 128, size=shape, dtype=np.int8) for _ in range(n)]
+        return model_inputs(name, shape, n, seed)
+    rng = seeded_rng(name, seed)
     return [rng.standard_normal(shape).astype(dtype) for _ in range(n)]
 
 
@@ -62,15 +61,8 @@ def host_outputs(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
         session = _onnx(path)
         name = session.get_inputs()[0].name  # type: ignore[attr-defined]
         return [session.run(None, {name: x})[0] for x in inputs]  # type: ignore[attr-defined]
-    interpreter = _litert(path)
-    inp = interpreter.get_input_details()[0]["index"]  # type: ignore[attr-defined]
-    out = interpreter.get_output_details()[0]["index"]  # type: ignore[attr-defined]
-    outputs = []
-    for x in inputs:
-        interpreter.set_tensor(inp, x)  # type: ignore[attr-defined]
-        interpreter.invoke()  # type: ignore[attr-defined]
-        outputs.append(np.array(interpreter.get_tensor(out), copy=True))  # type: ignore[attr-defined]
-    return outputs
+    reference = _litert(path)
+    return [np.array(reference.run(x), copy=True) for x in inputs]
 
 
 def compare(path: Path, got: list[np.ndarray], want: list[np.ndarray]) -> tuple[bool, float, str]:

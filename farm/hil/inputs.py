@@ -10,35 +10,38 @@ from __future__ import annotations
 import functools
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from farm.compiler.reference import TflmReference
+
 DEFAULT_SEED = 20261122
+
+
+def seeded_rng(name: str, seed: int = DEFAULT_SEED) -> np.random.Generator:
+    """A generator stable per model name and seed (the same bytes on every run and machine)."""
+    digest = hashlib.sha256(f"{name}:{seed}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
 def model_inputs(
     name: str, shape: tuple[int, ...], n: int, seed: int = DEFAULT_SEED
 ) -> list[np.ndarray]:
     """``n`` int8 inputs of ``shape`` for model ``name`` (stable per name and seed)."""
-    digest = hashlib.sha256(f"{name}:{seed}".encode()).digest()
-    rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
+    rng = seeded_rng(name, seed)
     return [rng.integers(-128, 128, size=shape, dtype=np.int8) for _ in range(n)]
 
 
 @functools.cache
-def _tflm_interpreter(path: Path) -> object:
-    from tflite_micro.python.tflite_micro import runtime
+def _tflm(path: Path) -> TflmReference:
+    from farm.compiler.reference import TflmReference
 
-    return runtime.Interpreter.from_file(str(path), arena_size=4 * 1024 * 1024)
+    return TflmReference(path)
 
 
 def tflm_outputs(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
     """TFLite Micro's int8 outputs for ``inputs`` (one interpreter per model and process)."""
-    interpreter = _tflm_interpreter(path.resolve())
-    outputs = []
-    for x in inputs:
-        interpreter.reset()  # type: ignore[attr-defined]
-        interpreter.set_input(x, 0)  # type: ignore[attr-defined]
-        interpreter.invoke()  # type: ignore[attr-defined]
-        outputs.append(np.array(interpreter.get_output(0), copy=True))  # type: ignore[attr-defined]
-    return outputs
+    reference = _tflm(path.resolve())
+    return [np.array(reference.run(x), copy=True) for x in inputs]
