@@ -41,8 +41,10 @@ static inline int32_t farm_mbqm_double(int32_t x, int32_t multiplier, int32_t sh
     const int64_t ab = (int64_t)(int32_t)((uint32_t)x << left) * (int64_t)multiplier;
     const int32_t y = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
     const int32_t mask = (int32_t)((1u << right) - 1u);
-    const int32_t threshold = (mask >> 1) + (y < 0 ? 1 : 0);
-    return (y >> right) + ((y & mask) > threshold ? 1 : 0);
+    /* +1 when the remainder exceeds the threshold (mask/2, plus one for negative y): both lie
+     * in [0, 2^30], so the sign bit of threshold - remainder is that comparison, branch-free. */
+    const uint32_t below = (uint32_t)((mask >> 1) + (int32_t)((uint32_t)y >> 31)) - (uint32_t)(y & mask);
+    return (y >> right) + (int32_t)(below >> 31);
 }
 
 /* MultiplyByQuantizedMultiplier, single rounding. */

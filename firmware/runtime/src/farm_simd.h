@@ -31,6 +31,7 @@ static inline int32_t farm_sxtb16_ror8(int32_t x)
 #define FARM_SMLABB(a, b, acc) ((int32_t)__smlabb((a), (b), (acc)))
 #define FARM_SMLATT(a, b, acc) ((int32_t)__smlatt((a), (b), (acc)))
 #define FARM_SADD16(a, b) ((int32_t)__sadd16((a), (b)))
+#define FARM_SSAT8(x) ((int32_t)__ssat((x), 8))
 #elif defined(FARM_DSP_EMULATE)
 #define FARM_USE_DSP 1
 #define FARM_KERNEL_PATH "cortex-m-dsp-emulated"
@@ -65,6 +66,11 @@ static inline int32_t farm_emu_smlad(int32_t a, int32_t b, int32_t acc)
 
 #if !FARM_USE_DSP
 #define FARM_KERNEL_PATH "plain-c"
+#endif
+
+#ifndef FARM_SSAT8
+/* Saturate to int8; GCC turns this into one SSAT where the core has it. */
+#define FARM_SSAT8(x) ((x) < -128 ? -128 : (x) > 127 ? 127 : (x))
 #endif
 
 /* Hand-scheduled inner loops (inline assembly) on real DSP cores. They need up to 14 free

@@ -220,6 +220,146 @@ static void dw_block4_c(const int8_t *x, const int8_t *w, int32_t in_c, int32_t 
 #endif
 }
 
+#if FARM_USE_DSP
+#if FARM_ASM_KERNELS
+/* One tap of four channels at [xp + idx], [wp + idx]: 10 instructions, 4 MACs. */
+#define DW_TAP(ADDR_X, ADDR_W)                                                                     \
+    "ldr %[xe], " ADDR_X "\n\t"                                                                   \
+    "ldr %[we], " ADDR_W "\n\t"                                                                   \
+    "sxtb16 %[xo], %[xe], ror #8\n\t"                                                            \
+    "sxtb16 %[xe], %[xe]\n\t"                                                                    \
+    "sxtb16 %[wo], %[we], ror #8\n\t"                                                            \
+    "sxtb16 %[we], %[we]\n\t"                                                                    \
+    "smlabb %[a0], %[xe], %[we], %[a0]\n\t"                                                      \
+    "smlatt %[a2], %[xe], %[we], %[a2]\n\t"                                                      \
+    "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"                                                      \
+    "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+#define DW_ROW3                                                                                    \
+    DW_TAP("[%[xp]]", "[%[wp]]")                                                                   \
+    DW_TAP("[%[xp], %[st]]", "[%[wp], %[st]]")                                                     \
+    DW_TAP("[%[xp], %[st], lsl #1]", "[%[wp], %[st], lsl #1]")
+#endif
+
+/* A full 3x3 window (inside the image, dilation 1, folded bias), four channels: straight-line,
+ * 96 instructions for 36 MACs, with no loop or call overhead; 12 registers. */
+static inline __attribute__((always_inline)) void dw_full3x3(const int8_t *x, const int8_t *w,
+                                                             int32_t in_c, int32_t x_row,
+                                                             int32_t w_row, int32_t acc[4])
+{
+#if FARM_ASM_KERNELS
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t xe, xo, we, wo;
+    __asm__ volatile(
+        DW_ROW3
+        "add %[xp], %[xp], %[xr]\n\t"
+        "add %[wp], %[wp], %[st], lsl #1\n\t"
+        "add %[wp], %[wp], %[st]\n\t"
+        DW_ROW3
+        "add %[xp], %[xp], %[xr]\n\t"
+        "add %[wp], %[wp], %[st], lsl #1\n\t"
+        "add %[wp], %[wp], %[st]\n\t"
+        DW_ROW3
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(x), [wp] "+r"(w),
+          [xe] "=&r"(xe), [xo] "=&r"(xo), [we] "=&r"(we), [wo] "=&r"(wo)
+        : [st] "r"(in_c), [xr] "r"(x_row)
+        : "memory");
+    (void)w_row; /* 3 * in_c: added as in_c * 2 + in_c, which saves a register */
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    dw_block4_c(x, w, in_c, 3, 3, in_c, x_row, w_row, 0, acc);
+#endif
+}
+
+/* Invariants of a depthwise layer for the per-pixel routine. */
+typedef struct {
+    const int32_t *bias, *folded, *mult, *shift;
+    int32_t c, x_row, w_row, out_off, act_min, act_max;
+} dw_layer_t;
+
+/* All channels (multiplier 1, a multiple of 4) of one output pixel: the MACs of four channels,
+ * then their requantization with that block's multipliers and shifts, written straight out.
+ * `full`: the window is the whole kernel inside the image (folded bias, `off` 0).
+ * `sat8`: the activation range is [-128, 127], so the clamp is one SSAT. */
+static inline __attribute__((always_inline)) void dw_pixel_impl(const dw_layer_t *l,
+                                                                const int8_t *x, const int8_t *w,
+                                                                int32_t n_y, int32_t n_x, int32_t off,
+                                                                int full, int8_t *o, const int single,
+                                                                const int sat8)
+{
+    const int32_t c = l->c, x_row = l->x_row, w_row = l->w_row, out_off = l->out_off;
+    const int32_t act_min = l->act_min, act_max = l->act_max;
+    const int32_t *mult = l->mult, *shift = l->shift; /* locals: the byte stores cannot alias */
+    const int full3x3 = full && n_y == 3 && n_x == 3;
+    const int32_t *b0 = full ? l->folded : l->bias;
+    for (int32_t oc = 0; oc < c; oc += 4) {
+        int32_t acc[4] = {b0[oc], b0[oc + 1], b0[oc + 2], b0[oc + 3]};
+        if (full3x3) {
+            dw_full3x3(x + oc, w + oc, c, x_row, w_row, acc);
+        } else {
+            dw_block4(x + oc, w + oc, c, n_y, n_x, c, x_row, w_row, off, acc);
+        }
+        for (int32_t j = 0; j < 4; j++) {
+            const int32_t v = farm_requant(acc[j], mult[oc + j], shift[oc + j], single) + out_off;
+            o[oc + j] = (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, act_min, act_max));
+        }
+    }
+}
+
+/* The four instantiations (rounding mode x clamp kind), each one small function: the
+ * inline assembly gets its registers and the flags are constants. */
+typedef void (*dw_pixel_fn)(const dw_layer_t *, const int8_t *, const int8_t *, int32_t, int32_t,
+                            int32_t, int, int8_t *);
+#define DW_PIXEL(NAME, SINGLE, SAT8)                                                               \
+    static __attribute__((noinline)) void NAME(const dw_layer_t *l, const int8_t *x,             \
+                                               const int8_t *w, int32_t n_y, int32_t n_x,         \
+                                               int32_t off, int full, int8_t *o)                  \
+    {                                                                                              \
+        dw_pixel_impl(l, x, w, n_y, n_x, off, full, o, SINGLE, SAT8);                              \
+    }
+DW_PIXEL(dw_pixel_d, 0, 0)
+DW_PIXEL(dw_pixel_ds, 0, 1)
+DW_PIXEL(dw_pixel_s, 1, 0)
+DW_PIXEL(dw_pixel_ss, 1, 1)
+
+/* Depthwise with multiplier 1, a multiple of 4 channels and dilation 1 in x (the DS-CNN case):
+ * one call per output pixel. */
+static void depthwise_pixels(const farm_op_t *op)
+{
+    const int32_t *p = op->p;
+    const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
+    const int32_t k_h = p[8], k_w = p[9], s_h = p[10], s_w = p[11];
+    const int32_t d_h = p[12], d_w = p[13], pad_h = p[14], pad_w = p[15];
+    const dw_layer_t l = {(const int32_t *)op->c[1], (const int32_t *)op->c[2],
+                          (const int32_t *)op->c[3], (const int32_t *)op->c[4], in_c,
+                          d_h * in_w * in_c, k_w * in_c, p[17], p[18], p[19]};
+    const int sat8 = l.act_min <= -128 && l.act_max >= 127;
+    const dw_pixel_fn px = op->single_rounding ? (sat8 ? dw_pixel_ss : dw_pixel_s)
+                                               : (sat8 ? dw_pixel_ds : dw_pixel_d);
+    const int8_t *w = (const int8_t *)op->c[0];
+    int8_t *o = op->t[op->n_t - 1];
+    for (int32_t b = 0; b < n; b++) {
+        const int8_t *in = op->t[0] + b * in_h * in_w * in_c;
+        for (int32_t oy = 0; oy < out_h; oy++) {
+            const int32_t y0 = oy * s_h - pad_h;
+            const taps_t ty = in_bounds(y0, k_h, d_h, in_h);
+            for (int32_t ox = 0; ox < out_w; ox++, o += in_c) {
+                const int32_t x0 = ox * s_w - pad_w;
+                const taps_t tx = in_bounds(x0, k_w, d_w, in_w);
+                const int full = ty.lo == 0 && ty.hi == k_h && tx.lo == 0 && tx.hi == k_w;
+                const int8_t *x = in + ((y0 + ty.lo * d_h) * in_w + x0 + tx.lo * d_w) * in_c;
+                const int8_t *wt = w + (ty.lo * k_w + tx.lo) * in_c;
+                /* A partial window uses the raw bias and adds the input offset per tap. */
+                px(&l, x, wt, ty.hi - ty.lo, tx.hi - tx.lo, full ? 0 : p[16], full, o);
+            }
+        }
+    }
+}
+
+#endif /* FARM_USE_DSP */
+
 static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t *op,
                                                                  const int single)
 {
@@ -277,6 +417,13 @@ static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t
 
 void farm_k_depthwise(const farm_op_t *op)
 {
+#if FARM_USE_DSP
+    const int32_t *p = op->p;
+    if (p[7] == 1 && p[3] % 4 == 0 && p[13] == 1) {
+        depthwise_pixels(op);
+        return;
+    }
+#endif
     /* Two instantiations: the rounding mode is a constant inside the loops. */
     if (op->single_rounding) {
         depthwise_impl(op, 1);

@@ -10,16 +10,26 @@
 #include "farm_kernels.h"
 #include "farm_simd.h"
 
-/* `single` is a compile-time constant in each instantiation of matmul_impl, so the rounding
- * choice costs nothing per output. */
+/* `single` and `sat8` are compile-time constants in each instantiation of matmul_impl, so the
+ * rounding choice costs nothing per output, and an activation range of [-128, 127] (sat8) is
+ * clamped by one SSAT. */
 static inline __attribute__((always_inline)) int8_t fc_out(const farm_rq_t *q, int32_t acc,
-                                                           int32_t c, const int single)
+                                                           int32_t c, const int single,
+                                                           const int sat8)
 {
-    return farm_clamp8(farm_requant(acc, q->mult[c], q->shift[c], single) + q->out_off,
-                       q->act_min, q->act_max);
+    const int32_t v = farm_requant(acc, q->mult[c], q->shift[c], single) + q->out_off;
+    return (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, q->act_min, q->act_max));
 }
 
 #if FARM_USE_DSP
+static inline __attribute__((always_inline)) int8_t rq_out(const farm_rq_t *q, int32_t acc,
+                                                           int32_t mult, int32_t shift,
+                                                           const int single, const int sat8)
+{
+    const int32_t v = farm_requant(acc, mult, shift, single) + q->out_off;
+    return (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, q->act_min, q->act_max));
+}
+
 /* One row times one weight row, 4 MACs per 2 SMLAD. */
 static int32_t dot_1x1(const int8_t *x, const int8_t *w, int32_t n, int32_t acc)
 {
@@ -113,7 +123,8 @@ static void block_2x2(const int8_t *x0, const int8_t *w0, int32_t n, int32_t acc
 static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, int32_t rows,
                                                               int32_t depth, const int8_t *w,
                                                               int32_t oc, const farm_rq_t *qp,
-                                                              int8_t *out, const int single)
+                                                              int8_t *out, const int single,
+                                                              const int sat8)
 {
     const farm_rq_t qv = *qp; /* a local copy: stores through `out` cannot alias it */
     const farm_rq_t *q = &qv;
@@ -127,19 +138,26 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
         for (; c + 1 < oc; c += 2) {
             int32_t acc[4] = {q->bias[c], q->bias[c + 1], q->bias[c], q->bias[c + 1]};
             block_2x2(x0, w + c * depth, depth, acc);
-            o0[c] = fc_out(q, acc[0], c, single);
-            o0[c + 1] = fc_out(q, acc[1], c + 1, single);
-            o1[c] = fc_out(q, acc[2], c, single);
-            o1[c + 1] = fc_out(q, acc[3], c + 1, single);
+            /* Each channel's multiplier and shift loaded once for both rows, and all four
+             * results computed before the stores, so the shift decoding is shared. */
+            const int32_t m0 = q->mult[c], s0 = q->shift[c], m1 = q->mult[c + 1], s1 = q->shift[c + 1];
+            const int8_t r00 = rq_out(q, acc[0], m0, s0, single, sat8);
+            const int8_t r10 = rq_out(q, acc[2], m0, s0, single, sat8);
+            const int8_t r01 = rq_out(q, acc[1], m1, s1, single, sat8);
+            const int8_t r11 = rq_out(q, acc[3], m1, s1, single, sat8);
+            o0[c] = r00;
+            o0[c + 1] = r01;
+            o1[c] = r10;
+            o1[c + 1] = r11;
         }
         for (; c < oc; c++) {
-            o0[c] = fc_out(q, dot_1x1(x0, w + c * depth, depth, q->bias[c]), c, single);
-            o1[c] = fc_out(q, dot_1x1(x1, w + c * depth, depth, q->bias[c]), c, single);
+            o0[c] = fc_out(q, dot_1x1(x0, w + c * depth, depth, q->bias[c]), c, single, sat8);
+            o1[c] = fc_out(q, dot_1x1(x1, w + c * depth, depth, q->bias[c]), c, single, sat8);
         }
     }
     for (; r < rows; r++) {
         for (int32_t c = 0; c < oc; c++) {
-            out[r * oc + c] = fc_out(q, dot_1x1(in + r * depth, w + c * depth, depth, q->bias[c]), c, single);
+            out[r * oc + c] = fc_out(q, dot_1x1(in + r * depth, w + c * depth, depth, q->bias[c]), c, single, sat8);
         }
     }
 }
@@ -147,7 +165,8 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
 static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, int32_t rows,
                                                               int32_t depth, const int8_t *w,
                                                               int32_t oc, const farm_rq_t *qp,
-                                                              int8_t *out, const int single)
+                                                              int8_t *out, const int single,
+                                                              const int sat8)
 {
     const farm_rq_t qv = *qp;
     const farm_rq_t *q = &qv;
@@ -168,10 +187,10 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
                 a10 += xb * wa;
                 a11 += xb * wb;
             }
-            out[r * oc + c] = fc_out(q, a00, c, single);
-            out[r * oc + c + 1] = fc_out(q, a01, c + 1, single);
-            out[(r + 1) * oc + c] = fc_out(q, a10, c, single);
-            out[(r + 1) * oc + c + 1] = fc_out(q, a11, c + 1, single);
+            out[r * oc + c] = fc_out(q, a00, c, single, sat8);
+            out[r * oc + c + 1] = fc_out(q, a01, c + 1, single, sat8);
+            out[(r + 1) * oc + c] = fc_out(q, a10, c, single, sat8);
+            out[(r + 1) * oc + c + 1] = fc_out(q, a11, c + 1, single, sat8);
         }
         for (; c < oc; c++) {
             const int8_t *wr = w + c * depth;
@@ -180,8 +199,8 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
                 a0 += (int32_t)x0[k] * wr[k];
                 a1 += (int32_t)x1[k] * wr[k];
             }
-            out[r * oc + c] = fc_out(q, a0, c, single);
-            out[(r + 1) * oc + c] = fc_out(q, a1, c, single);
+            out[r * oc + c] = fc_out(q, a0, c, single, sat8);
+            out[(r + 1) * oc + c] = fc_out(q, a1, c, single, sat8);
         }
     }
     for (; r < rows; r++) {
@@ -192,7 +211,7 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
             for (int32_t k = 0; k < depth; k++) {
                 acc += (int32_t)x[k] * (int32_t)wr[k];
             }
-            out[r * oc + c] = fc_out(q, acc, c, single);
+            out[r * oc + c] = fc_out(q, acc, c, single, sat8);
         }
     }
 }
@@ -201,10 +220,17 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
                  const farm_rq_t *q, int8_t *out)
 {
+    const int sat8 = q->act_min <= -128 && q->act_max >= 127;
     if (q->single) {
-        matmul_impl(in, rows, depth, w, oc, q, out, 1);
+        if (sat8) {
+            matmul_impl(in, rows, depth, w, oc, q, out, 1, 1);
+        } else {
+            matmul_impl(in, rows, depth, w, oc, q, out, 1, 0);
+        }
+    } else if (sat8) {
+        matmul_impl(in, rows, depth, w, oc, q, out, 0, 1);
     } else {
-        matmul_impl(in, rows, depth, w, oc, q, out, 0);
+        matmul_impl(in, rows, depth, w, oc, q, out, 0, 0);
     }
 }
 
