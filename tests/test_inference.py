@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from farm.hil.mcu_inference import check_outputs, time_windows
-from farm.plugin.hil import record_outputs
 
 
 @pytest.mark.farm_kind("mcu")
 def test_inference(model, board_pool, firmware, mcu, reference, hil, record):
     """N seeded inputs: raw int8 outputs == TFLite Micro's; latency = median timed window."""
     check = check_outputs(mcu, reference.inputs, reference.outputs)
-    record_outputs(record, len(check.mismatched_inputs), check.max_abs_diff, len(reference.inputs))
+    record.set(
+        outputs_bit_exact=check.bit_exact,
+        max_abs_diff=float(check.max_abs_diff),
+        n_inferences=len(reference.inputs),
+    )
     timing = time_windows(mcu, hil.timed_inferences, warmup=2, windows=hil.windows)
     cycles = timing.cycles_per_inference
     record.set(

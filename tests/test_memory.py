@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from farm.hil.artifacts import bsp_for, firmware_image, has_bsp
+from farm.hil.artifacts import image_for
 
 
 @pytest.mark.farm_kind("mcu")
@@ -17,11 +17,8 @@ def test_memory(model, board_pool, firmware, compiled, farm, record):
     from farm.build.artifact import memory_fit
 
     settings = farm.settings.values
-    bsp = bsp_for(board_pool, real_target=True)
-    if not has_bsp(settings.firmware_dir, bsp):
-        bsp = bsp_for(board_pool)
-    artifact = firmware_image(
-        firmware.recipe_path.resolve(), firmware.version, bsp, settings.cache_dir.resolve()
+    artifact = image_for(
+        firmware, board_pool, settings.cache_dir.resolve(), firmware_dir=settings.firmware_dir
     )
     target = board_pool.target
     fits, reason = memory_fit(
@@ -33,4 +30,4 @@ def test_memory(model, board_pool, firmware, compiled, farm, record):
         ram_bytes=artifact.ram_bytes - artifact.arena_bytes + compiled.arena_bytes,
     )
     if not fits:
-        pytest.skip(f"{model.key} on {target.name} ({bsp}): {reason}")
+        pytest.skip(f"{model.key} on {target.name} ({artifact.bsp}): {reason}")

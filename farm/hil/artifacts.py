@@ -23,24 +23,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def bsp_for(pool: BoardPool, *, real_target: bool = False) -> str:
-    """Board-support folder to build for a pool.
-
-    A QEMU pool runs the twin's BSP (``mps2-an386`` -> ``mps2_an386``); ``real_target`` asks for
-    the real Nucleo BSP instead (the memory test measures the image the real board would run).
-    """
-    if pool.backend is Backend.QEMU and not real_target:
+def bsp_for(pool: BoardPool) -> str:
+    """Board-support folder a pool runs: a QEMU pool its twin's (``mps2-an386`` ->
+    ``mps2_an386``), a real pool its target's (``nucleo_l4r5zi``)."""
+    if pool.backend is Backend.QEMU:
         machine = pool.boards[0].qemu.machine if pool.boards[0].qemu else None
         machine = machine or pool.target.qemu_machine
         if machine is None:
             raise ValueError(f"target {pool.target.name} has no QEMU twin")
         return machine.replace("-", "_")
     return pool.target.slug
-
-
-def has_bsp(firmware_dir: Path, bsp: str) -> bool:
-    """True when ``firmware/bsp/<bsp>/`` exists."""
-    return (firmware_dir / "bsp" / bsp).is_dir()
 
 
 @functools.cache
@@ -53,11 +45,23 @@ def firmware_image(recipe_path: Path, version: str, bsp: str, cache_dir: Path) -
     return artifact
 
 
-def image_for(firmware: FirmwareSpec, pool: BoardPool, cache_dir: Path) -> FirmwareArtifact:
-    """The image a board of ``pool`` runs for ``firmware``."""
-    return firmware_image(
-        firmware.recipe_path.resolve(), firmware.version, bsp_for(pool), cache_dir
-    )
+def image_for(
+    firmware: FirmwareSpec,
+    pool: BoardPool,
+    cache_dir: Path,
+    *,
+    firmware_dir: Path | None = None,
+) -> FirmwareArtifact:
+    """The image a board of ``pool`` runs for ``firmware``.
+
+    With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
+    exists (the memory test measures the real board's image, also for a twin pool), else the
+    pool's own image.
+    """
+    bsp = bsp_for(pool)
+    if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
+        bsp = pool.target.slug
+    return firmware_image(firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir)
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ import numpy as np
 import pytest
 
 from farm.errors import ConfigError
+from farm.hil.inputs import DEFAULT_SEED
 from farm.plugin.fixtures import LeasedBoard
 from farm.plugin.recording import RowDraft
 from farm.plugin.session import FarmSession
@@ -50,7 +52,7 @@ class HilOptions:
     """Inferences per timed window."""
     windows: int = 3
     """Timed windows; latency is their median."""
-    seed: int = 20261122
+    seed: int = DEFAULT_SEED
 
     @classmethod
     def from_env(cls) -> HilOptions:
@@ -136,12 +138,7 @@ def mcu(
     record: RowDraft,
 ) -> Iterator[Board]:
     """The leased MCU board running ``image`` with the model blob written."""
-    from farm.devices.registry import open_board
-
-    workdir = _cache_dir(farm) / "boards" / board.id
-    device = open_board(board.config, board.target, workdir=workdir, log_path=console_log)
-    with device:
-        record.set(board_id=board.id, virtual=device.facts.virtual)
+    with _opened(board, console_log, farm, record) as device:
         device.prepare(image, compiled.blob)
         settings = farm.settings.values
         dut = device.dut()
@@ -154,15 +151,17 @@ def _cache_dir(farm: FarmSession) -> Path:
     return farm.settings.values.cache_dir.resolve()
 
 
-def record_outputs(record: RowDraft, mismatched: int, max_abs_diff: float, n: int) -> None:
-    """Fill the correctness fields of a row."""
-    record.set(outputs_bit_exact=mismatched == 0, max_abs_diff=float(max_abs_diff))
-    record.set(n_inferences=n)
+@contextmanager
+def _opened(
+    board: LeasedBoard, console_log: Path, farm: FarmSession, record: RowDraft
+) -> Iterator[Any]:
+    """Open the leased board with its backend (closed on exit) and record which board it is."""
+    from farm.devices.registry import open_board
 
-
-def describe(values: dict[str, Any]) -> str:
-    """``k=v`` pairs for assertion messages."""
-    return ", ".join(f"{k}={v}" for k, v in values.items())
+    workdir = _cache_dir(farm) / "boards" / board.id
+    with open_board(board.config, board.target, workdir=workdir, log_path=console_log) as device:
+        record.set(board_id=board.id, virtual=device.facts.virtual)
+        yield device
 
 
 @pytest.fixture
@@ -170,9 +169,10 @@ def power(board: LeasedBoard, mcu: Board) -> Iterator[Any]:
     """The power rig of the leased board (a driver on the monitor's port; an emulator on a pty
     for a virtual board). Skips when the board has no monitor the farm drives."""
     from farm.hil.power_rig import open_power_rig
+    from farm.powermon.from_inventory import DRIVEN_TYPES
 
     kind = str(board.config.power_monitor.type.value)
-    if kind not in ("stlink-v3pwr", "lpm01a"):
+    if kind not in DRIVEN_TYPES:
         pytest.skip(f"board '{board.id}' has power_monitor.type {kind}: no energy measurement")
     rig = open_power_rig(board.config, board.target, mcu.facts.virtual)
     try:
@@ -186,10 +186,5 @@ def linux(
     board: LeasedBoard, console_log: Path, farm: FarmSession, record: RowDraft
 ) -> Iterator[Any]:
     """The leased Linux board, connected over SSH (a twin's SSH server for a virtual board)."""
-    from farm.devices.registry import open_board
-
-    workdir = _cache_dir(farm) / "boards" / board.id
-    device = open_board(board.config, board.target, workdir=workdir, log_path=console_log)
-    with device:
-        record.set(board_id=board.id, virtual=device.facts.virtual)
+    with _opened(board, console_log, farm, record) as device:
         yield device

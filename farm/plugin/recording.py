@@ -196,8 +196,8 @@ def _build_row(item: pytest.Item, session: FarmSession) -> ResultRow:
     outcome, reason, kind = _outcome(phases)
     started = item.stash.get(STARTED_KEY, datetime.now(UTC))
     finished = datetime.now(UTC)
-    fields = _identity(item, session)
-    fields.update(_draft(item).fields)
+    identity = _identity(item, session)
+    fields = {**identity, **_draft(item).fields}
     details = next((r.longreprtext for r in phases.values() if r.failed), None)
     fields.update(
         outcome=outcome,
@@ -213,7 +213,7 @@ def _build_row(item: pytest.Item, session: FarmSession) -> ResultRow:
         return ResultRow(**fields)
     except Exception:  # a bad draft must not lose the row: keep identity and outcome
         log.exception("result row of %s is invalid; writing it without measurements", item.nodeid)
-        keep = {k: v for k, v in fields.items() if k in _identity(item, session)}
+        keep = {k: fields[k] for k in identity}  # identity keys, as the draft may have set them
         return ResultRow(**keep, outcome=outcome, reason=reason, error_kind=kind)
 
 
