@@ -125,6 +125,13 @@ class PowerMonitorError(InfraError):
     kind = "powermon"
 
 
+class EnergyWindowError(PowerMonitorError):
+    """The energy window could not be found: the pin's edges did not reach the monitor (wiring),
+    came more often than expected, or span less than the monitor resolves (rate)."""
+
+    kind = "energy-window"
+
+
 class SshError(InfraError):
     """SSH connection, authentication, host key or remote command failure."""
 

@@ -191,11 +191,22 @@ class SshConfig(_Config):
     sysfs_root: str = "/sys"
 
 
+class WireState(enum.StrEnum):
+    """State of the virtual lab's wire from a twin's timestamp pin to its monitor's input."""
+
+    CONNECTED = "connected"
+    CUT = "cut"
+
+
 class QemuConfig(_Config):
     """Overrides for the virtual twin."""
 
     machine: str | None = None
     extra_args: tuple[str, ...] = ()
+    timestamp_wire: WireState = WireState.CONNECTED
+    """``cut``: the pin's edges never reach the monitor (tests the farm's wiring errors)."""
+    timestamp_wire_delay_us: float = Field(0.0, ge=0.0, le=1e6)
+    """Delay of the pin's edges on their way to the monitor, in the target's microseconds."""
 
 
 class HooksConfig(_Config):

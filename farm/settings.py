@@ -29,6 +29,15 @@ class Source(enum.StrEnum):
     DEFAULT = "default"
 
 
+class EnergyRule(enum.StrEnum):
+    """How long and how many energy windows a measurement takes."""
+
+    SAMPLES = "samples"
+    """>= 200 monitor samples per window, one window (quick; the edge error stays <= 1 %)."""
+    MLPERF = "mlperf"
+    """MLPerf Tiny's rule: windows of >= 10 s, median of 5 (for real boards)."""
+
+
 class FarmSettings(BaseModel):
     """Effective settings. Relative paths are relative to the project root."""
 
@@ -50,6 +59,8 @@ class FarmSettings(BaseModel):
     dut_handshake_timeout_s: float = Field(10.0, gt=0)
     dut_inference_timeout_s: float = Field(120.0, gt=0)
     flash_timeout_s: float = Field(120.0, gt=0)
+    energy_rule: EnergyRule = EnergyRule.SAMPLES
+    """Energy windows: ``samples`` (>= 200 samples, one window) or ``mlperf`` (>= 10 s, 5)."""
 
 
 PATH_FIELDS = tuple(name for name, f in FarmSettings.model_fields.items() if f.annotation is Path)

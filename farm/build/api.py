@@ -37,9 +37,16 @@ KEY_SCHEMA = 1  # bump when the meaning of a cache entry changes
 BUILD_JOBS = min(4, os.cpu_count() or 1)
 
 
-def _key_fields(recipe: Recipe, version: str, bsp: str, source_hash: str, toolchain: str) -> dict:
+def _key_fields(
+    recipe: Recipe,
+    version: str,
+    bsp: str,
+    source_hash: str,
+    toolchain: str,
+    extra_vars: dict[str, str],
+) -> dict:
     spec = recipe.version(version)
-    return {
+    fields = {
         "schema": KEY_SCHEMA,
         "recipe": hashlib.sha256(recipe.path.read_bytes()).hexdigest(),
         "source": source_hash,
@@ -49,6 +56,9 @@ def _key_fields(recipe: Recipe, version: str, bsp: str, source_hash: str, toolch
         "command": recipe.build.command,
         "toolchain": toolchain,
     }
+    if extra_vars:  # absent when empty: keys of the images built before this field stay valid
+        fields["extra_vars"] = dict(sorted(extra_vars.items()))
+    return fields
 
 
 def _collect(recipe: Recipe, out: Path, entry: Path, bsp: str) -> dict[str, Path]:
@@ -89,10 +99,17 @@ def _run_build(
     out: Path,
     entry: Path,
     build_id: str,
+    extra_vars: dict[str, str],
 ) -> float:
     source_arg, out_arg = builder.paths(staged_src, out)
     command = recipe.render_command(
-        version, bsp, source=source_arg, out=out_arg, build_id=build_id, jobs=BUILD_JOBS
+        version,
+        bsp,
+        source=source_arg,
+        out=out_arg,
+        build_id=build_id,
+        jobs=BUILD_JOBS,
+        extra_vars=extra_vars,
     )
     log_path = entry / "build.log"
     start = time.monotonic()
@@ -121,6 +138,7 @@ def build_firmware(
     *,
     cache_dir: str | Path,
     builder: str = "auto",
+    extra_vars: dict[str, str] | None = None,
 ) -> FirmwareArtifact:
     """Build (or fetch from the cache) the firmware image of ``version`` for board ``bsp``.
 
@@ -131,6 +149,8 @@ def build_firmware(
             (``NUCLEO_L4R5ZI``); spelled for the recipe by its ``target_names``.
         cache_dir: the build cache root (shared by all processes; locking is per key).
         builder: ``auto``, ``host``, ``container``, ``podman`` or ``docker``.
+        extra_vars: build variables added to the version's (``{"MODE": "energy"}``); part of
+            the cache key.
 
     Returns:
         The artifact, with ``cache`` ``"hit"`` or ``"miss"`` and ``seconds`` for this call.
@@ -143,7 +163,9 @@ def build_firmware(
     spec = recipe.version(version)
     for _attempt in range(3):
         src_hash = source_hash(spec.source, recipe.repo_root)
-        key = cache_key(_key_fields(recipe, version, bsp, src_hash, toolchain_text))
+        key = cache_key(
+            _key_fields(recipe, version, bsp, src_hash, toolchain_text, extra_vars or {})
+        )
         with cache.lock(key):
             if cache.valid(key):
                 return FirmwareArtifact.read(
@@ -155,7 +177,7 @@ def build_firmware(
                     log.warning("sources of %s changed while staging; hashing again", recipe.name)
                     continue
                 final = _build_entry(
-                    recipe, version, bsp, chosen, toolchain_text, staged, cache, key
+                    recipe, version, bsp, chosen, toolchain_text, staged, cache, key, extra_vars
                 )
             return FirmwareArtifact.read(final, cache="miss", seconds=time.monotonic() - start)
     raise BuildError(
@@ -173,6 +195,7 @@ def _build_entry(
     staged_src: Path,
     cache: BuildCache,
     key: str,
+    extra_vars: dict[str, str] | None = None,
 ) -> Path:
     """Build into a staging entry, describe it (image.json) and seal it into the cache."""
     entry = cache.staging(key)
@@ -180,7 +203,9 @@ def _build_entry(
     out.mkdir()
     build_id = key[:16]
     try:
-        seconds = _run_build(recipe, version, bsp, chosen, staged_src, out, entry, build_id)
+        seconds = _run_build(
+            recipe, version, bsp, chosen, staged_src, out, entry, build_id, extra_vars or {}
+        )
         files = _collect(recipe, out, entry, bsp)
     except BaseException:
         _keep_log(entry / "build.log", _failed_log(cache.root, recipe, version, bsp, build_id))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -172,11 +173,24 @@ class Recipe(BaseModel):
         return target.lower() if self.target_names is TargetNames.BSP else target.upper()
 
     def render_command(
-        self, version: str, target: str, *, source: str, out: str, build_id: str, jobs: int = 1
+        self,
+        version: str,
+        target: str,
+        *,
+        source: str,
+        out: str,
+        build_id: str,
+        jobs: int = 1,
+        extra_vars: Mapping[str, str] | None = None,
     ) -> str:
-        """The shell command building ``version`` for ``target``, placeholders filled in."""
+        """The shell command building ``version`` for ``target``, placeholders filled in.
+
+        ``extra_vars`` add to (and override) the version's ``vars``: a build mode the farm
+        asks for, such as ``MODE=energy`` for the energy test's image.
+        """
         spec = self.version(version)
-        words = " ".join(shlex.quote(f"{k}={v}") for k, v in sorted(spec.vars.items()))
+        merged = {**spec.vars, **(extra_vars or {})}
+        words = " ".join(shlex.quote(f"{k}={v}") for k, v in sorted(merged.items()))
         return self.build.command.format(
             source=shlex.quote(source),
             out=shlex.quote(out),

@@ -29,6 +29,8 @@ class Capability(enum.Enum):
     """``cycles%`` counts instructions (a QEMU twin), converted with the catalog factor."""
     POWER_CYCLE = "power-cycle"
     """The inventory gives a power-cycle hook the farm can run to recover a probe."""
+    TWIN_WIRE = "twin-wire"
+    """Pin edges and sleep/wake of the firmware come out as records (``board.wire``)."""
 
 
 @runtime_checkable
@@ -91,10 +93,13 @@ class BoardFacts:
 
         Twins: ``cycles% instructions / N x factor / real clock`` (virtual time of QEMU's
         SysTick would describe a 1 GHz core, not the target). Real boards: the device's
-        ``m-lap-us`` timestamps.
+        ``m-lap-us`` timestamps, or in energy mode (no lap lines) ``cycles%`` / clock.
         """
         if self.virtual and result.cycles is not None and self.cycles_per_instruction:
             return result.cycles / result.n * self.cycles_per_instruction / self.clock_hz * 1e6
+        if result.us_per_inference is None and result.cycles is not None and self.clock_hz:
+            # Energy mode prints no m-lap-us: the core cycles of cycles% give the time.
+            return result.cycles / result.n / self.clock_hz * 1e6
         return result.us_per_inference
 
 

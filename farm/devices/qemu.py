@@ -26,6 +26,7 @@ from farm.devices.protocols import (
     check_blob_fits,
 )
 from farm.devices.qemu_process import QemuProcess
+from farm.devices.qemu_wire import TwinWire
 from farm.devices.registry import register_board
 from farm.dut import DutSession
 from farm.errors import EmulatorError, InventoryError
@@ -74,7 +75,7 @@ class QemuBoard:
     """
 
     virtual = True
-    capabilities = frozenset({Capability.INSTRUCTION_COUNT})
+    capabilities = frozenset({Capability.INSTRUCTION_COUNT, Capability.TWIN_WIRE})
 
     def __init__(
         self, config: BoardConfig, target: TargetSpec, *, workdir: Path, log_path: Path
@@ -104,6 +105,8 @@ class QemuBoard:
         self._process: QemuProcess | None = None
         self._args: list[str] | None = None
         self._session: DutSession | None = None
+        self.wire = TwinWire(config.id)
+        """The firmware's pin edges and sleep/wake, for the virtual lab's bench wiring."""
 
     @property
     def facts(self) -> BoardFacts:
@@ -118,8 +121,13 @@ class QemuBoard:
         blob_path = self.workdir / "model.blob"
         blob_path.write_bytes(model_blob)
         blob = blob_path if model_blob else None
+        wire_args, _ = self.wire.qemu_args()
         self._args = qemu_args(
-            self.machine, Path(image.elf), blob, image.model_region_addr, self.extra_args
+            self.machine,
+            Path(image.elf),
+            blob,
+            image.model_region_addr,
+            (*wire_args, *self.extra_args),
         )
         self.console_log.note(
             f"qemu {self.machine}: image {image.image_hash[:12]}, model {len(model_blob)} bytes"
@@ -137,7 +145,10 @@ class QemuBoard:
             )
         if self._process is not None:
             self._process.stop()
-        self._process = QemuProcess(self.name, self._args, self.workdir / "qemu.stderr")
+        _, wire_serial = self.wire.qemu_args()
+        self._process = QemuProcess(
+            self.name, self._args, self.workdir / "qemu.stderr", extra_serials=(wire_serial,)
+        )
         stream = self._process.start()
         if self._session is not None:
             self._session.rebind(stream)
@@ -200,6 +211,7 @@ class QemuBoard:
         if self._process is not None:
             self._process.stop()
             self._process = None
+        self.wire.close()
         self.console_log.close()
 
     def __enter__(self) -> QemuBoard:

@@ -151,11 +151,15 @@ class QemuProcess:
         name: board id, for messages.
         args: QEMU arguments except ``-serial`` (machine, icount, kernel, loaders...).
         stderr_path: file QEMU's stderr goes to (kept for failure messages).
+        extra_serials: ``-serial`` specs of the UARTs after the console (UART1, ...).
     """
 
-    def __init__(self, name: str, args: list[str], stderr_path: Path) -> None:
+    def __init__(
+        self, name: str, args: list[str], stderr_path: Path, extra_serials: tuple[str, ...] = ()
+    ) -> None:
         self.name = name
         self.args = args
+        self.extra_serials = extra_serials
         self.stderr_path = stderr_path
         self.port: int | None = None
         self.stream: serial.SerialBase | None = None
@@ -197,7 +201,9 @@ class QemuProcess:
         # nodelay: the guest UART writes byte by byte; with Nagle on QEMU's side every answer
         # waited for our delayed ACK (45 ms per exchange instead of 5 ms).
         serial_spec = f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on"
-        argv = [QEMU_BINARY, *self.args, "-serial", serial_spec]
+        # The console is the first -serial (UART0); further ones map to the next UARTs.
+        extra = [arg for spec in self.extra_serials for arg in ("-serial", spec)]
+        argv = [QEMU_BINARY, *self.args, "-serial", serial_spec, *extra]
         log.debug("starting %s", " ".join(argv))
         parent = os.getpid()
         with self.stderr_path.open("wb") as stderr:

@@ -36,11 +36,19 @@ def bsp_for(pool: BoardPool) -> str:
 
 
 @functools.cache
-def firmware_image(recipe_path: Path, version: str, bsp: str, cache_dir: Path) -> FirmwareArtifact:
-    """The image of (firmware version, BSP), from the build cache (built on a miss)."""
+def firmware_image(
+    recipe_path: Path,
+    version: str,
+    bsp: str,
+    cache_dir: Path,
+    extra_vars: tuple[tuple[str, str], ...] = (),
+) -> FirmwareArtifact:
+    """The image of (firmware version, BSP[, build variables]), from the build cache."""
     from farm.build import build_firmware
 
-    artifact = build_firmware(recipe_path, version, bsp, cache_dir=cache_dir)
+    artifact = build_firmware(
+        recipe_path, version, bsp, cache_dir=cache_dir, extra_vars=dict(extra_vars) or None
+    )
     log.info("firmware %s@%s for %s: cache %s", artifact.firmware, version, bsp, artifact.cache)
     return artifact
 
@@ -51,17 +59,20 @@ def image_for(
     cache_dir: Path,
     *,
     firmware_dir: Path | None = None,
+    energy_mode: bool = False,
 ) -> FirmwareArtifact:
     """The image a board of ``pool`` runs for ``firmware``.
 
     With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
     exists (the memory test measures the real board's image, also for a twin pool), else the
-    pool's own image.
+    pool's own image. With ``energy_mode`` the build of MLPerf Tiny's energy mode
+    (``MODE=energy``: timestamps are pin pulses only).
     """
     bsp = bsp_for(pool)
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
         bsp = pool.target.slug
-    return firmware_image(firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir)
+    extra = (("MODE", "energy"),) if energy_mode else ()
+    return firmware_image(firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir, extra)
 
 
 @functools.cache

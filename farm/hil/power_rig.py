@@ -1,29 +1,36 @@
-"""A board's power monitor and how a capture lines up with the inference window.
+"""A board's power monitor and how a capture finds the inference window: one path for every
+MCU board, real or twin.
 
-Two rigs share one interface, so the energy test never branches on real versus virtual:
+The firmware runs in MLPerf Tiny's energy mode: its timestamps are falling edges of its
+timestamp pin (Arduino D7), wired to the monitor; it prints no time. The rig arms the monitor,
+runs ``infer N W`` and stops the acquisition; warm-ups before the window and the result printing
+after it are in the trace, and the window is found from what the monitor saw:
 
-* :class:`MonitorRig`, the real lab: the driver arms its hardware trigger, the firmware runs
-  ``infer N W`` and pulls its timestamp pin at the start of the timed region (TGI on the
-  STLINK-V3PWR, D7 on the LPM01A), the capture is stopped afterwards and the window is the
-  firmware's own timestamps (ST's V3PWR method) or the event lines (MLPerf's LPM01A method).
-* :class:`EmulatedRig`, the virtual lab: QEMU has no power model, so the board runs first and
-  its instruction count gives the inference window in the real target's time; the emulator on
-  the pty then streams the catalog's run current inside that window and the idle current
-  outside it, and the same driver, codec and energy analysis measure it. Ground truth is known.
+* a monitor with an event input (LPM01A, ``eventsrc d7``, MLPerf Tiny's method): the acquisition
+  starts by software and the window lies between the two event lines of the pin's edges;
+* a monitor with a hardware trigger (STLINK-V3PWR TGI, ST's method): the first edge starts the
+  acquisition (t = 0) and the window's length is the firmware's read-out of its timed region
+  (``cycles%``: core cycles, or a twin's instructions x the catalog factor).
 
-The window is long, as in MLPerf Tiny's energy mode, so the edge error vanishes:
-:func:`plan_window` times one inference (``infer 1 0``) and picks N so the window spans at least
-:data:`MIN_WINDOW_SAMPLES` samples (each edge costs at most one sample: <= ~1 % of the energy).
+The rig picks the method from the monitor's capabilities, never from its kind, and never knows
+whether the device at the end of the serial port is real: on a twin the virtual lab wires the
+firmware's own pin to an emulated monitor (``farm.virtual.power_bench``), which also offers the
+ground truth the rig records next to the measurement (a :class:`GroundTruth`).
+
+Faults end the test as infrastructure errors (:class:`EnergyWindowError`) naming the wiring or
+the rate: a trigger that never came, missing or extra edges, a window of too few samples.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
+import statistics
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from farm.errors import ConfigError, PowerMonitorError
+from farm.errors import EnergyWindowError, PowerMonitorError
 from farm.powermon.energy import (
     EnergyResult,
     InferenceWindow,
@@ -32,30 +39,58 @@ from farm.powermon.energy import (
 )
 from farm.powermon.protocols import (
     AcquisitionSettings,
+    Capability,
     CurrentTrace,
     PowerMonitor,
     SampleFormat,
+    TriggerSource,
 )
 from farm.step import step
 
 if TYPE_CHECKING:
-    from farm.catalog import TargetSpec
+    from farm.devices.dut_answers import InferResult
     from farm.devices.protocols import BoardFacts
     from farm.dut import DutSession
     from farm.inventory import BoardConfig
-    from farm.powermon.emulator import EmulatorHandle
 
 log = logging.getLogger(__name__)
 
-LEAD_S = 0.002  # idle time captured before and after the window: edges stay inside the trace
 CAPTURE_TIMEOUT_S = 60.0
 MIN_WINDOW_SAMPLES = 200
 """Samples a window spans at least: two edges of one sample each are <= 1 % of its energy."""
+MIN_RESOLVED_SAMPLES = 10
+"""Below this many samples a window is not measured (an edge alone would be >= 10 % of it)."""
 MAX_WINDOW_INFERENCES = 2000
-"""Cap on N, so a tiny model at a slow sample rate keeps the twin's run short."""
+"""Cap on N under the samples rule, so a tiny model at a slow sample rate keeps runs short."""
 # Worst relative rounding of one sample by the wire format: the V3PWR binary item keeps a 12-bit
 # mantissa >= 256 after normalisation (half LSB 1/512), the LPM01A ASCII one 4 digits >= 1000.
 RESOLUTION_REL = {SampleFormat.BINARY: 0.5 / 256, SampleFormat.ASCII: 0.5 / 1000}
+
+
+@dataclass(frozen=True)
+class WindowRule:
+    """How long each energy window is and how many are taken (their median is reported)."""
+
+    name: str
+    min_samples: int
+    min_window_s: float
+    windows: int
+    max_n: int
+
+    def describe(self) -> str:
+        """``rule mlperf: windows >= 10 s and >= 200 samples, median of 5``."""
+        length = f">= {self.min_window_s:g} s and " if self.min_window_s else ""
+        return (
+            f"rule {self.name}: windows {length}>= {self.min_samples} samples, "
+            f"median of {self.windows}"
+        )
+
+
+WINDOW_RULES = {
+    "samples": WindowRule("samples", MIN_WINDOW_SAMPLES, 0.0, 1, MAX_WINDOW_INFERENCES),
+    "mlperf": WindowRule("mlperf", MIN_WINDOW_SAMPLES, 10.0, 5, 10**7),
+}
+"""``samples``: quick, the edge error stays <= 1 %. ``mlperf``: MLPerf Tiny's energy rule."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +102,7 @@ class WindowPlan:
     sample_rate_hz: float
     min_window_s: float
     capped: bool
+    rule: WindowRule = WINDOW_RULES["samples"]
 
     @property
     def window_s(self) -> float:
@@ -74,12 +110,12 @@ class WindowPlan:
         return self.n * self.inference_s
 
     def describe(self) -> str:
-        """``N=9 x 23.8 ms = 0.214 s (>= 0.2 s: 200 samples at 1000 Hz)`` for the method text."""
-        cap = f", capped at {MAX_WINDOW_INFERENCES}" if self.capped else ""
+        """``N=9 x 23.8 ms = 0.214 s (>= 0.2 s at 1000 Hz; rule samples: ...)``."""
+        cap = f", capped at {self.rule.max_n}" if self.capped else ""
         return (
             f"N={self.n} x {self.inference_s * 1e3:.4g} ms = {self.window_s:.4g} s "
-            f"(>= {self.min_window_s:g} s: {MIN_WINDOW_SAMPLES} samples at "
-            f"{self.sample_rate_hz:g} Hz{cap})"
+            f"(>= {self.min_window_s:g} s at {self.sample_rate_hz:g} Hz{cap}; "
+            f"{self.rule.describe()})"
         )
 
 
@@ -89,13 +125,13 @@ def plan_window(
     sample_rate_hz: float,
     *,
     at_least: int = 1,
-    min_samples: int = MIN_WINDOW_SAMPLES,
-    max_n: int = MAX_WINDOW_INFERENCES,
+    rule: WindowRule = WINDOW_RULES["samples"],
+    max_n: int | None = None,
 ) -> WindowPlan:
-    """Time one inference (``infer 1 0``) and choose N for a window of >= ``min_samples``.
+    """Time one inference (``infer 1 0``) and choose N for a window the rule accepts.
 
-    The inference time is the board's own: the twin's instruction count x the catalog's cycles
-    per instruction / the real target's clock, or a real board's timestamps.
+    The inference time is the board's own: ``cycles%`` (core cycles, or a twin's instructions
+    x the catalog factor) over the real target's clock, or a real board's ``m-lap-us``.
 
     Raises:
         PowerMonitorError: The board gave no time for the calibration inference.
@@ -105,27 +141,36 @@ def plan_window(
     if latency_us is None or latency_us <= 0:
         raise PowerMonitorError(
             f"board '{facts.board_id}': the calibration inference (infer 1 0) gave no time; "
-            "the firmware must answer cycles% (twin) or m-lap-us (real board)",
+            "the firmware must answer cycles% or m-lap-us",
             board=facts.board_id,
         )
+    cap = rule.max_n if max_n is None else max_n
     inference_s = latency_us / 1e6
-    min_window_s = min_samples / sample_rate_hz
+    min_window_s = max(rule.min_samples / sample_rate_hz, rule.min_window_s)
     wanted = max(at_least, math.ceil(min_window_s / inference_s - 1e-9))
     plan = WindowPlan(
-        n=min(wanted, max_n),
+        n=min(wanted, cap),
         inference_s=inference_s,
         sample_rate_hz=sample_rate_hz,
         min_window_s=min_window_s,
-        capped=wanted > max_n,
+        capped=wanted > cap,
+        rule=dataclasses.replace(rule, max_n=cap),
     )
     dut.console_log.note(f"energy window: {plan.describe()}")
     log.info("board %s: energy window %s", facts.board_id, plan.describe())
     return plan
 
 
+class GroundTruth(Protocol):
+    """What the virtual lab knows apart from the monitor: the energy the board really drew."""
+
+    def truth_uj(self, voltage_mv: float, inferences: int) -> float | None: ...
+    def describe(self) -> str: ...
+
+
 @dataclass
 class Capture:
-    """One measured window: the trace, the energy figures and the ground truth if known."""
+    """One measurement: the last window's trace, the energy figures and the truth if known."""
 
     trace: CurrentTrace
     windows: list[tuple[float, float]]
@@ -144,176 +189,232 @@ class Capture:
 
     @property
     def truth_bound(self) -> float | None:
-        """What the measurement claims: reported edge uncertainty + sample rounding, relative.
-
-        Each edge costs at most one sample; the reported uncertainty counts both edge samples,
-        so a correct chain stays within it (plus the wire format's rounding of every sample).
-        """
+        """What the measurement claims: reported edge uncertainty + sample rounding, relative."""
         if self.truth_uj is None:
             return None
         return self.energy.energy_uncertainty_uj / self.truth_uj + self.resolution_rel
 
 
-def _analyse(trace: CurrentTrace, window: InferenceWindow, events: bool) -> EnergyResult:
-    if events:
-        return energy_from_events(trace, window.inferences)
-    return energy_from_windows(trace, [window])
+@dataclass(frozen=True)
+class _Window:
+    trace: CurrentTrace
+    span: tuple[float, float]
+    energy: EnergyResult
+    truth_uj: float | None
 
 
-class _Rig:
-    """What both rigs share: the driver, its settings and the window planning."""
+class PowerRig:
+    """A monitor wired to a board's rail and timestamp pin; measures energy per inference.
 
-    monitor: PowerMonitor
-    settings: AcquisitionSettings
-    kind: str
+    Args:
+        monitor: the driver, open.
+        settings: the inventory's acquisition settings (voltage, rate, format).
+        board: board id, for messages.
+        rule: window length and count.
+        truth: the virtual lab's ground truth, when the board is a twin.
+    """
+
+    def __init__(
+        self,
+        monitor: PowerMonitor,
+        settings: AcquisitionSettings,
+        board: str,
+        *,
+        rule: WindowRule = WINDOW_RULES["samples"],
+        truth: GroundTruth | None = None,
+    ) -> None:
+        self.monitor = monitor
+        self.settings = settings
+        self.board = board
+        self.rule = rule
+        self.truth = truth
+        caps = monitor.capabilities
+        self.events = (
+            Capability.EVENT_LINES in caps and settings.sample_format is SampleFormat.ASCII
+        )
+        if not self.events and Capability.HW_TRIGGER not in caps:
+            raise PowerMonitorError(
+                f"power monitor '{monitor.name}' of board '{board}': neither an event input nor "
+                "a hardware trigger; the energy window needs the firmware's pin on one of them",
+                board=board,
+            )
 
     @property
     def sample_rate_hz(self) -> float:
         """Sample rate the captures run at (from the inventory)."""
         return float(self.settings.sample_rate_hz)
 
+    def alignment(self) -> str:
+        """Where the window comes from, for the method text."""
+        if self.events:
+            return "window between the D7 events of the firmware's pin (software start)"
+        return "TGI trigger from the firmware's pin + window length from its cycles% read-out"
+
     def plan_window(self, dut: DutSession, facts: BoardFacts, at_least: int = 1) -> WindowPlan:
-        """N for a window long enough at this rig's sample rate (see :func:`plan_window`)."""
-        return plan_window(dut, facts, self.sample_rate_hz, at_least=at_least)
-
-
-class MonitorRig(_Rig):
-    """A real monitor wired to a real board."""
-
-    def __init__(self, monitor: PowerMonitor, settings: AcquisitionSettings, kind: str) -> None:
-        self.monitor = monitor
-        self.settings = settings
-        self.kind = kind
+        """N for a window this rig's rule accepts (see :func:`plan_window`)."""
+        return plan_window(dut, facts, self.sample_rate_hz, at_least=at_least, rule=self.rule)
 
     @step("energy capture", args=("n", "warmup"))
     def capture(self, dut: DutSession, facts: BoardFacts, n: int, warmup: int) -> Capture:
-        """Arm, run ``infer n warmup``, stop; the window starts at the trigger edge."""
-        events = self.kind == "lpm01a"
-        settings = self.settings.model_copy(update={"event_lines": events})
+        """``rule.windows`` acquisitions of ``infer n warmup``; the median energy of them.
+
+        Raises:
+            EnergyWindowError: The pin's edges did not give a window (wiring or rate).
+        """
+        taken = [self._window(dut, facts, n, warmup) for _ in range(self.rule.windows)]
+        energy = _median(taken)
+        truths = [w.truth_uj for w in taken if w.truth_uj is not None]
+        truth_uj = statistics.median(truths) if len(truths) == len(taken) else None
+        method = f"{self.monitor.name.split('/')[-1]} {self.alignment()}; {self.rule.describe()}"
+        if self.truth is not None:
+            method += f"; {self.truth.describe()}"
+        capture = Capture(
+            taken[-1].trace,
+            [taken[-1].span],
+            energy,
+            method,
+            truth_uj,
+            RESOLUTION_REL[self.settings.sample_format],
+        )
+        note = f"energy: {energy.energy_uj:.6g} uJ/inference +- {energy.energy_uncertainty_uj:.3g}"
+        if capture.truth_error is not None:
+            note += f", ground truth {truth_uj:.6g} uJ, error {capture.truth_error:+.3%}"
+        dut.console_log.note(f"{note} ({self.alignment()}, {self.sample_rate_hz:g} Hz, N={n})")
+        return capture
+
+    def _window(self, dut: DutSession, facts: BoardFacts, n: int, warmup: int) -> _Window:
+        trigger = TriggerSource.SOFTWARE if self.events else TriggerSource.HARDWARE
+        if not self.events and Capability.EVENT_LINES in self.monitor.capabilities:
+            trigger = TriggerSource.D7  # the LPM01A's trigger input is D7
+        settings = self.settings.model_copy(
+            update={"trigger": trigger, "event_lines": self.events, "acquisition_time_s": None}
+        )
         self.monitor.configure(settings)
         self.monitor.start()
-        result = dut.infer(n, warmup)
-        trace = self.monitor.stop(timeout_s=10.0)
-        elapsed = result.elapsed_us
-        if elapsed is None:
-            raise PowerMonitorError(
-                f"board '{facts.board_id}': the firmware gave no timestamps for the window",
-                board=facts.board_id,
+        try:
+            result = dut.infer(n, warmup)
+        except BaseException:
+            try:
+                self.monitor.stop(timeout_s=2.0)
+            except PowerMonitorError as exc:
+                log.warning("board %s: stopping after a failed infer: %s", self.board, exc)
+            raise
+        trace = self.monitor.stop(timeout_s=CAPTURE_TIMEOUT_S)
+        if self.events:
+            span, energy = self._from_events(trace, n)
+        else:
+            span, energy = self._from_trigger(trace, facts, result, n)
+        truth = None if self.truth is None else self.truth.truth_uj(settings.voltage_mv, n)
+        return _Window(trace, span, energy, truth)
+
+    def _from_events(self, trace: CurrentTrace, n: int) -> tuple[tuple[float, float], EnergyResult]:
+        events = trace.event_indices
+        f = trace.sample_rate_hz
+        if not events:
+            raise EnergyWindowError(
+                f"board '{self.board}': no edge of the firmware's timestamp pin reached the "
+                f"monitor's D7 event input ({len(trace.samples)} samples, 0 events); check the "
+                "wire from the timestamp pin to D7 and that the firmware runs in energy mode",
+                board=self.board,
             )
-        window = InferenceWindow(0.0, elapsed / 1e6, n)
-        energy = _analyse(trace, window, events)
-        method = f"{self.kind} {_alignment(events)}"
-        resolution = RESOLUTION_REL[settings.sample_format]
-        return Capture(trace, [(0.0, elapsed / 1e6)], energy, method, resolution_rel=resolution)
+        if len(events) != 2:
+            raise EnergyWindowError(
+                f"board '{self.board}': {len(events)} edges on the monitor's D7 event input "
+                f"at samples {events}, expected 2 (before and after the {n} inferences); an "
+                "unexpected edge: check the D7 wiring and the firmware's timestamps",
+                board=self.board,
+            )
+        self._check_resolved(events[1] - events[0], n)
+        return (events[0] / f, events[1] / f), energy_from_events(trace, n)
+
+    def _from_trigger(
+        self, trace: CurrentTrace, facts: BoardFacts, result: InferResult, n: int
+    ) -> tuple[tuple[float, float], EnergyResult]:
+        if len(trace.samples) == 0:
+            raise EnergyWindowError(
+                f"board '{self.board}': the monitor's trigger never came (armed, 0 samples "
+                "after the inferences); check the wire from the firmware's timestamp pin to "
+                "the monitor's TGI trigger input and that the firmware runs in energy mode",
+                board=self.board,
+            )
+        latency_us = facts.latency_us(result)
+        if latency_us is None:
+            raise EnergyWindowError(
+                f"board '{self.board}': no read-out of the window's length (cycles%); a "
+                "hardware-trigger window needs it, or a monitor with an event input",
+                board=self.board,
+            )
+        length_s = latency_us * n / 1e6
+        self._check_resolved(length_s * trace.sample_rate_hz, n)
+        if length_s > trace.duration_s:
+            raise EnergyWindowError(
+                f"board '{self.board}': the timed region ({length_s:.6g} s read out) ends after "
+                f"the acquisition ({trace.duration_s:.6g} s from the trigger to stop): the "
+                "trigger came late; check the wire from the timestamp pin to TGI",
+                board=self.board,
+            )
+        energy = energy_from_windows(trace, [InferenceWindow(0.0, length_s, n)])
+        return (0.0, length_s), energy
+
+    def _check_resolved(self, samples: float, n: int) -> None:
+        if samples < MIN_RESOLVED_SAMPLES:
+            raise EnergyWindowError(
+                f"board '{self.board}': the window of {n} inferences spans {samples:.3g} "
+                f"samples at {self.sample_rate_hz:g} Hz, shorter than the monitor resolves "
+                f"(>= {MIN_RESOLVED_SAMPLES}); raise the sample rate or N",
+                board=self.board,
+            )
 
     def close(self) -> None:
+        """Release the monitor."""
         self.monitor.close()
 
 
-class EmulatedRig(_Rig):
-    """An emulated monitor (pty) fed with the board's activity in the real target's time."""
-
-    def __init__(
-        self,
-        monitor: PowerMonitor,
-        settings: AcquisitionSettings,
-        kind: str,
-        handle: EmulatorHandle,
-        target: TargetSpec,
-    ) -> None:
-        self.monitor = monitor
-        self.settings = settings
-        self.kind = kind
-        self.handle = handle
-        self.target = target
-
-    @step("energy capture", args=("n", "warmup"))
-    def capture(self, dut: DutSession, facts: BoardFacts, n: int, warmup: int) -> Capture:
-        """Run on the twin, then stream the window's current model through the emulator."""
-        from farm.powermon.activity import ActivityProfile
-
-        result = dut.infer(n, warmup)
-        if result.cycles is None or not facts.cycles_per_instruction:
-            raise PowerMonitorError(
-                f"board '{facts.board_id}': the twin reported no instruction count (cycles%)",
-                board=facts.board_id,
-            )
-        active_s = result.cycles * facts.cycles_per_instruction / facts.clock_hz
-        run_ua = self.target.run_current_ua(facts.clock_hz)
-        if not run_ua:
-            raise ConfigError(
-                f"target '{self.target.name}': no run_current_ua_per_mhz in the catalog; "
-                "the virtual lab needs it to model the energy of an inference"
-            )
-        idle_ua = self.target.idle_current_ua or 0.0
-        start, end = LEAD_S, LEAD_S + active_s
-        profile = ActivityProfile(idle_ua * 1e-6, run_ua * 1e-6, [(start, end)])
-        self.handle.set_source(profile)
-        events = self.kind == "lpm01a"
-        settings = self.settings.model_copy(
-            update={"event_lines": events, "acquisition_time_s": _acqtime(end + LEAD_S)}
-        )
-        self.monitor.configure(settings)
-        if events:  # the DUT's D7 pulses around the N inferences, at exact device times
-            self.handle.schedule_edges([start, end])
-        self.monitor.start()
-        self.handle.fire_trigger()  # the DUT's pin at the start of the sequence
-        trace = self.monitor.wait(CAPTURE_TIMEOUT_S)
-        energy = _analyse(trace, InferenceWindow(start, end, n), events)
-        volts = settings.voltage_mv / 1000.0
-        truth_uj = profile.energy_j(start, end, volts) / n * 1e6
-        error = (energy.energy_uj - truth_uj) / truth_uj
-        method = (
-            f"{self.kind} {_alignment(events)}; virtual: catalog current "
-            f"{run_ua / 1000:.2f} mA run / {idle_ua / 1000:.3f} mA idle at "
-            f"{facts.clock_hz / 1e6:g} MHz, window from QEMU instruction count; "
-            f"ground truth {truth_uj:.6g} uJ, error {error:+.3%}"
-        )
-        dut.console_log.note(
-            f"energy: measured {energy.energy_uj:.6g} uJ/inference +- "
-            f"{energy.energy_uncertainty_uj:.3g} uJ, ground truth {truth_uj:.6g} uJ, "
-            f"error {error:+.3%} ({self.kind}, {settings.sample_rate_hz} Hz, N={n})"
-        )
-        resolution = RESOLUTION_REL[settings.sample_format]
-        return Capture(trace, [(start, end)], energy, method, truth_uj, resolution)
-
-    def close(self) -> None:
-        try:
-            self.monitor.close()
-        finally:
-            self.handle.stop()
+def _median(taken: list[_Window]) -> EnergyResult:
+    """One result from several windows: median energy and power, largest peak."""
+    results = [w.energy for w in taken]
+    if len(results) == 1:
+        return results[0]
+    per = tuple(r.energy_uj for r in results)
+    method = dict(results[0].method)
+    method["windows"] = len(results)
+    return dataclasses.replace(
+        results[0],
+        energy_uj=statistics.median(per),
+        window_energies_uj=per,
+        mean_power_mw=statistics.median(r.mean_power_mw for r in results),
+        peak_power_mw=max(r.peak_power_mw for r in results),
+        energy_uncertainty_uj=statistics.median(r.energy_uncertainty_uj for r in results),
+        window_s=statistics.median(r.window_s for r in results),
+        method=method,
+    )
 
 
-def _alignment(events: bool) -> str:
-    return "event lines (D7)" if events else "hw trigger + firmware timestamps"
+def open_power_rig(
+    config: BoardConfig,
+    *,
+    port: str | None = None,
+    rule: WindowRule = WINDOW_RULES["samples"],
+    truth: GroundTruth | None = None,
+) -> PowerRig:
+    """The rig of a board from its inventory entry, its monitor's driver opened.
 
-
-def _acqtime(seconds: float) -> float:
-    # acqtime takes whole microseconds on the wire; round up so the window stays inside.
-    return max(1e-4, float(int(seconds * 1e6) + 1) / 1e6)
-
-
-PowerRig = MonitorRig | EmulatedRig
-
-
-def open_power_rig(config: BoardConfig, target: TargetSpec, virtual: bool) -> PowerRig:
-    """The rig of a board from its inventory entry (an emulator on a pty for a virtual board)."""
+    Args:
+        config: the board's inventory entry.
+        port: where the monitor is (None: the inventory's ``power_monitor.port`` or discovery);
+            the virtual lab passes its emulator's pty.
+        rule: window length and count.
+        truth: the virtual lab's ground truth for a twin.
+    """
     from farm.powermon.from_inventory import monitor_for_board
 
-    kind = str(config.power_monitor.type.value)
-    if not virtual:
-        monitor, settings = monitor_for_board(config)
-        monitor.open()
-        return MonitorRig(monitor, settings, kind)
-    from farm.powermon.activity import ConstantSource
-    from farm.powermon.from_inventory import emulated_monitor_for_board
-
-    idle_a = (target.idle_current_ua or 0.0) * 1e-6
-    monitor, settings, handle = emulated_monitor_for_board(config, ConstantSource(idle_a))
+    if port is not None:
+        monitor_config = config.power_monitor.model_copy(update={"port": port})
+        config = config.model_copy(update={"power_monitor": monitor_config})
+    monitor, settings = monitor_for_board(config)
+    monitor.open()
     try:
-        monitor.open()
+        return PowerRig(monitor, settings, config.id, rule=rule, truth=truth)
     except BaseException:
-        handle.stop()
+        monitor.close()
         raise
-    log.info("board %s: emulated %s on %s", config.id, kind, handle.port)
-    return EmulatedRig(monitor, settings, kind, handle, target)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -165,20 +165,30 @@ def _opened(
 
 
 @pytest.fixture
-def power(board: LeasedBoard, mcu: Board) -> Iterator[Any]:
-    """The power rig of the leased board (a driver on the monitor's port; an emulator on a pty
-    for a virtual board). Skips when the board has no monitor the farm drives."""
-    from farm.hil.power_rig import open_power_rig
+def power(board: LeasedBoard, mcu: Board, farm: FarmSession) -> Iterator[Any]:
+    """The power rig of the leased board: the monitor's driver on its port, the same rig for
+    every board. A twin's monitor is the virtual lab's emulator, wired to the twin's own pin
+    and rail (:mod:`farm.virtual.power_bench`); its port is a pty. Skips when the board has no
+    monitor the farm drives."""
+    from farm.devices.protocols import Capability
+    from farm.hil.power_rig import WINDOW_RULES, open_power_rig
     from farm.powermon.from_inventory import DRIVEN_TYPES
 
     kind = str(board.config.power_monitor.type.value)
     if kind not in DRIVEN_TYPES:
         pytest.skip(f"board '{board.id}' has power_monitor.type {kind}: no energy measurement")
-    rig = open_power_rig(board.config, board.target, mcu.facts.virtual)
-    try:
+    rule = WINDOW_RULES[str(farm.settings.values.energy_rule)]
+    with ExitStack() as stack:
+        bench = None
+        if Capability.TWIN_WIRE in mcu.capabilities:  # the device at the end of the port
+            from farm.virtual.power_bench import TwinPowerBench
+
+            bench = TwinPowerBench(mcu.wire, mcu.facts, board.config, board.target)  # type: ignore[attr-defined]
+            stack.callback(bench.close)
+        port = bench.port if bench is not None else None
+        rig = open_power_rig(board.config, port=port, rule=rule, truth=bench)
+        stack.callback(rig.close)
         yield rig
-    finally:
-        rig.close()
 
 
 @pytest.fixture

@@ -80,10 +80,21 @@ class ActivityProfile:
         return voltage_v * charge
 
 
-def sample_means(source: CurrentSource, first: int, count: int, rate_hz: float) -> np.ndarray:
-    """Values of samples ``first .. first+count-1``: sample k covers (k/f, (k+1)/f]."""
+def sample_means(
+    source: CurrentSource, first: int, count: int, rate_hz: float, origin_s: float = 0.0
+) -> np.ndarray:
+    """Values of samples ``first .. first+count-1``: sample k covers (k/f, (k+1)/f] after the
+    acquisition start, which is source time ``origin_s``."""
     k = np.arange(first, first + count, dtype=np.float64)
     mean = getattr(source, "mean_a", None)
     if mean is not None:
-        return np.asarray(mean(k / rate_hz, (k + 1) / rate_hz), dtype=np.float64)
-    return np.asarray(source((k + 0.5) / rate_hz), dtype=np.float64)
+        t0, t1 = origin_s + k / rate_hz, origin_s + (k + 1) / rate_hz
+        return np.asarray(mean(t0, t1), dtype=np.float64)
+    return np.asarray(source(origin_s + (k + 0.5) / rate_hz), dtype=np.float64)
+
+
+def source_clock_s(source: CurrentSource) -> float | None:
+    """How far a source that follows a live board is known (its ``horizon_s``); None for a
+    source known at all times (constant, profile)."""
+    horizon = getattr(source, "horizon_s", None)
+    return None if horizon is None else float(horizon)

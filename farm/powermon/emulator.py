@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from farm.errors import EmulatorError
-from farm.powermon.activity import CurrentSource
+from farm.powermon.activity import CurrentSource, source_clock_s
 from farm.powermon.emulator_device import EmulatedPowerShield
 from farm.powermon.emulator_faults import FaultInjection
 from farm.powermon.emulator_traits import DeviceTraits
@@ -71,18 +71,19 @@ class EmulatorHandle:
         self._request("source", source)
 
     def fire_trigger(self, at_s: float | None = None) -> None:
-        """One TGI / D7 falling edge.
+        """One TGI / D7 falling edge at source time ``at_s`` (None: now).
 
-        Armed (``trigsrc hw|d7`` after ``start``): the acquisition starts now (device time 0).
-        Running with ``eventsrc d7``: an event line at device time ``at_s`` (None: now).
-        Idle with ``at_s``: the edge is kept for the next acquisition (see schedule_edges).
+        Armed (``trigsrc hw|d7`` after ``start``): the acquisition starts at the edge.
+        Running with ``eventsrc d7``: an event line at the edge's time.
+        Idle: ignored, as by a real monitor (use schedule_edges to prepare edges).
+        A live source (the virtual lab's twin) gives ``at_s`` in the board's own time.
         """
         self._request("edge", at_s)
 
     def schedule_edges(self, times_s: Sequence[float]) -> None:
         """Edges at device times of the next acquisition (the DUT's GPIO around N inferences)."""
         for at_s in times_s:
-            self._request("edge", float(at_s))
+            self._request("schedule", float(at_s))
 
     def stop(self) -> None:
         """Stop serving and release the pty."""
@@ -120,6 +121,9 @@ class EmulatorHandle:
         device = self._device
         try:
             while not self._stopping.is_set() and self._master >= 0:
+                # Horizon first, edges second: every edge before the horizon is then handled
+                # before samples up to it are made (the wiring sends an edge before its time).
+                horizon = source_clock_s(device.source)
                 self._handle_requests()
                 self._move_output()
                 while (end := lines.find(b"\n")) >= 0 and not device.busy():
@@ -128,7 +132,7 @@ class EmulatorHandle:
                     trace_log.debug("%s rx %r", self.device, raw)
                     device.on_line(raw.decode("ascii", errors="replace"))
                     self._move_output()
-                device.pump(len(self._pending))
+                device.pump(len(self._pending), horizon)
                 self._move_output()
                 if device.close_requested:
                     log.info("emulator %s closes its port (fault injection)", self.device)
@@ -152,6 +156,8 @@ class EmulatorHandle:
                     self._device.stream.source = value  # type: ignore[assignment]
             elif kind == "edge":
                 self._device.on_edge(value)  # type: ignore[arg-type]
+            elif kind == "schedule":
+                self._device.schedule_edge(value)  # type: ignore[arg-type]
 
     def _move_output(self) -> None:
         """Move due replies from the device queue to the bytes waiting for the pty."""

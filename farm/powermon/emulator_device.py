@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from farm.powermon.activity import CurrentSource
+from farm.powermon.activity import CurrentSource, source_clock_s
 from farm.powermon.binary_codec import fixed_frame, text_frame
 from farm.powermon.emulator_faults import FaultInjection
 from farm.powermon.emulator_stream import AcquisitionStream, StreamSettings
@@ -283,6 +283,8 @@ class EmulatedPowerShield:
             event_lines=self.eventsrc,
         )
         self.stream = AcquisitionStream(settings=settings, source=self.source, fault=self.fault)
+        # A software start begins sampling at the board's present (a live source's horizon).
+        self.stream.origin_s = source_clock_s(self.source) or 0.0
         for at_s in self.scheduled_edges:
             self.stream.add_event(at_s)
         self.scheduled_edges = []
@@ -294,7 +296,24 @@ class EmulatedPowerShield:
         if self.state == "idle":
             self.emit(self.traits.ack(line, []))
             return
+        if self.state == "running":
+            self._catch_up()
         self._finish(stop_line=line)
+
+    def _catch_up(self) -> None:
+        """Before ``stop`` ends a stream fed by a live board: sample all it did until now, as a
+        real monitor has (the board's reports may still be on their way)."""
+        settle = getattr(self.source, "settle", None)
+        stream = self.stream
+        if settle is None or stream is None:
+            return
+        settle()
+        horizon = source_clock_s(self.source)
+        if horizon is None:
+            return
+        known = int((horizon - stream.origin_s) * stream.settings.rate_hz)
+        while not stream.finished and stream.next_sample < known:
+            self.emit(stream.generate(known - stream.next_sample))
 
     def _finish(self, stop_line: str | None) -> None:
         stream = self.stream
@@ -308,17 +327,35 @@ class EmulatedPowerShield:
         self.state, self.stream = "idle", None
 
     def on_edge(self, at_s: float | None) -> None:
-        """A TGI / D7 edge: fires an armed trigger, or becomes an event line (eventsrc)."""
-        if self.state == "armed":
+        """A TGI / D7 edge at source time ``at_s`` (None: now).
+
+        Armed: the acquisition starts at the edge. Running: an event line (with ``eventsrc``;
+        a real device ignores further TGI edges). Idle: nothing (the input is not watched).
+        """
+        stream = self.stream
+        if self.state == "armed" and stream is not None:
             self.state = "running"
             self.started_at = time.monotonic()
-        elif self.state == "running" and self.stream is not None:
-            self.stream.add_event(at_s)
-        elif at_s is not None:
-            self.scheduled_edges.append(at_s)
+            if at_s is not None:
+                stream.origin_s = at_s
+        elif self.state == "running" and stream is not None:
+            stream.add_event(None if at_s is None else at_s - stream.origin_s)
+        else:
+            log.debug("%s: edge at %s while idle ignored", self.traits.device, at_s)
 
-    def pump(self, backlog_bytes: int) -> None:
-        """Generate more stream if running and the reader keeps up."""
+    def schedule_edge(self, at_s: float) -> None:
+        """An edge at device time ``at_s`` of the next (or running) acquisition."""
+        if self.state == "idle" or self.stream is None:
+            self.scheduled_edges.append(at_s)
+        else:
+            self.stream.add_event(at_s)
+
+    def pump(self, backlog_bytes: int, horizon_s: float | None = None) -> None:
+        """Generate more stream if running and the reader keeps up.
+
+        ``horizon_s``: how far a live source is known (read before the pending edges were
+        handled, so no edge before it can still arrive); samples stop there.
+        """
         stream = self.stream
         if self.state != "running" or stream is None or backlog_bytes > 65536:
             return
@@ -326,6 +363,9 @@ class EmulatedPowerShield:
         if self.realtime:
             due = int((time.monotonic() - self.started_at) * stream.settings.rate_hz)
             budget = min(budget, due - stream.next_sample)
+        if horizon_s is not None:
+            known = int((horizon_s - stream.origin_s) * stream.settings.rate_hz)
+            budget = min(budget, known - stream.next_sample)
         if budget > 0:
             self.emit(stream.generate(budget))
         if stream.close_port:

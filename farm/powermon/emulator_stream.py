@@ -49,6 +49,7 @@ class AcquisitionStream:
     close_port: bool = False
     error_text: str | None = None
     stamped_at: int = -1
+    origin_s: float = 0.0  # source time of the acquisition start (sample 0 begins there)
 
     def add_event(self, at_s: float | None) -> None:
         """Queue a D7 edge at device time ``at_s`` (None: before the next sample)."""
@@ -138,7 +139,7 @@ class AcquisitionStream:
 
     def _samples(self, first: int, count: int) -> bytes:
         s = self.settings
-        values = sample_means(self.source, first, count, s.rate_hz)
+        values = sample_means(self.source, first, count, s.rate_hz, self.origin_s)
         if s.energy_output:
             values = values * (s.voltage_mv / 1000.0) / s.rate_hz
         self.emitted_samples += count

@@ -1,8 +1,10 @@
 """Energy per inference from a trace, by either alignment method of specs/powermon.md.
 
-* ``energy_from_windows`` (ST's V3PWR method): hardware trigger at t=0 plus the firmware's own
-  timestamps; a time t maps to sample floor(t*f), the sample whose period (k/f, (k+1)/f]
-  contains t, and every sample touching the window is summed.
+* ``energy_from_windows`` (ST's V3PWR method): hardware trigger at t=0 plus the window's length
+  from the firmware (its timestamps or its cycle count); a time t maps to sample floor(t*f), the
+  sample whose period (k/f, (k+1)/f] contains t. Samples inside the window count whole, the two
+  edge samples by the share of their period inside it (the current is assumed even over one
+  sample period; their full energy is the reported edge uncertainty).
 * ``energy_from_events`` (MLPerf's LPM01A method): the samples between two event lines.
 
 Either way the edge error is at most one sample per edge; it is reported, in uJ per inference.
@@ -69,13 +71,19 @@ def power_w(trace: CurrentTrace) -> np.ndarray:
 
 
 def _window_figures(
-    trace: CurrentTrace, power: np.ndarray, first: int, last: int
+    trace: CurrentTrace,
+    power: np.ndarray,
+    first: int,
+    last: int,
+    outside: tuple[float, float] = (0.0, 0.0),
 ) -> dict[str, float]:
-    """Energy, mean/peak power and edge error of samples first..last inclusive."""
+    """Energy, mean/peak power and edge error of samples first..last inclusive; ``outside``:
+    shares of the first and last sample's period that lie outside the window."""
     chunk = power[first : last + 1]
     f = trace.sample_rate_hz
+    trimmed = float(chunk.sum()) - float(chunk[0]) * outside[0] - float(chunk[-1]) * outside[1]
     return {
-        "energy_j": float(chunk.sum()) / f,
+        "energy_j": trimmed / f,
         "mean_w": float(chunk.mean()),
         "peak_w": float(chunk.max()),
         "edge_j": (abs(float(chunk[0])) + abs(float(chunk[-1]))) / f,
@@ -139,7 +147,12 @@ def energy_from_windows(trace: CurrentTrace, windows: Sequence[InferenceWindow])
                 f"(samples {first}..{last}, {window.inferences} inferences) is outside the trace "
                 f"of {len(power)} samples; lengthen acquisition_time_s"
             )
-        figures.append(_window_figures(trace, power, first, last))
+        f = trace.sample_rate_hz
+        outside = (
+            min(max(window.start_s * f - first, 0.0), 1.0),
+            min(max(last + 1 - window.end_s * f, 0.0), 1.0),
+        )
+        figures.append(_window_figures(trace, power, first, last, outside))
         counts.append(window.inferences)
         spans.append(window.end_s - window.start_s)
     return _result(trace, figures, counts, spans, {"alignment": "hw-trigger+firmware-timestamps"})

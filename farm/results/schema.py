@@ -87,6 +87,12 @@ class ResultRow(BaseModel):
     instructions_per_inference: int | None = None
     energy_uj: float | None = Field(None, description="energy per inference")
     energy_uncertainty_uj: float | None = None
+    energy_truth_uj: float | None = Field(
+        None, description="virtual lab: energy the twin's activity drew in its timed region"
+    )
+    energy_error_pct: float | None = Field(
+        None, description="virtual lab: (energy_uj - energy_truth_uj) / energy_truth_uj x 100"
+    )
     mean_power_mw: float | None = None
     peak_power_mw: float | None = None
     flash_bytes: int | None = None
@@ -131,6 +137,8 @@ MEASUREMENTS: tuple[str, ...] = (
     "instructions_per_inference",
     "energy_uj",
     "energy_uncertainty_uj",
+    "energy_truth_uj",
+    "energy_error_pct",
     "mean_power_mw",
     "peak_power_mw",
     "flash_bytes",

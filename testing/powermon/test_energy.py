@@ -141,7 +141,11 @@ def test_window_alignment_is_floor_of_t_times_f() -> None:
     assert sample_index(0.29, 100) == 29  # 0.29 * 100 = 28.999999999999996 in floating point
     trace = _synthetic(np.arange(100, dtype=np.float64))
     result = energy_from_windows(trace, [InferenceWindow(0.105, 0.2, 1)])
-    assert result.energy_uj == pytest.approx(2.0 * sum(range(10, 21)) / 100 * 1e6)
+    # Samples 10..20 touch the window; sample 10 (0.10, 0.11] counts half (0.105 is its
+    # middle), sample 20 (0.20, 0.21] lies wholly after the end: 2 V x (145 - 5) / 100 Hz.
+    assert result.energy_uj == pytest.approx(2.0 * (sum(range(10, 20)) - 10 * 0.5) / 100 * 1e6)
+    # The edge uncertainty stays the two edge samples' full energy (per inference).
+    assert result.energy_uncertainty_uj == pytest.approx(2.0 * (10 + 20) / 100 * 1e6)
     with pytest.raises(PowerMonitorError, match="outside the trace"):
         energy_from_windows(trace, [InferenceWindow(0.5, 1.5, 1)])
 

@@ -42,7 +42,12 @@ void bsp_timing_sync(void);
  * is read at once; real boards return at once (they poll). */
 void bsp_idle(void);
 
-/* Energy-mode timestamp: a falling edge on the timestamp pin (Arduino D7), held low >= 1 us. */
+/* Energy-mode timestamp: a falling edge on the timestamp pin (Arduino D7), held low >= 1 us.
+ * On a twin the edge leaves QEMU on its wire UART (twin_wire.h) for the emulated monitor. */
 void bsp_timestamp_pulse(void);
+
+/* Called after a timed region with its two bsp_cycles() readings. Twins report the region's
+ * bounds to the virtual lab (its ground truth of the energy); real boards do nothing. */
+void bsp_timed_region(uint32_t c0, uint32_t c1);
 
 #endif /* FARM_BSP_H */

@@ -15,9 +15,16 @@
 #include "cortex_m.h"
 #include "ram_vectors.h"
 #include "systick_time.h"
+#include "twin_wire.h"
 
 #ifndef FARM_UART_BASE
 #error "FARM_UART_BASE must be defined by the board"
+#endif
+
+/* The wire to the virtual lab (twin_wire.h): UART1, the next CMSDK UART (QEMU's second
+ * `-serial`): 0x40005000 on AN385/AN386/AN500, 0x50201000 (Secure alias) on AN505. */
+#ifndef FARM_WIRE_UART_BASE
+#define FARM_WIRE_UART_BASE (FARM_UART_BASE + 0x1000u)
 #endif
 
 /* NVIC line of UART0's receive interrupt. AN385/AN386/AN500 (DAI 0385 table 4-2): UARTRX0 is
@@ -55,11 +62,18 @@ const bsp_info_t bsp_info = {
 void bsp_init(void)
 {
     cmsdk_uart_init(FARM_UART_BASE, FARM_SYSTICK_HZ, 115200u);
+    cmsdk_uart_init(FARM_WIRE_UART_BASE, FARM_SYSTICK_HZ, 115200u);
     uart_rx_irq_init();
     systick_time_init();
 }
 
 void bsp_uart_write(const char *s, size_t n) { cmsdk_uart_write(FARM_UART_BASE, s, n); }
+
+void twin_wire_putc(uint8_t byte)
+{
+    const char c = (char)byte;
+    cmsdk_uart_write(FARM_WIRE_UART_BASE, &c, 1u);
+}
 
 int bsp_uart_getc(void) { return cmsdk_uart_getc(FARM_UART_BASE); }
 
@@ -71,16 +85,15 @@ void bsp_timing_sync(void) { systick_time_sync(); }
 
 /* Interrupts masked between the check and WFI: a byte arriving in between leaves its interrupt
  * pending, which ends WFI at once (DDI 0403E B1.5.19), instead of being acknowledged before the
- * WFI and leaving it to sleep until the next tick. */
+ * WFI and leaving it to sleep until the next tick. The sleep and the wake-up go out on the wire:
+ * the virtual lab's supply current follows them. */
 void bsp_idle(void)
 {
     __asm__ volatile("cpsid i" ::: "memory");
     if (!cmsdk_uart_rx_ready(FARM_UART_BASE)) {
+        twin_wire_sleep();
         __asm__ volatile("wfi");
+        twin_wire_wake();
     }
     __asm__ volatile("cpsie i" ::: "memory");
 }
-
-/* The MPS2 images have no pin wired to a power monitor: energy mode is not meaningful on a
- * twin, the pulse is a no-op. */
-void bsp_timestamp_pulse(void) {}

@@ -68,6 +68,21 @@ uint64_t systick_time_ticks(void)
     return (uint64_t)ms * TICKS_PER_MS + (val == 0u ? 0u : TICKS_PER_MS - val);
 }
 
+/* Virtual time in ns (1 instruction = 1 ns under -icount shift=0): milliseconds times 1e6 plus
+ * the ticks into the millisecond scaled with 32-bit arithmetic (the clock is a whole number of
+ * MHz on every twin). */
+uint64_t systick_time_ns(void)
+{
+    uint32_t ms;
+    uint32_t val;
+    do {
+        ms = g_ms;
+        val = SYST_CVR;
+    } while (ms != g_ms);
+    uint32_t sub = val == 0u ? 0u : TICKS_PER_MS - val;
+    return (uint64_t)ms * 1000000u + (sub * 1000u) / (FARM_SYSTICK_HZ / 1000000u);
+}
+
 /* Wait for the next SysTick interrupt. Under -icount the interrupt is taken at an exact
  * virtual time; spinning on a single branch-to-self means it always interrupts the same
  * instruction, and the handler resumes us at farm_sync_exit, so this returns at the same

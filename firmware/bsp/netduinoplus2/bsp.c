@@ -11,6 +11,7 @@
 #include "cortex_m.h"
 #include "ram_vectors.h"
 #include "systick_time.h"
+#include "twin_wire.h"
 
 /* USART1, RM0090 30.6 (USART_SR 30.6.1, USART_DR 30.6.2, USART_BRR 30.6.3, USART_CR1 30.6.4). */
 #define USART1_BASE 0x40011000u
@@ -25,6 +26,13 @@
 #define USART_CR1_RE (1u << 2)
 #define USART_CR1_RXNEIE (1u << 5)
 #define USART1_IRQN 37u /* RM0090 12.2 Table 61: USART1 global interrupt, position 37 */
+
+/* USART2 (QEMU's second `-serial`): the wire to the virtual lab (twin_wire.h). */
+#define USART2_BASE 0x40004400u
+#define USART2_SR REG32(USART2_BASE + 0x00u)
+#define USART2_DR REG32(USART2_BASE + 0x04u)
+#define USART2_BRR REG32(USART2_BASE + 0x08u)
+#define USART2_CR1 REG32(USART2_BASE + 0x0Cu)
 
 /* TIM2, RM0090 18.4 (TIMx_CR1 18.4.1, TIMx_EGR 18.4.6, TIMx_CNT 18.4.10, TIMx_PSC 18.4.11,
  * TIMx_ARR 18.4.12). */
@@ -56,6 +64,8 @@ void bsp_init(void)
     USART_BRR = 84000000u / 115200u;
     USART_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
     farm_irq_install(USART1_IRQN, usart1_rx_wake);
+    USART2_BRR = 42000000u / 115200u; /* APB1 at 42 MHz on a real F405 (RM0090 30.3.4) */
+    USART2_CR1 = USART_CR1_UE | USART_CR1_TE;
     TIM2_PSC = 0u;
     TIM2_ARR = 0xFFFFFFFFu;
     TIM2_EGR = 1u;  /* UG: load PSC */
@@ -70,6 +80,13 @@ void bsp_uart_write(const char *s, size_t n)
         }
         USART_DR = (uint8_t)s[i];
     }
+}
+
+void twin_wire_putc(uint8_t byte)
+{
+    while ((USART2_SR & USART_SR_TXE) == 0u) {
+    }
+    USART2_DR = byte;
 }
 
 int bsp_uart_getc(void)
@@ -94,10 +111,9 @@ void bsp_idle(void)
     if ((USART_SR & USART_SR_RXNE) == 0u) {
         NVIC_ICPR(USART1_IRQN / 32u) = 1u << (USART1_IRQN % 32u);
         NVIC_ISER(USART1_IRQN / 32u) = 1u << (USART1_IRQN % 32u);
+        twin_wire_sleep();
         __asm__ volatile("wfi");
+        twin_wire_wake();
     }
     __asm__ volatile("cpsie i" ::: "memory");
 }
-
-/* QEMU models no GPIO on this board: no pin reaches a power monitor. */
-void bsp_timestamp_pulse(void) {}

@@ -123,6 +123,11 @@ static void cmd_infer(char *rest)
     con_str("m-warmup-start-");
     con_u64(warmups);
     con_eol();
+#if FARM_ENERGY_MODE && (defined(FARM_FAULT_PIN_BEFORE_WARMUP) || defined(FARM_FAULT_PIN_EXTRA))
+    /* Fault builds (testing only): the start edge comes before the warm-ups (a window taken
+     * from the pin holds them), or an extra edge does; the farm's energy check must notice. */
+    bsp_timestamp_pulse();
+#endif
     for (uint32_t i = 0; i < warmups; ++i) {
         model_set_input(dbuf_data(), dbuf_filled());
         if (!run_once()) {
@@ -139,7 +144,7 @@ static void cmd_infer(char *rest)
     bsp_timing_sync();
     uint32_t t0 = bsp_time_us();
     uint32_t c0 = bsp_cycles();
-#if FARM_ENERGY_MODE
+#if FARM_ENERGY_MODE && !defined(FARM_FAULT_PIN_BEFORE_WARMUP)
     bsp_timestamp_pulse();
 #endif
     farm_status_t status = FARM_OK;
@@ -151,6 +156,7 @@ static void cmd_infer(char *rest)
 #endif
     uint32_t c1 = bsp_cycles();
     uint32_t t1 = bsp_time_us();
+    bsp_timed_region(c0, c1);
     if (status != FARM_OK) {
         con_str("e-[Inference failed: ");
         con_str(model_status_text(status));
@@ -259,6 +265,7 @@ static void cmd_calibrate(char *rest)
     __asm__ volatile("mov r0, %0\n1: subs r0, r0, #1\n bne 1b" : : "r"(n) : "r0", "cc");
     uint32_t c1 = bsp_cycles();
     uint32_t t1 = bsp_time_us();
+    bsp_timed_region(c0, c1);
     con_str("m-calibrate-cycles-");
     con_u64(c1 - c0);
     con_str("-us-");

@@ -1,0 +1,126 @@
+"""A board's supply current as it happens: running or sleeping, in the board's own time.
+
+The current source of an emulated monitor wired to a twin. Whoever watches the board (the
+virtual lab) reports each change of state (``record``) and how far the board's time is known
+(``advance``); the emulator samples only time that is known (``horizon_s``), so its stream never
+runs ahead of the board. Times are seconds of the board's own clock since its boot.
+
+Two levels, as the catalog gives them: the run current while the core executes (inference,
+warm-ups, UART handling) and the idle current while it sleeps in WFI.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+
+import numpy as np
+
+
+class ActivityTimeline:
+    """Run/sleep states of one board over its own time, known up to ``horizon_s``.
+
+    Args:
+        idle_current_a: Current while the core sleeps (WFI).
+        run_current_a: Current while the core runs.
+    """
+
+    def __init__(self, idle_current_a: float, run_current_a: float) -> None:
+        self.idle_current_a = idle_current_a
+        self.run_current_a = run_current_a
+        self._cond = threading.Condition()
+        self._times: list[float] = [0.0]
+        self._running: list[bool] = [True]  # a core runs from reset
+        self._active: list[float] = [0.0]  # running seconds before _times[i]
+        self._horizon = 0.0
+        self._advances = 0
+
+    # --- fed by the watcher ---------------------------------------------------------------
+
+    def reset(self) -> None:
+        """The board (re)booted: its time starts again at 0, running."""
+        with self._cond:
+            self._times, self._running, self._active = [0.0], [True], [0.0]
+            self._horizon = 0.0
+            self._advances += 1
+            self._cond.notify_all()
+
+    def record(self, t_s: float, running: bool) -> None:
+        """The core starts running (or sleeping) at ``t_s``; also advances the horizon."""
+        with self._cond:
+            t_s = max(t_s, self._times[-1])
+            if running != self._running[-1]:
+                active = self._active[-1] + (t_s - self._times[-1] if self._running[-1] else 0.0)
+                self._times.append(t_s)
+                self._running.append(running)
+                self._active.append(active)
+            self._advance_locked(t_s)
+
+    def advance(self, t_s: float) -> None:
+        """The board's time up to ``t_s`` is known (no state change before it)."""
+        with self._cond:
+            self._advance_locked(t_s)
+
+    def _advance_locked(self, t_s: float) -> None:
+        self._horizon = max(self._horizon, t_s)
+        self._advances += 1
+        self._cond.notify_all()
+
+    # --- read by the emulator and the ground truth ----------------------------------------
+
+    @property
+    def horizon_s(self) -> float:
+        """Board time known so far (the emulator samples only before it)."""
+        with self._cond:
+            return self._horizon
+
+    def settle(self, timeout_s: float = 0.5, records: int = 2) -> None:
+        """Wait until ``records`` more reports arrived (a sleeping twin reports every 1 ms tick),
+        so everything the board did before this call is known; returns after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            target = self._advances + records
+            while self._advances < target:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._cond.wait(left)
+
+    def running_at(self, t_s: float) -> bool:
+        """State of the core at board time ``t_s``."""
+        with self._cond:
+            i = bisect.bisect_right(self._times, t_s) - 1
+            return self._running[max(i, 0)]
+
+    def _active_time(self, t: np.ndarray) -> np.ndarray:
+        """Running seconds in [0, t] for each t (state after the last change continues)."""
+        with self._cond:
+            times = np.asarray(self._times)
+            active = np.asarray(self._active)
+            running = np.asarray(self._running)
+        i = np.clip(np.searchsorted(times, t, side="right") - 1, 0, None)
+        return active[i] + np.where(running[i], t - times[i], 0.0)
+
+    def mean_a(self, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+        """Exact mean current over each interval [t0, t1] (t1 > t0), as a monitor integrates."""
+        t0 = np.asarray(t0, dtype=np.float64)
+        t1 = np.asarray(t1, dtype=np.float64)
+        share = (self._active_time(t1) - self._active_time(t0)) / (t1 - t0)
+        return self.idle_current_a + (self.run_current_a - self.idle_current_a) * share
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=np.float64)
+        with self._cond:
+            times = np.asarray(self._times)
+            running = np.asarray(self._running)
+        i = np.clip(np.searchsorted(times, t, side="right") - 1, 0, None)
+        return np.where(running[i], self.run_current_a, self.idle_current_a)
+
+    def energy_j(self, start_s: float, end_s: float, voltage_v: float) -> float:
+        """Ground truth: V x integral of I dt over [start_s, end_s] of board time."""
+        active = self._active_time(np.array([start_s, end_s]))
+        running = float(active[1] - active[0])
+        charge = self.idle_current_a * (end_s - start_s)
+        charge += (self.run_current_a - self.idle_current_a) * running
+        return voltage_v * charge

@@ -1,0 +1,50 @@
+/*
+ * twin_wire.c - records on the twin's wire UART (see twin_wire.h), and the two BSP calls that
+ * produce pin edges and region bounds on a twin: bsp_timestamp_pulse() and bsp_timed_region().
+ * The firmware decides when an edge happens; the record carries the time it happened.
+ */
+#include <stdint.h>
+
+#include "bsp.h"
+#include "systick_time.h"
+#include "twin_wire.h"
+
+/* Low time of the timestamp pulse in virtual ns (= instructions of a running twin): >= 1 us of
+ * the real target's time at any catalog clock (1000 instructions at 1 cycle each >= 1 us up to
+ * 1 GHz), the minimum of specs/dut-protocol.md. */
+#ifndef FARM_TWIN_PULSE_NS
+#define FARM_TWIN_PULSE_NS 1000u
+#endif
+
+static void put_record(char kind, uint64_t ns)
+{
+    twin_wire_putc((uint8_t)kind);
+    for (unsigned i = 0; i < 8u; ++i) {
+        twin_wire_putc((uint8_t)(ns >> (8u * i)));
+    }
+}
+
+void twin_wire_record(char kind) { put_record(kind, systick_time_ns()); }
+
+void twin_wire_sleep(void) { twin_wire_record(TWIN_WIRE_SLEEP); }
+
+void twin_wire_wake(void) { twin_wire_record(TWIN_WIRE_WAKE); }
+
+void bsp_timestamp_pulse(void)
+{
+    uint64_t fall = systick_time_ns();
+    put_record(TWIN_WIRE_FALL, fall);
+    while (systick_time_ns() - fall < FARM_TWIN_PULSE_NS) {
+    }
+    twin_wire_record(TWIN_WIRE_RISE);
+}
+
+/* bsp_cycles() counts the same virtual ns as systick_time_ns() (32 bits of it), so a cycle
+ * reading maps back to 64-bit virtual time through the distance to a reading taken now. */
+void bsp_timed_region(uint32_t c0, uint32_t c1)
+{
+    uint64_t now = systick_time_ns();
+    uint32_t cycles_now = bsp_cycles();
+    put_record(TWIN_WIRE_BEGIN, now - (uint32_t)(cycles_now - c0));
+    put_record(TWIN_WIRE_END, now - (uint32_t)(cycles_now - c1));
+}
