@@ -9,7 +9,8 @@ HIL use::
     result = energy_from_windows(cap.trace, [InferenceWindow(start_s, end_s, n)])
     save_trace(cap.trace, run_dir / "trace.parquet", windows=[(start_s, end_s)])
 
-Virtual lab wiring (device time, see farm.powermon.emulator)::
+Virtual lab: ``farm.virtual.power_bench`` feeds an emulator from a twin's own pin and activity
+(an ActivityTimeline source, edges in the twin's time). By hand (device time)::
 
     handle = start_emulator("stlink-v3pwr", ActivityProfile(idle_a, run_a, [(t0, t1)]),
                             realtime=False)

@@ -311,7 +311,7 @@ class EmulatedPowerShield:
         horizon = source_clock_s(self.source)
         if horizon is None:
             return
-        known = int((horizon - stream.origin_s) * stream.settings.rate_hz)
+        known = int((horizon - stream.origin_s) * stream.settings.rate_hz + 1e-6)
         while not stream.finished and stream.next_sample < known:
             self.emit(stream.generate(known - stream.next_sample))
 
@@ -364,7 +364,7 @@ class EmulatedPowerShield:
             due = int((time.monotonic() - self.started_at) * stream.settings.rate_hz)
             budget = min(budget, due - stream.next_sample)
         if horizon_s is not None:
-            known = int((horizon_s - stream.origin_s) * stream.settings.rate_hz)
+            known = int((horizon_s - stream.origin_s) * stream.settings.rate_hz + 1e-6)
             budget = min(budget, known - stream.next_sample)
         if budget > 0:
             self.emit(stream.generate(budget))

@@ -1,0 +1,75 @@
+"""The live current source of the virtual lab: states in the board's time, known up to a
+horizon, and an emulator that samples only what is known and starts at the trigger's time."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from farm.powermon.activity_timeline import ActivityTimeline
+from farm.powermon.emulator import start_emulator
+from farm.powermon.protocols import AcquisitionSettings, SampleFormat, TriggerSource
+from farm.powermon.stlink_v3pwr import StlinkV3PwrConfig, StlinkV3PwrMonitor
+
+RUN_A, IDLE_A = 0.0132, 2.8e-6
+
+
+def _timeline() -> ActivityTimeline:
+    """Running 0..1 ms, asleep 1..3 ms, running 3..4 ms, known until 4 ms."""
+    timeline = ActivityTimeline(IDLE_A, RUN_A)
+    timeline.record(0.001, running=False)
+    timeline.record(0.003, running=True)
+    timeline.advance(0.004)
+    return timeline
+
+
+def test_means_and_energy_are_exact() -> None:
+    timeline = _timeline()
+    means = timeline.mean_a(np.array([0.0, 0.0005, 0.002]), np.array([0.001, 0.0015, 0.0035]))
+    # 2.0 .. 3.5 ms: 1 ms asleep, 0.5 ms running
+    expected = [RUN_A, (RUN_A + IDLE_A) / 2, (IDLE_A * 1.0 + RUN_A * 0.5) / 1.5]
+    assert means == pytest.approx(expected)
+    # 2 ms running + 2 ms asleep at 3 V
+    assert timeline.energy_j(0.0, 0.004, 3.0) == pytest.approx(3.0 * (2e-3 * RUN_A + 2e-3 * IDLE_A))
+    assert timeline.horizon_s == pytest.approx(0.004)
+    assert not timeline.running_at(0.002) and timeline.running_at(0.0035)
+    timeline.reset()
+    assert timeline.horizon_s == 0.0 and timeline.running_at(0.002)
+
+
+def test_settle_waits_for_new_reports() -> None:
+    timeline = _timeline()
+    threading.Timer(0.05, lambda: [timeline.advance(0.005), timeline.advance(0.006)]).start()
+    began = time.monotonic()
+    timeline.settle(timeout_s=5.0)
+    assert timeline.horizon_s == pytest.approx(0.006)
+    assert time.monotonic() - began < 4.0  # returned on the reports, not the timeout
+
+
+def test_emulator_samples_only_the_known_time_from_the_trigger() -> None:
+    """Armed at 100 kHz; the edge at board time 1.5 ms starts the acquisition there; the stream
+    stops at the horizon until the board's time moves on; an edge while idle is ignored."""
+    timeline = _timeline()
+    settings = AcquisitionSettings(
+        voltage_mv=3300,
+        sample_rate_hz=100_000,
+        sample_format=SampleFormat.BINARY,
+        trigger=TriggerSource.HARDWARE,
+    )
+    with start_emulator("stlink-v3pwr", timeline, realtime=False) as handle:
+        handle.fire_trigger(0.0001)  # idle: not watched, must not trigger the next acquisition
+        with StlinkV3PwrMonitor("t/v3pwr", StlinkV3PwrConfig(port=handle.port)) as monitor:
+            monitor.configure(settings)
+            monitor.start()
+            handle.fire_trigger(0.0015)
+            time.sleep(0.2)
+            timeline.advance(0.0045)  # the board's time moves on: 0.5 ms more is known
+            trace = monitor.stop(timeout_s=5)
+    # 1.5 .. 4.5 ms known after the trigger: 300 samples (settle may add none: no reports).
+    assert len(trace.samples) == 300
+    currents = trace.samples
+    assert currents[:50] == pytest.approx(IDLE_A, rel=0.01)  # 1.5 .. 2.0 ms: asleep
+    assert currents[150:] == pytest.approx(RUN_A, rel=0.01)  # 3.0 .. 4.5 ms running
