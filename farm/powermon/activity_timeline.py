@@ -24,11 +24,15 @@ class ActivityTimeline:
     Args:
         idle_current_a: Current while the core sleeps (WFI).
         run_current_a: Current while the core runs.
+        settle_timeout_s: Longest wait of :meth:`settle` (a ``stop`` waits that long at most).
     """
 
-    def __init__(self, idle_current_a: float, run_current_a: float) -> None:
+    def __init__(
+        self, idle_current_a: float, run_current_a: float, settle_timeout_s: float = 5.0
+    ) -> None:
         self.idle_current_a = idle_current_a
         self.run_current_a = run_current_a
+        self.settle_timeout_s = settle_timeout_s
         self._cond = threading.Condition()
         self._times: list[float] = [0.0]
         self._running: list[bool] = [True]  # a core runs from reset
@@ -75,13 +79,18 @@ class ActivityTimeline:
         with self._cond:
             return self._horizon
 
-    def settle(self, timeout_s: float = 0.5, records: int = 2) -> None:
-        """Wait until ``records`` more reports arrived (a sleeping twin reports every 1 ms tick),
-        so everything the board did before this call is known; returns after ``timeout_s``."""
-        deadline = time.monotonic() + timeout_s
+    def settle(self, timeout_s: float | None = None, records: int = 2) -> None:
+        """Wait until ``records`` more reports arrived and the board sleeps, so everything it
+        did before this call is known; returns after ``timeout_s`` in any case.
+
+        A host stops a capture while the board waits for its next command, asleep; a sleeping
+        twin reports every 1 ms tick. Reports still on their way (a loaded host) show as a
+        board that still runs: keep waiting for them.
+        """
+        deadline = time.monotonic() + (self.settle_timeout_s if timeout_s is None else timeout_s)
         with self._cond:
             target = self._advances + records
-            while self._advances < target:
+            while self._advances < target or self._running[-1]:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return

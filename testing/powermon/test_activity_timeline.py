@@ -40,9 +40,15 @@ def test_means_and_energy_are_exact() -> None:
     assert timeline.horizon_s == 0.0 and timeline.running_at(0.002)
 
 
-def test_settle_waits_for_new_reports() -> None:
+def test_settle_waits_for_new_reports_and_sleep() -> None:
+    """``stop`` catches up with a board that went to sleep; reports of a board that still
+    runs may be on their way, so it waits for them (up to its timeout)."""
     timeline = _timeline()
-    threading.Timer(0.05, lambda: [timeline.advance(0.005), timeline.advance(0.006)]).start()
+    began = time.monotonic()
+    timeline.settle(timeout_s=0.2)
+    assert time.monotonic() - began >= 0.2  # still running: no settling before the timeout
+    reports = [lambda: timeline.advance(0.005), lambda: timeline.record(0.006, running=False)]
+    threading.Timer(0.05, lambda: [report() for report in reports]).start()
     began = time.monotonic()
     timeline.settle(timeout_s=5.0)
     assert timeline.horizon_s == pytest.approx(0.006)
@@ -53,6 +59,7 @@ def test_emulator_samples_only_the_known_time_from_the_trigger() -> None:
     """Armed at 100 kHz; the edge at board time 1.5 ms starts the acquisition there; the stream
     stops at the horizon until the board's time moves on; an edge while idle is ignored."""
     timeline = _timeline()
+    timeline.settle_timeout_s = 0.2  # no board behind it: stop waits for reports only briefly
     settings = AcquisitionSettings(
         voltage_mv=3300,
         sample_rate_hz=100_000,
