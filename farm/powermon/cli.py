@@ -138,9 +138,21 @@ def emulate_command(
     device: str = typer.Option(..., help="stlink-v3pwr or lpm01a."),
     current_ma: float = typer.Option(10.0, min=0, help="Constant current the emulator streams."),
     realtime: bool = typer.Option(True, help="Pace the stream at the sample rate."),
-    recalibration_s: float = typer.Option(1.0, min=0, help="Delay of the 'volt' ack."),
+    recalibration_s: float = typer.Option(
+        0.3, min=0, max=0.9, help="Delay of the 'volt' ack (ST's client reads it within 1 s)."
+    ),
+    trigger_after: float | None = typer.Option(
+        None,
+        min=0,
+        help="Fire the TGI (D7) edge SECONDS after a hardware-trigger 'start' arms it.",
+        metavar="SECONDS",
+    ),
 ) -> None:
-    """Run an emulator; prints its pty path first, serves until SIGINT/SIGTERM."""
+    """Run an emulator; prints its pty path first, serves until SIGINT/SIGTERM.
+
+    With ``--trigger-after`` a third-party client (ST's capture scripts) can run a
+    hardware-trigger capture: the edge stands in for the DUT's pin.
+    """
     from farm.powermon.activity import ConstantSource
     from farm.powermon.emulator import start_emulator
 
@@ -154,6 +166,7 @@ def emulate_command(
         ConstantSource(current_ma / 1000.0),
         realtime=realtime,
         recalibration_s=recalibration_s,
+        trigger_after_s=trigger_after,
     )
     sys.stdout.write(handle.port + "\n")
     sys.stdout.flush()
