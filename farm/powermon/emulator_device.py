@@ -132,7 +132,7 @@ class EmulatedPowerShield:
             self._reply_error(line, str(exc))
             return
         if name == "powershield":
-            self.emit(self.traits.ack(data[0], []))
+            self.emit(self.traits.ack(data[0], [], whole=True))  # the identity is data
         elif name == "targrst" and self._binary_running():
             self.emit(fixed_frame(0xF6, b"", self.traits.frame_lengths))
         elif name == "volt" and args and args[-1] != "get":

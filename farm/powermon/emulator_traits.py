@@ -32,9 +32,9 @@ class DeviceTraits:
     temp_arguments: tuple[tuple[str, ...], ...]  # accepted `temp` argument lists
     echo_arguments: bool = True  # False: acks echo the command word only (`ack freq`)
 
-    def ack(self, text: str, data: list[str]) -> bytes:
-        """A success reply, ended by a blank line."""
-        echoed = text if self.echo_arguments else text.split()[0]
+    def ack(self, text: str, data: list[str], *, whole: bool = False) -> bytes:
+        """A success reply, ended by a blank line (``whole``: ``text`` is data, never cut)."""
+        echoed = text if self.echo_arguments or whole else text.split()[0]
         head = ("\r\n" if self.leading_newline else "") + f"{self.prompt}ack {echoed}"
         if self.data_on_ack_line:
             body = head + "".join(" " + item for item in data) + "\r\n"
