@@ -177,6 +177,41 @@ def emulate_command(
         handle.stop()
 
 
+@power_app.command("target")
+def target_command(
+    action: str = typer.Argument(..., help="on, off or cycle (off, pause, on)."),
+    board: str = typer.Option(..., help="Board id in the inventory."),
+    inventory: Path | None = typer.Option(None, help="Inventory file (default from settings)."),
+    off_s: float = typer.Option(1.0, min=0, max=60, help="Pause of 'cycle' with power off."),
+) -> None:
+    """Switch a board's supply through its power monitor (``supplies_target``).
+
+    Usable as the board's power-cycle hook: ``hooks.power_cycle: farm power target cycle
+    --board <id>``.
+    """
+    import time
+
+    from farm.inventory import load_inventory
+    from farm.powermon.target_power import switch_target_power
+    from farm.settings import resolve_settings
+
+    if action not in ("on", "off", "cycle"):
+        raise OptionError(f"argument ACTION '{action}': unknown; one of on, off, cycle")
+    path = inventory or resolve_settings().values.inventory
+    try:
+        entry = load_inventory(path).board(board)
+    except KeyError as exc:
+        raise OptionError(f"option --board '{board}': not in {path}") from exc
+    if action in ("off", "cycle"):
+        switch_target_power(entry, on=False)
+        typer.echo(f"board {board}: target power off")
+    if action == "cycle":
+        time.sleep(off_s)
+    if action in ("on", "cycle"):
+        switch_target_power(entry, on=True)
+        typer.echo(f"board {board}: target power on")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``power`` sub-app to the root ``farm`` app."""
     app.add_typer(power_app, name="power")
