@@ -53,7 +53,7 @@ class PowerMonitorType(enum.StrEnum):
 
 
 class SampleFormat(enum.StrEnum):
-    """Acquisition stream format (``ascii_dec`` / ``bin_hexa`` on the wire)."""
+    """Acquisition stream format (``ascii_dec`` / binary: ``bin_hex`` on a V3PWR, ``bin_hexa`` on an LPM01A)."""
 
     ASCII = "ascii"
     BINARY = "binary"

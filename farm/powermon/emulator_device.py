@@ -275,7 +275,7 @@ class EmulatedPowerShield:
             return None
         limit_s = {10000: 1.0, 20000: 0.5}.get(self.rate_hz)
         if limit_s is None:
-            return f"ascii_dec is limited to 20 kHz; use bin_hexa at {self.rate_hz} Hz"
+            return f"ascii_dec is limited to 20 kHz; use the binary format at {self.rate_hz} Hz"
         if self.acq_samples_s is None or self.acq_samples_s > limit_s:
             return f"ascii_dec at {self.rate_hz} Hz is limited to acqtime {limit_s:g} s"
         return None
