@@ -79,6 +79,7 @@ class StlinkV3PwrMonitor:
         self._session = PowerShieldSession(name, board, STLINK_V3PWR_FRAME_LENGTHS)
         self._identity: dict[str, str] = {}
         self._voltage_set_mv: int | None = None
+        self._settled = False
         caps = {Capability.SET_SUPPLY_VOLTAGE, Capability.HW_TRIGGER, Capability.BINARY_FORMAT}
         if config.supplies_target:
             caps.add(Capability.TARGET_POWER)
@@ -159,13 +160,15 @@ class StlinkV3PwrMonitor:
                     field=field,
                 )
 
-    def _set_voltage(self, voltage_mv: int) -> None:
-        """``volt <mV>m`` and the settle pause ST takes after its ack (once per voltage)."""
-        if self._voltage_set_mv == voltage_mv:
-            return
-        self._session.link.command(f"volt {voltage_mv}m")
-        time.sleep(self.config.volt_settle_s)
-        self._voltage_set_mv = voltage_mv
+    def _set_voltage(self, voltage_mv: int, *, settle: bool = True) -> None:
+        """``volt <mV>m`` (once per voltage per open) and, before a capture, the settle pause
+        ST's ``setup`` takes after the ack (its ``power on`` sends ``pwr on`` at once)."""
+        if self._voltage_set_mv != voltage_mv:
+            self._session.link.command(f"volt {voltage_mv}m")
+            self._voltage_set_mv, self._settled = voltage_mv, False
+        if settle and not self._settled:
+            time.sleep(self.config.volt_settle_s)
+            self._settled = True
 
     @step("configure", args=("settings",))
     def configure(self, settings: AcquisitionSettings) -> None:
@@ -195,7 +198,7 @@ class StlinkV3PwrMonitor:
                 board=self.board,
             )
         if on:
-            self._set_voltage(self.config.voltage_mv)
+            self._set_voltage(self.config.voltage_mv, settle=False)
         self._session.link.command(f"pwr {'on' if on else 'off'}")
         log.info("%s: target power %s", self.name, "on" if on else "off")
 

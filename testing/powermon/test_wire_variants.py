@@ -90,3 +90,20 @@ def test_volt_settle_pause_follows_the_ack() -> None:
             started = time.monotonic()
             monitor.configure(FINITE)
             assert time.monotonic() - started >= 0.4
+
+
+def test_power_on_then_capture_settles_once() -> None:
+    """`pwr on` follows `volt` at once (ST's `power on`); the capture still gets its pause."""
+    with start_emulator("stlink-v3pwr", ConstantSource(0.010), realtime=False) as handle:
+        config = StlinkV3PwrConfig(port=handle.port, volt_settle_s=1.0)
+        with StlinkV3PwrMonitor("v/st", config) as monitor:
+            started = time.monotonic()
+            monitor.set_target_power(True)
+            assert time.monotonic() - started < 0.9
+            started = time.monotonic()
+            monitor.configure(FINITE)
+            assert time.monotonic() - started >= 1.0
+            started = time.monotonic()
+            monitor.configure(FINITE)
+            assert time.monotonic() - started < 0.9
+        assert handle.target_powered
