@@ -92,4 +92,4 @@ def test_trigger_after_arming(st_port: serial.Serial) -> None:
     waited = time.monotonic() - armed
     st_port.write(b"stop\r\n")
     assert first == b"\xf0\xf3"  # the stream opens with a timestamp frame
-    assert 0.3 <= waited < 1.5
+    assert 0.3 <= waited < 3.0  # generous: a loaded machine delays the first read
