@@ -157,10 +157,12 @@ def _opened(
 ) -> Iterator[Any]:
     """Open the leased board with its backend (closed on exit) and record which board it is."""
     from farm.devices.registry import open_board
+    from farm.plugin.target_power import power_on_target
 
     workdir = _cache_dir(farm) / "boards" / board.id
     with open_board(board.config, board.target, workdir=workdir, log_path=console_log) as device:
         record.set(board_id=board.id, virtual=device.facts.virtual)
+        power_on_target(board.config, device, farm)  # before prepare() flashes
         yield device
 
 
@@ -178,7 +180,10 @@ def power(board: LeasedBoard, mcu: Board, farm: FarmSession) -> Iterator[Any]:
     if kind not in DRIVEN_TYPES:
         pytest.skip(f"board '{board.id}' has power_monitor.type {kind}: no energy measurement")
     rule = WINDOW_RULES[str(farm.settings.values.energy_rule)]
+    from farm.plugin.target_power import wire_log_into
+
     with ExitStack() as stack:
+        stack.enter_context(wire_log_into(getattr(mcu, "console_log", None)))
         bench = None
         if Capability.TWIN_WIRE in mcu.capabilities:  # the device at the end of the port
             from farm.virtual.power_bench import TwinPowerBench
