@@ -37,6 +37,11 @@ uint32_t bsp_time_us(void);
 /* Free-running counter at bsp_info.cycle_hz (wraps at 2^32; the harness unwraps it). */
 uint32_t bsp_cycles(void);
 
+/* bsp_cycles() counts expected during `us` microseconds of bsp_time_us() (the harness unwraps
+ * cycle deltas with it). On a twin the two clocks are not cycle_hz apart: m-lap-us follows the
+ * real target's time while cycles are QEMU instructions (twin_timebase.h). */
+uint64_t bsp_cycles_in_us(uint32_t us);
+
 /* Align the caller to a timer tick edge so a timed region starts at the same phase on every
  * run (makes instruction counts on -icount twins exact and repeatable). No-op on real boards. */
 void bsp_timing_sync(void);

@@ -71,6 +71,8 @@ uint32_t bsp_time_us(void) { return twin_time_us(instructions_now()); }
 
 uint32_t bsp_cycles(void) { return (uint32_t)instructions_now(); }
 
+uint64_t bsp_cycles_in_us(uint32_t us) { return twin_instructions_in_us(us); }
+
 void bsp_timing_sync(void) { systick_time_sync(); }
 
 /* Interrupts masked between the check and WFI: a byte arriving in between leaves its interrupt

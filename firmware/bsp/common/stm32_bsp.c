@@ -53,6 +53,8 @@ uint32_t bsp_time_us(void) { return TIM_CNT(BOARD_TIMER_BASE); }
 
 uint32_t bsp_cycles(void) { return DWT_CYCCNT; }
 
+uint64_t bsp_cycles_in_us(uint32_t us) { return (uint64_t)us * (BOARD_CORE_CLOCK_HZ / 1000000u); }
+
 /* Real hardware has no instruction-count quantum to align to. */
 void bsp_timing_sync(void) {}
 

@@ -20,6 +20,14 @@ uint32_t twin_time_us(uint64_t instructions)
     return (uint32_t)(instructions * farm_twin_timebase.us_num / farm_twin_timebase.us_den);
 }
 
+uint64_t twin_instructions_in_us(uint32_t us)
+{
+    if (!twin_timebase_given()) {
+        return (uint64_t)us * 1000u;
+    }
+    return (uint64_t)us * farm_twin_timebase.us_den / farm_twin_timebase.us_num;
+}
+
 void twin_delay_us(uint32_t us, uint64_t (*instructions_now)(void))
 {
     uint64_t start = instructions_now();

@@ -27,6 +27,9 @@ extern volatile farm_twin_timebase_t farm_twin_timebase;
  * 2^32 like the real boards' 32-bit timer). */
 uint32_t twin_time_us(uint64_t instructions);
 
+/* Instructions that make `us` microseconds of twin_time_us() (the inverse conversion). */
+uint64_t twin_instructions_in_us(uint32_t us);
+
 /* Busy-wait about `us` microseconds of the real target's time (the energy-mode pulse width). */
 void twin_delay_us(uint32_t us, uint64_t (*instructions_now)(void));
 

@@ -91,7 +91,7 @@ static void print_results(void)
 /* Unwrap a 32-bit cycle delta using the microsecond clock (cycle counters wrap in seconds). */
 static uint64_t unwrap_cycles(uint32_t dc, uint32_t dt_us)
 {
-    uint64_t expected = (uint64_t)dt_us * (bsp_info.cycle_hz / 1000000u);
+    uint64_t expected = bsp_cycles_in_us(dt_us);
     uint64_t total = dc;
     while (expected > total + 0x80000000ull) {
         total += 0x100000000ull;
