@@ -226,7 +226,13 @@ static void cmd_farm_info(void)
     con_str(bsp_info.cycle_unit);
     con_str(" kernels=");
     con_str(farm_runtime_kernel_path());
-    con_str(" mode=" FARM_MODE_NAME " model=");
+    con_str(" mode=" FARM_MODE_NAME " baud=");
+    con_u64(FARM_CONSOLE_BAUD);
+#if FARM_ENERGY_MODE
+    con_str(" ts_pulse_us=");
+    con_u64(FARM_TS_PULSE_US);
+#endif
+    con_str(" model=");
     con_str(info ? info->model_id : "none");
     con_str(" model_status=");
     con_str(model_status_text(model_status()));
