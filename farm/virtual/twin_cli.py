@@ -54,9 +54,7 @@ def serve_command(
             sys.stdout.flush()
             typer.echo(served.describe() + "; Ctrl-C or SIGTERM stops it", err=True)
             while not done.wait(0.2):
-                if not served.alive:
-                    typer.echo(f"twin stopped: {served.bridge.error}", err=True)
-                    raise typer.Exit(1)
+                served.check()  # EmulatorError (exit 1, QEMU's stderr) if the twin died
         finally:
             served.close()
 

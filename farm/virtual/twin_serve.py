@@ -98,11 +98,18 @@ class ServedTwin:
         """The tty any host program opens."""
         return self.bridge.path
 
-    @property
-    def alive(self) -> bool:
-        """False once QEMU exited or the bridge failed."""
-        process = self.board.pid
-        return process is not None and self.bridge.alive
+    def check(self) -> None:
+        """Raise EmulatorError when QEMU exited (with its stderr) or the bridge lost the UART."""
+        from farm.errors import EmulatorError
+
+        self.board.check_alive()
+        if self.bridge.error is not None:
+            self.board.check_alive(link_lost=True)
+            raise EmulatorError(
+                f"twin '{self.board.name}': its UART closed ({self.bridge.error}); "
+                f"console log {self.board.console_log.path}",
+                board=self.board.name,
+            )
 
     def describe(self) -> str:
         """One line for the operator (stderr)."""

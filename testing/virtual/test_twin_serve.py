@@ -105,6 +105,16 @@ def test_pty_serves_the_dut_protocol_and_sigterm_leaves_no_qemu(
     assert not _alive(qemu_pid), "QEMU outlived farm twin serve"
 
 
+@pytest.mark.emulator
+def test_a_dying_qemu_ends_the_serve_with_its_cause(served: subprocess.Popen[str]) -> None:
+    assert served.stdout is not None and served.stderr is not None
+    assert served.stdout.readline().startswith("/dev/pts/")
+    qemu_pid = int(served.stderr.readline().split("pid ", 1)[1].split(")", 1)[0])
+    os.kill(qemu_pid, signal.SIGKILL)  # a QEMU crash, as the firmware or the host could cause
+    assert served.wait(timeout=20) == 1
+    assert "QEMU twin 'twin-nucleo_l4r5zi'" in served.stderr.read()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
