@@ -28,6 +28,7 @@ from farm.devices.protocols import (
 from farm.devices.qemu_process import QemuProcess
 from farm.devices.qemu_wire import TwinWire
 from farm.devices.registry import register_board
+from farm.devices.twin_timebase import timebase_qemu_args
 from farm.dut import DutSession
 from farm.errors import EmulatorError, InventoryError
 from farm.step import step
@@ -122,12 +123,16 @@ class QemuBoard:
         blob_path.write_bytes(model_blob)
         blob = blob_path if model_blob else None
         wire_args, _ = self.wire.qemu_args()
+        # m-lap-us in the real target's time (twin_timebase.py), so any host agrees with the farm.
+        timebase = timebase_qemu_args(
+            Path(image.elf), self._facts.clock_hz, self._facts.cycles_per_instruction or 1.0
+        )
         self._args = qemu_args(
             self.machine,
             Path(image.elf),
             blob,
             image.model_region_addr,
-            (*wire_args, *self.extra_args),
+            (*wire_args, *timebase, *self.extra_args),
         )
         self.console_log.note(
             f"qemu {self.machine}: image {image.image_hash[:12]}, model {len(model_blob)} bytes"

@@ -15,6 +15,7 @@
 #include "cortex_m.h"
 #include "ram_vectors.h"
 #include "systick_time.h"
+#include "twin_timebase.h"
 #include "twin_wire.h"
 
 #ifndef FARM_UART_BASE
@@ -61,7 +62,7 @@ const bsp_info_t bsp_info = {
 
 void bsp_init(void)
 {
-    cmsdk_uart_init(FARM_UART_BASE, FARM_SYSTICK_HZ, 115200u);
+    cmsdk_uart_init(FARM_UART_BASE, FARM_SYSTICK_HZ, FARM_CONSOLE_BAUD);
     cmsdk_uart_init(FARM_WIRE_UART_BASE, FARM_SYSTICK_HZ, 115200u);
     uart_rx_irq_init();
     systick_time_init();
@@ -77,9 +78,14 @@ void twin_wire_putc(uint8_t byte)
 
 int bsp_uart_getc(void) { return cmsdk_uart_getc(FARM_UART_BASE); }
 
-uint32_t bsp_time_us(void) { return (uint32_t)(systick_time_ticks() / TICKS_PER_US); }
+static uint64_t instructions_now(void) { return systick_time_ticks() * NS_PER_TICK; }
 
-uint32_t bsp_cycles(void) { return (uint32_t)(systick_time_ticks() * NS_PER_TICK); }
+/* The real target's microseconds (twin_timebase.h), not QEMU's 1 GHz virtual time. */
+uint32_t bsp_time_us(void) { return twin_time_us(instructions_now()); }
+
+uint32_t bsp_cycles(void) { return (uint32_t)instructions_now(); }
+
+uint64_t bsp_cycles_in_us(uint32_t us) { return twin_instructions_in_us(us); }
 
 void bsp_timing_sync(void) { systick_time_sync(); }
 

@@ -7,14 +7,8 @@
 
 #include "bsp.h"
 #include "systick_time.h"
+#include "twin_timebase.h"
 #include "twin_wire.h"
-
-/* Low time of the timestamp pulse in virtual ns (= instructions of a running twin): >= 1 us of
- * the real target's time at any catalog clock (1000 instructions at 1 cycle each >= 1 us up to
- * 1 GHz), the minimum of specs/dut-protocol.md. */
-#ifndef FARM_TWIN_PULSE_NS
-#define FARM_TWIN_PULSE_NS 1000u
-#endif
 
 static void put_record(char kind, uint64_t ns)
 {
@@ -30,12 +24,14 @@ void twin_wire_sleep(void) { twin_wire_record(TWIN_WIRE_SLEEP); }
 
 void twin_wire_wake(void) { twin_wire_record(TWIN_WIRE_WAKE); }
 
+/* Virtual ns = instructions while the core runs (the pulse's wait never sleeps). */
+static uint64_t instructions_now(void) { return systick_time_ns(); }
+
+/* Low for FARM_TS_PULSE_US of the real target's time (bsp.h), as on a Nucleo. */
 void bsp_timestamp_pulse(void)
 {
-    uint64_t fall = systick_time_ns();
-    put_record(TWIN_WIRE_FALL, fall);
-    while (systick_time_ns() - fall < FARM_TWIN_PULSE_NS) {
-    }
+    twin_wire_record(TWIN_WIRE_FALL);
+    twin_delay_us(FARM_TS_PULSE_US, instructions_now);
     twin_wire_record(TWIN_WIRE_RISE);
 }
 
