@@ -2,7 +2,7 @@
 
 Shape and per-field rules are declared here (pydantic v2, unknown keys rejected). Rules that
 need the catalog or several boards (known target, kind, backend needs, unique ids) and the
-mapping of errors back to ``file:line:column`` live in :mod:`farm.inventory_loader`;
+mapping of errors back to ``file:line:column`` live in :mod:`farm.inventory_loader`, whose
 ``load_inventory`` is the one loader.
 """
 
@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from farm.catalog import Catalog, TargetKind
+from farm.catalog import TargetKind
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -187,6 +187,9 @@ class SshConfig(_Config):
     known_host_key: str | None = None
     """Expected host key (``ssh-ed25519 AAAA...``); unknown keys are refused unless accepted."""
     accept_new_host_key: bool = False
+    known_hosts_file: Path | None = None
+    """Where keys accepted on first use are recorded (default: the farm's state directory's
+    ``ssh_known_hosts``; relative paths are relative to the inventory file)."""
     python: str = "python3"
     sysfs_root: str = "/sys"
 
@@ -242,10 +245,3 @@ class Inventory(_Config):
             if b.id == board_id:
                 return b
         raise KeyError(board_id)
-
-
-def load_inventory(path: str | Path, catalog: Catalog | None = None) -> Inventory:
-    """Load and validate ``path``; raises :class:`farm.errors.InventoryError` with every problem."""
-    from farm.inventory_loader import load_inventory as _load
-
-    return _load(path, catalog)

@@ -171,11 +171,15 @@ def _resolve_paths(board: BoardConfig, base: Path) -> BoardConfig:
     update: dict[str, Any] = {}
     if board.probe and board.probe.pack and not board.probe.pack.is_absolute():
         update["probe"] = board.probe.model_copy(update={"pack": base / board.probe.pack})
-    if board.ssh and board.ssh.key:
-        key = board.ssh.key.expanduser()
-        update["ssh"] = board.ssh.model_copy(
-            update={"key": key if key.is_absolute() else base / key}
-        )
+    if board.ssh:
+        ssh_paths = {}
+        for field in ("key", "known_hosts_file"):
+            value = getattr(board.ssh, field)
+            if value is not None:
+                value = value.expanduser()
+                ssh_paths[field] = value if value.is_absolute() else base / value
+        if ssh_paths:
+            update["ssh"] = board.ssh.model_copy(update=ssh_paths)
     return board.model_copy(update=update) if update else board
 
 

@@ -19,7 +19,12 @@ def test_memory(model, board_pool, firmware, compiled, farm, record):
 
     settings = farm.settings.values
     artifact = image_for(
-        firmware, board_pool, settings.cache_dir.resolve(), firmware_dir=settings.firmware_dir
+        firmware,
+        board_pool,
+        settings.cache_dir.resolve(),
+        firmware_dir=settings.firmware_dir,
+        builder=settings.builder,
+        rootfs_dir=settings.rootfs_dir,
     )
     target = board_pool.target
     fit = memory_fit(

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from farm.errors import StoreError
 from farm.results.merge import PARQUET
+from farm.results.objects import md5_file
 from farm.results.runindex import render_index, run_summary
-from farm.results.store import RunStore, md5_file
+from farm.results.store import RunStore
 from farm.results.writer import ROWS_DIR, TMP_PREFIX, atomic_write_bytes
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ def test_stlink_v3pwr_on_a_pi_rail(tmp_path: Path, tflite_model: Path) -> None:
             "power_monitor": {"type": "stlink-v3pwr", "port": emulator.port,
                               "voltage_mv": VOLTAGE_MV, "sample_rate_hz": 1000},
         })  # fmt: skip
-        with open_linux_board(config, state_dir=tmp_path / "state") as board:
+        with open_linux_board(config, known_hosts=tmp_path / "state" / "ssh_known_hosts") as board:
             result = board.run_model(tflite_model, int8_inputs(1), warmup=1, iterations=10)
     power = result.power
     assert power is not None and power.monitor == "stlink-v3pwr"
