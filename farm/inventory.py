@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -114,9 +114,17 @@ class ConsoleConfig(_Config):
 
 
 class PowerMonitorConfig(_Config):
-    """Power monitor on the board's supply rail."""
+    """Power monitor on the board's supply rail.
 
-    type: PowerMonitorType = PowerMonitorType.NONE
+    ``type`` is one of :class:`PowerMonitorType` or the name of a monitor a third-party
+    package registers (``farm.powermon`` entry point). For the latter the section's other keys
+    are that driver's config, validated by its config model by the inventory loader and kept
+    in ``options``.
+    """
+
+    type: PowerMonitorType | str = Field(PowerMonitorType.NONE, union_mode="left_to_right")
+    options: dict[str, Any] = Field(default_factory=dict)
+    """A registered third-party monitor's settings (the YAML gives them beside ``type``)."""
     port: str | None = None
     serial_number: str | None = None
     voltage_mv: int = 3300

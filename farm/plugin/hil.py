@@ -175,7 +175,7 @@ def power(board: LeasedBoard, mcu: Board) -> Iterator[Any]:
     from farm.hil.power_rig import open_power_rig
     from farm.powermon.from_inventory import DRIVEN_TYPES
 
-    kind = str(board.config.power_monitor.type.value)
+    kind = str(board.config.power_monitor.type)
     if kind not in DRIVEN_TYPES:
         pytest.skip(f"board '{board.id}' has power_monitor.type {kind}: no energy measurement")
     rig = open_power_rig(board.config, board.target, mcu.facts.virtual)

@@ -23,7 +23,7 @@ def monitor_for_board(board: BoardConfig) -> tuple[PowerMonitor, AcquisitionSett
         InventoryError: The board has no monitor this package drives.
     """
     config = board.power_monitor
-    kind = str(config.type.value)
+    kind = str(config.type)
     if kind not in DRIVEN_TYPES:
         raise InventoryError(
             f"board '{board.id}': power_monitor.type is '{kind}'; a capture needs one of "
@@ -69,7 +69,7 @@ def emulated_monitor_for_board(
     """
     from farm.powermon.emulator import start_emulator
 
-    kind = str(board.power_monitor.type.value)
+    kind = str(board.power_monitor.type)
     if kind not in DRIVEN_TYPES:
         monitor_for_board(board)  # raises the InventoryError naming the type
     handle = start_emulator(kind, source, realtime=False)  # type: ignore[arg-type]
