@@ -78,7 +78,8 @@ def _setting(config: pytest.Config, name: str, field: FieldInfo) -> Any:
     raw = config.getoption(_dest(name))
     if raw is None:
         return None
-    adapter = TypeAdapter(Annotated[field.annotation, *field.metadata])
+    kind = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    adapter = TypeAdapter(kind)
     try:
         return adapter.validate_python(raw)
     except ValidationError:

@@ -74,6 +74,8 @@ def test_pytest_options_are_generated_from_the_settings(project: Path) -> None:
     assert done.returncode == 0, done.stderr
     for name in FarmSettings.model_fields:
         assert option_name(name) in done.stdout, name
+    done = run_pytest(project, "--collect-only", "--farm-reports-dir=out", "--farm-hil-seed=7")
+    assert done.returncode in (0, 5), done.stdout + done.stderr  # 5: no tests collected
     done = run_pytest(project, "--farm-quarantine-after=0")
     assert done.returncode == 4
     assert (
