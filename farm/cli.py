@@ -15,7 +15,7 @@ from farm.errors import ConfigError, FarmError
 AREAS = (
     "farm.lab_cli",  # inventory, matrix, leases, config
     "farm.compiler.cli",  # model inspect / compile / check
-    "farm.build_cli",  # build
+    "farm.firmware_cli",  # build
     "farm.powermon.cli",  # power probe / capture / emulate
     "farm.results.cli",  # report, push, trends
     "farm.linux_cli",  # linux hostkey / check / twin

@@ -89,12 +89,6 @@ class PushManifest:
         atomic_write_bytes(self.path, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
-def pending_files(run_dir: Path, store_name: str) -> list[str]:
-    """Keys of the run not yet known to be in the store (no network)."""
-    manifest = PushManifest(run_dir, store_name)
-    return [k for k, p in run_files(run_dir).items() if manifest.done.get(k) != md5_file(p)]
-
-
 def _update_index(store: RunStore, run_dir: Path) -> bool:
     """Add or refresh this run in the store's runs.json; re-render index.html if it changed."""
     raw = store.get_bytes(RUNS_JSON)

@@ -127,7 +127,7 @@ def test_result_maps_onto_a_result_row_and_a_trace_file(jetson_run: RemoteRunRes
 
 def test_host_reference_helpers_judge_board_outputs(jetson_run: RemoteRunResult,
                                                     tflite_model: Path, onnx_model: Path) -> None:  # fmt: skip
-    from farm.devices.linux_reference import compare_outputs, host_reference
+    from testing.linux.linux_reference import compare_outputs, host_reference
 
     host = host_reference(tflite_model, int8_inputs(3))
     check = compare_outputs(jetson_run.outputs, host)
