@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from farm.catalog import TargetKind
+from farm.powermon.protocols import SampleFormat, TriggerSource
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -52,19 +53,9 @@ class PowerMonitorType(enum.StrEnum):
     NONE = "none"
 
 
-class SampleFormat(enum.StrEnum):
-    """Acquisition stream format (``ascii_dec`` / ``bin_hexa`` on the wire)."""
-
-    ASCII = "ascii"
-    BINARY = "binary"
-
-
-class TriggerSource(enum.StrEnum):
-    """What starts an acquisition: ``start`` (sw), the V3PWR TGI pin (hw), LPM01A D7 (d7)."""
-
-    SW = "sw"
-    HW = "hw"
-    D7 = "d7"
+# The inventory spells the powermon's SampleFormat by member name (``format: binary``); the
+# enum's values are the wire tokens (``bin_hexa``).
+SampleFormatName = Literal["ascii", "binary"]
 
 
 # Supply ranges and sample rates from specs/powermon.md.
@@ -77,8 +68,8 @@ SAMPLE_RATES_HZ: tuple[int, ...] = (
 )  # fmt: skip
 ASCII_MAX_RATE_HZ = 5_000
 TRIGGERS: dict[PowerMonitorType, tuple[TriggerSource, ...]] = {
-    PowerMonitorType.STLINK_V3PWR: (TriggerSource.SW, TriggerSource.HW),
-    PowerMonitorType.LPM01A: (TriggerSource.SW, TriggerSource.D7),
+    PowerMonitorType.STLINK_V3PWR: (TriggerSource.SOFTWARE, TriggerSource.HARDWARE),
+    PowerMonitorType.LPM01A: (TriggerSource.SOFTWARE, TriggerSource.D7),
 }
 
 
@@ -130,8 +121,16 @@ class PowerMonitorConfig(_Config):
     voltage_mv: int = 3300
     """Supply voltage the monitor sets (stlink-v3pwr 1600..3600, lpm01a 1800..3300)."""
     sample_rate_hz: int = 100_000
-    format: SampleFormat = SampleFormat.BINARY
-    trigger: TriggerSource = TriggerSource.SW
+    format: SampleFormatName = "binary"
+    """Acquisition stream format: ``binary`` (``bin_hexa`` on the wire) or ``ascii``."""
+    trigger: TriggerSource = TriggerSource.SOFTWARE
+    """What starts an acquisition: sw (``start``), hw (the V3PWR TGI pin), d7 (LPM01A D7)."""
+
+    @property
+    def sample_format(self) -> SampleFormat:
+        """``format`` as the power-monitor drivers' enum."""
+        return SampleFormat[self.format.upper()]
+
     command: str | None = None
     """For ``external``: shell command that prints samples (the power engineer defines the form)."""
     rail: str | None = None
@@ -159,9 +158,9 @@ class PowerMonitorConfig(_Config):
 
     @field_validator("format")
     @classmethod
-    def _ascii_rate(cls, value: SampleFormat, info: ValidationInfo) -> SampleFormat:
+    def _ascii_rate(cls, value: str, info: ValidationInfo) -> str:
         rate = info.data.get("sample_rate_hz")
-        if value is SampleFormat.ASCII and rate is not None and rate > ASCII_MAX_RATE_HZ:
+        if value == "ascii" and rate is not None and rate > ASCII_MAX_RATE_HZ:
             raise config_error(
                 f"loses samples at sample_rate_hz={rate}; use format: binary or at most "
                 f"{ASCII_MAX_RATE_HZ} Hz"
@@ -172,9 +171,10 @@ class PowerMonitorConfig(_Config):
     @classmethod
     def _trigger_for_type(cls, value: TriggerSource, info: ValidationInfo) -> TriggerSource:
         kind = info.data.get("type")
-        allowed = TRIGGERS.get(kind, (TriggerSource.SW,)) if kind is not None else None
+        allowed = TRIGGERS.get(kind, (TriggerSource.SOFTWARE,)) if kind is not None else None
         if allowed is not None and value not in allowed:
-            raise config_error(f"not supported by {kind}; allowed {', '.join(allowed)}")
+            names = ", ".join(t.value for t in allowed)
+            raise config_error(f"not supported by {kind}; allowed {names}")
         return value
 
     @model_validator(mode="after")

@@ -122,7 +122,7 @@ class _Checker:
                 )
             elif err["type"] == "missing":
                 self.add(prefix + loc[:-1], f"{who}{field} missing; it is required")
-            elif err["type"] == "enum":
+            elif err["type"] in ("enum", "literal_error"):
                 value = err.get("input")
                 allowed = err.get("ctx", {}).get("expected", "")
                 choices = [c.strip(" '") for c in allowed.replace(" or ", ",").split(",")]

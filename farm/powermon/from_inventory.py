@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from farm.errors import InventoryError
-from farm.powermon.protocols import AcquisitionSettings, PowerMonitor, SampleFormat, TriggerSource
+from farm.powermon.protocols import AcquisitionSettings, PowerMonitor
 from farm.powermon.registry import create_powermon
 
 if TYPE_CHECKING:
@@ -43,10 +43,8 @@ def monitor_for_board(board: BoardConfig) -> tuple[PowerMonitor, AcquisitionSett
     settings = AcquisitionSettings(
         voltage_mv=config.voltage_mv,
         sample_rate_hz=config.sample_rate_hz,
-        sample_format=SampleFormat.BINARY
-        if str(config.format.value) == "binary"
-        else SampleFormat.ASCII,
-        trigger=TriggerSource(str(config.trigger.value)),
+        sample_format=config.sample_format,
+        trigger=config.trigger,
     )
     return monitor, settings
 
