@@ -42,6 +42,7 @@ from farm.devices.linux_ssh import CommandResult, SshLink, SshTarget
 from farm.devices.protocols import BoardFacts
 from farm.devices.registry import register_board
 from farm.errors import InventoryError, SshError
+from farm.powermon.from_inventory import DRIVEN_TYPES
 from farm.step import step
 
 if TYPE_CHECKING:
@@ -356,7 +357,7 @@ def open_linux_board(board: BoardConfig, *, known_hosts: Path,
     pm = board.power_monitor
     kind = str(getattr(pm.type, "value", pm.type))
     sampler = None
-    if kind in ("stlink-v3pwr", "lpm01a"):
+    if kind in DRIVEN_TYPES:  # a lab-side monitor our powermon drivers read
         from farm.devices.linux_powermon import PowermonRailSampler
 
         sampler = functools.partial(PowermonRailSampler.for_board, board)
