@@ -11,14 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from farm.devices.linux import LinuxBoard, LinuxPower
-from farm.devices.linux_hostkeys import HostKeyPolicy
-from farm.devices.linux_ssh import SshTarget
 from farm.devices.registry import open_board
-from farm.virtual.linux_twin import start_linux_twin
 
 if TYPE_CHECKING:
     from farm.catalog import TargetSpec
+    from farm.devices.linux import LinuxBoard
     from farm.devices.protocols import Board
     from farm.inventory import BoardConfig
 
@@ -54,6 +51,12 @@ def open_linux_twin(
     type ``external`` uses the twin's watts command, and tags ``without-<module>`` hide a
     Python distribution from the twin (a board lacking that runtime).
     """
+    # Imported here: asyncssh and the SSH server load only for labs with Linux boards.
+    from farm.devices.linux import LinuxBoard, LinuxPower
+    from farm.devices.linux_hostkeys import HostKeyPolicy
+    from farm.devices.linux_ssh import SshTarget
+    from farm.virtual.linux_twin import start_linux_twin
+
     missing = tuple(t.removeprefix("without-") for t in config.tags if t.startswith("without-"))
     power_type = str(config.power_monitor.type)
     twin = start_linux_twin(config.id, config.target, power_type, Path(workdir), missing)
