@@ -54,7 +54,7 @@ class PowerMonitorType(enum.StrEnum):
 
 
 # The inventory spells the powermon's SampleFormat by member name (``format: binary``); the
-# enum's values are the wire tokens (``bin_hexa``).
+# enum's values are wire tokens.
 SampleFormatName = Literal["ascii", "binary"]
 
 
@@ -135,6 +135,9 @@ class PowerMonitorConfig(_Config):
     """For ``external``: shell command that prints samples (the power engineer defines the form)."""
     rail: str | None = None
     """For ``ina3221``: the sysfs rail name to read."""
+    supplies_target: bool | None = None
+    """For ``stlink-v3pwr`` (default true): the monitor powers the target; the farm sends
+    ``pwr on`` when it opens the board (before flashing) and ``pwr off`` when the run ends."""
 
     @field_validator("voltage_mv")
     @classmethod
@@ -175,6 +178,14 @@ class PowerMonitorConfig(_Config):
         if allowed is not None and value not in allowed:
             names = ", ".join(t.value for t in allowed)
             raise config_error(f"not supported by {kind}; allowed {names}")
+        return value
+
+    @field_validator("supplies_target")
+    @classmethod
+    def _supplying_type(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        kind = info.data.get("type")
+        if value is not None and kind is not None and kind is not PowerMonitorType.STLINK_V3PWR:
+            raise config_error(f"not supported by {kind}; only stlink-v3pwr powers its target")
         return value
 
     @model_validator(mode="after")

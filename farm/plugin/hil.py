@@ -157,6 +157,7 @@ def _opened(
     board: LeasedBoard, console_log: Path, farm: FarmSession, record: RowDraft
 ) -> Iterator[Any]:
     """Open the leased board with its backend (closed on exit) and record which board it is."""
+    from farm.plugin.target_power import power_on_target
     from farm.virtual.boards import open_lab_board
 
     workdir = _cache_dir(farm) / "boards" / board.id
@@ -165,6 +166,7 @@ def _opened(
         board.config, board.target, workdir=workdir, log_path=console_log, state_dir=state_dir
     ) as device:
         record.set(board_id=board.id, virtual=device.facts.virtual)
+        power_on_target(board.config, device, farm)  # before prepare() flashes
         yield device
 
 
@@ -178,11 +180,14 @@ def power(board: LeasedBoard, mcu: Board) -> Iterator[Any]:
     kind = str(board.config.power_monitor.type)
     if kind not in DRIVEN_TYPES:
         pytest.skip(f"board '{board.id}' has power_monitor.type {kind}: no energy measurement")
-    rig = open_power_rig(board.config, board.target, mcu.facts.virtual)
-    try:
-        yield rig
-    finally:
-        rig.close()
+    from farm.plugin.target_power import wire_log_into
+
+    with wire_log_into(getattr(mcu, "console_log", None)):
+        rig = open_power_rig(board.config, board.target, mcu.facts.virtual)
+        try:
+            yield rig
+        finally:
+            rig.close()
 
 
 @pytest.fixture
