@@ -20,8 +20,14 @@ def image(firmware, board_pool, farm, record):  # type: ignore[no-untyped-def]
     """The energy-mode build of the firmware for this pool (from the build cache)."""
     from farm.hil.artifacts import image_for
 
+    settings = farm.settings.values
     artifact = image_for(
-        firmware, board_pool, farm.settings.values.cache_dir.resolve(), energy_mode=True
+        firmware,
+        board_pool,
+        settings.cache_dir.resolve(),
+        builder=settings.builder,
+        rootfs_dir=settings.rootfs_dir,
+        energy_mode=True,
     )
     record.set(image_hash=artifact.image_hash)
     return artifact
@@ -30,6 +36,7 @@ def image(firmware, board_pool, farm, record):  # type: ignore[no-untyped-def]
 @pytest.mark.farm_kind("mcu")
 def test_energy(model, board_pool, firmware, mcu, power, reference, hil, farm, record, request):
     """Energy per inference over a window of N inferences, with its method and uncertainty."""
+    from farm.hil.row_fields import capture_fields
     from farm.powermon.trace_store import save_trace
 
     dut = mcu.dut()
@@ -39,17 +46,8 @@ def test_energy(model, board_pool, firmware, mcu, power, reference, hil, farm, r
     trace_path = farm.run_dir / "traces" / f"{safe_id(request.node.nodeid)}.parquet"
     trace_path.parent.mkdir(parents=True, exist_ok=True)
     save_trace(capture.trace, trace_path, capture.windows)
-    fields = capture.energy.as_row()
-    fields["energy_method"] = f"{capture.method}; {plan.describe()}"
-    # The same window gives the latency, so energy and latency of one row belong together
-    # (the energy-vs-latency plot pairs them).
-    start_s, end_s = capture.windows[0]
-    fields["latency_ms"] = (end_s - start_s) / plan.n * 1e3
-    fields["latency_method"] = f"energy window of N={plan.n} inferences / N"
+    fields = capture_fields(capture, plan)
     error, bound = capture.truth_error, capture.truth_bound
-    if error is not None:
-        fields["energy_truth_uj"] = capture.truth_uj
-        fields["energy_error_pct"] = error * 100.0
     record.set(**fields, trace_parquet=str(trace_path.relative_to(farm.run_dir)))
     assert capture.energy.energy_uj > 0, f"{model.key} on {mcu.name}: no energy measured"
     if error is not None and bound is not None:

@@ -139,6 +139,7 @@ def build_firmware(
     cache_dir: str | Path,
     builder: str = "auto",
     extra_vars: dict[str, str] | None = None,
+    rootfs_dir: Path | None = None,
 ) -> FirmwareArtifact:
     """Build (or fetch from the cache) the firmware image of ``version`` for board ``bsp``.
 
@@ -151,6 +152,7 @@ def build_firmware(
         builder: ``auto``, ``host``, ``container``, ``podman`` or ``docker``.
         extra_vars: build variables added to the version's (``{"MODE": "energy"}``); part of
             the cache key.
+        rootfs_dir: the podman toolchain rootfs (default: ``~/.cache/joulefarm/rootfs/arm-gcc``).
 
     Returns:
         The artifact, with ``cache`` ``"hit"`` or ``"miss"`` and ``seconds`` for this call.
@@ -158,7 +160,7 @@ def build_firmware(
     start = time.monotonic()
     recipe = resolve_recipe(recipe_path_or_name)
     cache = BuildCache(Path(cache_dir))
-    chosen = select_builder(recipe, builder, cache.root)
+    chosen = select_builder(recipe, builder, cache.root, rootfs_dir)
     toolchain_text = chosen.toolchain_version()
     spec = recipe.version(version)
     for _attempt in range(3):

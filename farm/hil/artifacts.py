@@ -41,13 +41,26 @@ def firmware_image(
     version: str,
     bsp: str,
     cache_dir: Path,
+    builder: str = "auto",
+    rootfs_dir: Path | None = None,
     extra_vars: tuple[tuple[str, str], ...] = (),
 ) -> FirmwareArtifact:
-    """The image of (firmware version, BSP[, build variables]), from the build cache."""
+    """The image of (firmware version, BSP[, build variables]), from the build cache (built on
+    a miss).
+
+    ``builder`` and ``rootfs_dir``: the farm's settings of the same names; ``extra_vars``: build
+    variables added to the version's (``MODE=energy``).
+    """
     from farm.build import build_firmware
 
     artifact = build_firmware(
-        recipe_path, version, bsp, cache_dir=cache_dir, extra_vars=dict(extra_vars) or None
+        recipe_path,
+        version,
+        bsp,
+        cache_dir=cache_dir,
+        builder=builder,
+        rootfs_dir=rootfs_dir,
+        extra_vars=dict(extra_vars) or None,
     )
     log.info("firmware %s@%s for %s: cache %s", artifact.firmware, version, bsp, artifact.cache)
     return artifact
@@ -59,9 +72,11 @@ def image_for(
     cache_dir: Path,
     *,
     firmware_dir: Path | None = None,
+    builder: str = "auto",
+    rootfs_dir: Path | None = None,
     energy_mode: bool = False,
 ) -> FirmwareArtifact:
-    """The image a board of ``pool`` runs for ``firmware``.
+    """The image a board of ``pool`` runs for ``firmware`` (built with ``builder``).
 
     With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
     exists (the memory test measures the real board's image, also for a twin pool), else the
@@ -71,8 +86,9 @@ def image_for(
     bsp = bsp_for(pool)
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
         bsp = pool.target.slug
+    recipe = firmware.recipe_path.resolve()
     extra = (("MODE", "energy"),) if energy_mode else ()
-    return firmware_image(firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir, extra)
+    return firmware_image(recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, extra)
 
 
 @functools.cache

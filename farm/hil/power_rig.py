@@ -318,6 +318,7 @@ def open_power_rig(
     config: BoardConfig,
     *,
     port: str | None = None,
+    overrides: dict[str, object] | None = None,
     rule: WindowRule = WINDOW_RULES["samples"],
     truth: GroundTruth | None = None,
 ) -> PowerRig:
@@ -327,6 +328,8 @@ def open_power_rig(
         config: the board's inventory entry.
         port: where the monitor is (None: the inventory's ``power_monitor.port`` or discovery);
             the virtual lab passes its emulator's pty.
+        overrides: driver config fields the inventory does not hold (the virtual lab's
+            emulator acks ``volt`` after its recalibration: no settle pause).
         rule: window length and count.
         truth: the virtual lab's ground truth for a twin.
     """
@@ -335,7 +338,7 @@ def open_power_rig(
     if port is not None:
         monitor_config = config.power_monitor.model_copy(update={"port": port})
         config = config.model_copy(update={"power_monitor": monitor_config})
-    monitor, settings = monitor_for_board(config)
+    monitor, settings = monitor_for_board(config, overrides)
     monitor.open()
     try:
         return PowerRig(monitor, settings, config.id, rule=rule, truth=truth)

@@ -106,12 +106,13 @@ class TwinPowerBench:
         qemu = config.qemu
         self.wire_state = qemu.timestamp_wire if qemu else WireState.CONNECTED
         self.delay_s = (qemu.timestamp_wire_delay_us if qemu else 0.0) * 1e-6
-        kind = str(config.power_monitor.type.value)
+        kind = str(config.power_monitor.type)
         if kind not in DRIVEN_TYPES:
             raise ConfigError(
                 f"board '{config.id}': power_monitor.type '{kind}' has no emulator; "
                 f"the virtual lab emulates {', '.join(DRIVEN_TYPES)}"
             )
+        self.kind = kind
         self.handle: EmulatorHandle = start_emulator(kind, self.timeline, realtime=False)  # type: ignore[arg-type]
         self._lock = threading.Lock()
         self._begin: float | None = None
@@ -119,6 +120,15 @@ class TwinPowerBench:
         self.edges_s: list[float] = []
         self._wire = wire
         wire.subscribe(self._on_record)
+
+    @property
+    def driver_overrides(self) -> dict[str, object]:
+        """Driver settings for the emulator: it acks ``volt`` only after its recalibration, so
+        the driver's settle pause for a real device is not needed."""
+        from farm.powermon.registry import get_powermon
+
+        fields = get_powermon(self.kind).config.model_fields
+        return {"volt_settle_s": 0.0} if "volt_settle_s" in fields else {}
 
     @property
     def port(self) -> str:

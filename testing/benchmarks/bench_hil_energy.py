@@ -31,7 +31,7 @@ def main(models: list[str]) -> None:
     from farm.compiler.model_compiler import compile_model
     from farm.devices.registry import open_board
     from farm.hil.power_rig import open_power_rig
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
     from farm.virtual.power_bench import TwinPowerBench
 
     inventory = load_inventory(ROOT / "inventory.yaml")
@@ -49,7 +49,7 @@ def main(models: list[str]) -> None:
         for board_id in BOARDS:
             config = inventory.board(board_id)
             monitor = config.power_monitor
-            setup = f"{monitor.type.value} {monitor.format.value} {monitor.sample_rate_hz} Hz"
+            setup = f"{monitor.type} {monitor.format} {monitor.sample_rate_hz} Hz"
             work = Path(tmp) / board_id
             with open_board(config, target, workdir=work, log_path=work / "c.log") as board:
                 for name in models:
@@ -60,7 +60,9 @@ def main(models: list[str]) -> None:
                     data = np.random.default_rng(1).integers(-128, 128, size, dtype=np.int8)
                     dut.load_input(data.tobytes())
                     bench = TwinPowerBench(board.wire, board.facts, config, target)
-                    rig = open_power_rig(config, port=bench.port, truth=bench)
+                    rig = open_power_rig(
+                        config, port=bench.port, overrides=bench.driver_overrides, truth=bench
+                    )
                     try:
                         start = time.monotonic()
                         plan = rig.plan_window(dut, board.facts, at_least=5)

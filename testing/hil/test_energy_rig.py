@@ -113,7 +113,7 @@ def wired(tmp_path: Path, target: TargetSpec, kws_blob: tuple[bytes, int]) -> It
         board.dut().load_input(data.tobytes())
         bench = TwinPowerBench(board.wire, board.facts, config, target)
         opened.append(bench)
-        rig = open_power_rig(config, port=bench.port, truth=bench)
+        rig = open_power_rig(config, port=bench.port, overrides=bench.driver_overrides, truth=bench)
         opened.append(rig)
         yield board, rig
 
