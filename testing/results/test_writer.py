@@ -76,7 +76,7 @@ def test_concurrent_processes_never_leave_partial_rows(tmp_path: Path) -> None:
 UNITLESS = {
     "n_inferences", "cycles_per_inference", "instructions_per_inference", "macs", "max_abs_diff"
 }  # fmt: skip
-UNIT_SUFFIXES = ("_ms", "_s", "_uj", "_mw", "_mv", "_hz", "_bytes")
+UNIT_SUFFIXES = ("_ms", "_s", "_uj", "_mw", "_mv", "_hz", "_bytes", "_pct")
 
 
 def test_row_refuses_unknown_fields_and_keeps_units_in_names() -> None:
