@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import threading
-import time
 
 import numpy as np
 
@@ -24,15 +23,11 @@ class ActivityTimeline:
     Args:
         idle_current_a: Current while the core sleeps (WFI).
         run_current_a: Current while the core runs.
-        settle_timeout_s: Longest wait of :meth:`settle` (a ``stop`` waits that long at most).
     """
 
-    def __init__(
-        self, idle_current_a: float, run_current_a: float, settle_timeout_s: float = 5.0
-    ) -> None:
+    def __init__(self, idle_current_a: float, run_current_a: float) -> None:
         self.idle_current_a = idle_current_a
         self.run_current_a = run_current_a
-        self.settle_timeout_s = settle_timeout_s
         self._cond = threading.Condition()
         self._times: list[float] = [0.0]
         self._running: list[bool] = [True]  # a core runs from reset
@@ -79,22 +74,21 @@ class ActivityTimeline:
         with self._cond:
             return self._horizon
 
-    def settle(self, timeout_s: float | None = None, records: int = 2) -> None:
-        """Wait until ``records`` more reports arrived and the board sleeps, so everything it
-        did before this call is known; returns after ``timeout_s`` in any case.
+    def progress(self) -> int:
+        """A count of the reports so far (for :meth:`settled`)."""
+        with self._cond:
+            return self._advances
+
+    def settled(self, since: int, records: int = 2) -> bool:
+        """True once ``records`` reports came after :meth:`progress` gave ``since`` and the
+        board sleeps: everything it did before is known.
 
         A host stops a capture while the board waits for its next command, asleep; a sleeping
         twin reports every 1 ms tick. Reports still on their way (a loaded host) show as a
-        board that still runs: keep waiting for them.
+        board that still runs.
         """
-        deadline = time.monotonic() + (self.settle_timeout_s if timeout_s is None else timeout_s)
         with self._cond:
-            target = self._advances + records
-            while self._advances < target or self._running[-1]:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return
-                self._cond.wait(left)
+            return self._advances >= since + records and not self._running[-1]
 
     def running_at(self, t_s: float) -> bool:
         """State of the core at board time ``t_s``."""

@@ -27,6 +27,8 @@ BINARY_CHUNK_SAMPLES = 8192
 ASCII_CHUNK_SAMPLES = 1000
 TEMP_DEGC = 25.0  # die temperature the emulator reports
 TEMP_PCB_DEGC = 31.5  # board (PCB) temperature, `temp refresh pcb`
+STOP_CATCH_UP_S = 5.0
+"""Longest a ``stop`` waits for a live board's reports before it ends the stream anyway."""
 RATE_LIST = " ".join(f"{r // 1000}k" if r >= 1000 else str(r) for r in SAMPLE_RATES_HZ)
 
 
@@ -71,6 +73,7 @@ class EmulatedPowerShield:
         self.started_at = 0.0
         self.scheduled_edges: list[float] = []
         self.close_requested = False
+        self.stopping: tuple[str, int, float] | None = None  # stop line, progress, deadline
         self._handlers: dict[str, Callable[[list[str]], list[str]]] = {
             "powershield": self._powershield, "version": self._version, "help": self._help,
             "status": self._status, "htc": self._session, "power_monitor": self._session,
@@ -311,24 +314,26 @@ class EmulatedPowerShield:
         if self.state == "idle":
             self.emit(self.traits.ack(line, []))
             return
-        if self.state == "running":
-            self._catch_up()
+        progress = getattr(self.source, "progress", None)
+        if self.state == "running" and progress is not None:
+            # A stream fed by a live board: before ending, sample all the board did until
+            # now, as a real monitor has; its reports may still be on their way. The serving
+            # loop keeps streaming what is known meanwhile (pump), so the reader never sees
+            # a silence while samples are due.
+            self.stopping = (line, progress(), time.monotonic() + STOP_CATCH_UP_S)
+            return
         self._finish(stop_line=line)
 
-    def _catch_up(self) -> None:
-        """Before ``stop`` ends a stream fed by a live board: sample all it did until now, as a
-        real monitor has (the board's reports may still be on their way)."""
-        settle = getattr(self.source, "settle", None)
-        stream = self.stream
-        if settle is None or stream is None:
-            return
-        settle()
-        horizon = source_clock_s(self.source)
-        if horizon is None:
-            return
-        known = int((horizon - stream.origin_s) * stream.settings.rate_hz + 1e-6)
-        while not stream.finished and stream.next_sample < known:
-            self.emit(stream.generate(known - stream.next_sample))
+    def _stop_when_caught_up(self, known: int | None) -> None:
+        """End a stopping stream once the board's reports say it sleeps and every known sample
+        is out (or the catch-up time is over)."""
+        assert self.stopping is not None and self.stream is not None
+        line, since, deadline = self.stopping
+        settled = getattr(self.source, "settled", None)
+        caught_up = known is None or self.stream.next_sample >= known
+        if (caught_up and settled is not None and settled(since)) or time.monotonic() > deadline:
+            self.stopping = None
+            self._finish(stop_line=line)
 
     def _finish(self, stop_line: str | None) -> None:
         stream = self.stream
@@ -381,18 +386,24 @@ class EmulatedPowerShield:
                      self.trigger_after_s)  # fmt: skip
             self.on_edge(None)
         stream = self.stream
-        if self.state != "running" or stream is None or backlog_bytes > 65536:
+        if self.state != "running" or stream is None:
             return
-        budget = BINARY_CHUNK_SAMPLES if stream.settings.binary else ASCII_CHUNK_SAMPLES
-        if self.realtime:
-            due = int((time.monotonic() - self.started_at) * stream.settings.rate_hz)
-            budget = min(budget, due - stream.next_sample)
+        known = None
         if horizon_s is not None:
             known = int((horizon_s - stream.origin_s) * stream.settings.rate_hz + 1e-6)
-            budget = min(budget, known - stream.next_sample)
-        if budget > 0:
-            self.emit(stream.generate(budget))
+        if backlog_bytes <= 65536:
+            budget = BINARY_CHUNK_SAMPLES if stream.settings.binary else ASCII_CHUNK_SAMPLES
+            if self.realtime:
+                due = int((time.monotonic() - self.started_at) * stream.settings.rate_hz)
+                budget = min(budget, due - stream.next_sample)
+            if known is not None:
+                budget = min(budget, known - stream.next_sample)
+            if budget > 0:
+                self.emit(stream.generate(budget))
         if stream.close_port:
             self.close_requested = True
         elif stream.finished:
+            self.stopping = None
             self._finish(stop_line=None)
+        elif self.stopping is not None:
+            self._stop_when_caught_up(known)

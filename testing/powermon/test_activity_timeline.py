@@ -40,26 +40,23 @@ def test_means_and_energy_are_exact() -> None:
     assert timeline.horizon_s == 0.0 and timeline.running_at(0.002)
 
 
-def test_settle_waits_for_new_reports_and_sleep() -> None:
+def test_settled_needs_new_reports_and_sleep() -> None:
     """``stop`` catches up with a board that went to sleep; reports of a board that still
-    runs may be on their way, so it waits for them (up to its timeout)."""
+    runs may be on their way, so it is not settled yet."""
     timeline = _timeline()
-    began = time.monotonic()
-    timeline.settle(timeout_s=0.2)
-    assert time.monotonic() - began >= 0.2  # still running: no settling before the timeout
-    reports = [lambda: timeline.advance(0.005), lambda: timeline.record(0.006, running=False)]
-    threading.Timer(0.05, lambda: [report() for report in reports]).start()
-    began = time.monotonic()
-    timeline.settle(timeout_s=5.0)
-    assert timeline.horizon_s == pytest.approx(0.006)
-    assert time.monotonic() - began < 4.0  # returned on the reports, not the timeout
+    mark = timeline.progress()
+    timeline.advance(0.005)
+    timeline.advance(0.006)
+    assert not timeline.settled(mark)  # two reports, but the board still runs
+    timeline.record(0.007, running=False)
+    assert timeline.settled(mark)
+    assert not timeline.settled(timeline.progress())  # nothing new since
 
 
 def test_emulator_samples_only_the_known_time_from_the_trigger() -> None:
     """Armed at 100 kHz; the edge at board time 1.5 ms starts the acquisition there; the stream
     stops at the horizon until the board's time moves on; an edge while idle is ignored."""
     timeline = _timeline()
-    timeline.settle_timeout_s = 0.2  # no board behind it: stop waits for reports only briefly
     settings = AcquisitionSettings(
         voltage_mv=3300,
         sample_rate_hz=100_000,
@@ -74,9 +71,20 @@ def test_emulator_samples_only_the_known_time_from_the_trigger() -> None:
             handle.fire_trigger(0.0015)
             time.sleep(0.2)
             timeline.advance(0.0045)  # the board's time moves on: 0.5 ms more is known
+            time.sleep(0.2)
+            # The board goes to sleep and reports twice more once the stop is on its way: the
+            # stream ends with those reports (not before, not on a timeout).
+            reports = [
+                lambda: timeline.record(0.0046, running=False),
+                lambda: timeline.advance(0.0047),
+            ]
+            threading.Timer(0.3, lambda: [report() for report in reports]).start()
+            began = time.monotonic()
             trace = monitor.stop(timeout_s=5)
-    # 1.5 .. 4.5 ms known after the trigger: 300 samples (settle may add none: no reports).
-    assert len(trace.samples) == 300
+            assert time.monotonic() - began < 4.0
+    # 1.5 .. 4.7 ms known after the trigger: 320 samples.
+    assert len(trace.samples) == 320
     currents = trace.samples
     assert currents[:50] == pytest.approx(IDLE_A, rel=0.01)  # 1.5 .. 2.0 ms: asleep
-    assert currents[150:] == pytest.approx(RUN_A, rel=0.01)  # 3.0 .. 4.5 ms running
+    assert currents[150:310] == pytest.approx(RUN_A, rel=0.01)  # 3.0 .. 4.6 ms running
+    assert currents[310:] == pytest.approx(IDLE_A, rel=0.01)  # 4.6 .. 4.7 ms asleep
