@@ -67,7 +67,6 @@ class BoardPool:
         """Ids of the boards in the pool."""
         return tuple(b.id for b in self.boards)
 
-
     @property
     def runs_firmware(self) -> bool:
         """True when the farm flashes firmware on these boards (MCUs); Linux boards run the

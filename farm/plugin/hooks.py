@@ -14,7 +14,6 @@ from farm.errors import BoardBusyError, BoardQuarantinedError, ConfigError, Infr
 from farm.inventory import BoardConfig
 from farm.plugin import newhooks
 from farm.plugin.fixtures import INFRA_ERROR_KEY, LEASED_BOARD_KEY
-from farm.plugin.matrix_params import MATRIX_ARGS, parametrize_matrix
 from farm.plugin.options import RUN_ID_ENV, parse_options
 from farm.plugin.session import FARM_KEY, FarmSession, get_session
 from farm.settings import resolve_settings
@@ -23,6 +22,7 @@ log = logging.getLogger(__name__)
 
 INFRA_PROPERTY = "farm_infra_error"
 KINDS = ("mcu", "linux")
+MATRIX_ARGS = ("model", "board_pool", "firmware")
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -118,6 +118,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         matrix = get_session(metafunc.config).matrix()
     except ConfigError as exc:
         pytest.fail(str(exc), pytrace=False)
+    # Imported here: the module is a plugin of its own (pytest_plugins), loaded by pytest first.
+    from farm.plugin.matrix_params import parametrize_matrix
+
     parametrize_matrix(metafunc, matrix, wanted, _kinds(metafunc))
 
 

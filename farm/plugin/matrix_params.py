@@ -19,7 +19,6 @@ import pytest
 from farm.matrix import Matrix, MatrixItem, NaKind, Status, builtin_status, na_status
 from farm.plugin.session import FARM_KEY
 
-MATRIX_ARGS = ("model", "board_pool", "firmware")
 NA_KEY = pytest.StashKey[dict[str, str]]()
 """n/a item id -> :class:`NaKind` value, for the items this process left out."""
 EMPTY_KEY = pytest.StashKey[set[str]]()
@@ -117,7 +116,7 @@ def parametrize_matrix(
 ) -> None:
     """Parametrize ``wanted`` matrix arguments of one test function (n/a items left out)."""
     config = metafunc.config
-    if len(wanted) == len(MATRIX_ARGS):
+    if len(wanted) == len(_IDS):
         resolved = _resolved(config, matrix)
         items = [
             resolved[i.id] for i in matrix.items if kinds is None or i.pool.target.kind in kinds
