@@ -50,6 +50,9 @@ class FarmSettings(BaseModel):
     dut_handshake_timeout_s: float = Field(10.0, gt=0)
     dut_inference_timeout_s: float = Field(120.0, gt=0)
     flash_timeout_s: float = Field(120.0, gt=0)
+    max_workers: int = Field(32, ge=1)
+    """Cap on the xdist workers ``-n auto`` starts (one per board; host-CPU boards up to the
+    cores); an explicit ``-n N`` is obeyed as given."""
 
 
 PATH_FIELDS = tuple(name for name, f in FarmSettings.model_fields.items() if f.annotation is Path)

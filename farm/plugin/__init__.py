@@ -25,6 +25,7 @@ pytest_plugins = [
     "farm.plugin.hil",
     "farm.plugin.progress",
     "farm.plugin.matrix_params",
+    "farm.plugin.schedule",
 ]
 
 __all__ = [

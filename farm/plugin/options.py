@@ -34,6 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--farm-quarantine-after", metavar="N", help="infra errors before a board is quarantined"
     )
+    group.addoption(
+        "--farm-max-workers", metavar="N", help="cap on the workers of -n auto (one per board)"
+    )
     group.addoption("--farm-run-id", metavar="ID", help=f"run id (default: new; or ${RUN_ID_ENV})")
 
 
@@ -82,6 +85,9 @@ def parse_options(config: pytest.Config) -> FarmOptions:
         ),
         "quarantine_after": _number(
             config, "--farm-quarantine-after", int, "a count >= 1, e.g. --farm-quarantine-after=3"
+        ),
+        "max_workers": _number(
+            config, "--farm-max-workers", int, "a count >= 1, e.g. --farm-max-workers=8"
         ),
     }
     for key in ("inventory", "lock_dir", "reports_dir"):

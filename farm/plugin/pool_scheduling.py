@@ -1,0 +1,104 @@
+"""``PoolScheduling``: xdist's load scheduling, but each worker gets the test a
+:class:`~farm.schedule.PoolQueue` picks for it, one at a time (see :mod:`farm.plugin.schedule`).
+
+It extends ``LoadScheduling`` so collection checks, crash handling and a collection without
+board tests behave exactly as xdist's own; only the hand-out differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from xdist.scheduler import LoadScheduling
+
+from farm.schedule import Job, PoolQueue
+
+# A worker runs a test only once it holds the next one, so two per worker: one running, one
+# queued. More would commit a worker to a pool long before it gets there.
+PER_WORKER = 2
+
+
+class PoolScheduling(LoadScheduling):
+    """Hands out tests pool by pool, longest work per board first."""
+
+    def __init__(self, config: pytest.Config, log: Any, plan_path: Path) -> None:
+        super().__init__(config, log)
+        self.plan_path = plan_path
+        self.queue: PoolQueue | None = None
+        self.jobs: dict[int, Job] = {}
+
+    def schedule(self) -> None:
+        """First call: read the plan; without board tests fall back to ``LoadScheduling``."""
+        if self.collection is None and self.queue is None:
+            from farm.plugin.schedule import load_plan
+
+            if not self._check_nodes_have_same_collection():
+                self.log("**Different tests collected, aborting run**")
+                return
+            collection = next(iter(self.node2collection.values()))
+            self.queue = load_plan(self.plan_path, collection)
+            if self.queue is not None:
+                self.collection = collection
+                self.pending[:] = range(len(collection))
+                self.jobs = {j.index: j for j in self.queue.jobs}
+        if self.queue is None:
+            super().schedule()
+            return
+        for node in self.nodes:
+            self.check_schedule(node)
+
+    def check_schedule(self, node: Any, duration: float = 0) -> None:
+        """Top the worker up to two tests; shut it down when nothing is left."""
+        if self.queue is None:
+            super().check_schedule(node, duration)
+            return
+        if node.shutting_down:
+            return
+        pending = self.node2pending[node]
+        send = []
+        while len(pending) + len(send) < PER_WORKER:
+            job = self.queue.next_for(node)
+            if job is None:
+                break
+            send.append(job.index)
+        if send:
+            for index in send:
+                self.pending.remove(index)
+            pending.extend(send)
+            node.send_runtest_some(send)
+        if not len(self.queue):
+            node.shutdown()
+
+    def mark_test_pending(self, item: str) -> None:
+        """A test to run again (xdist's rerun of a crashed worker's test)."""
+        if self.queue is None or self.collection is None:
+            super().mark_test_pending(item)
+            return
+        index = self.collection.index(item)
+        self.pending.insert(0, index)
+        self.queue.put_back(self.jobs[index])
+        for node in self.nodes:
+            self.check_schedule(node)
+
+    def remove_pending_tests_from_node(self, node: Any, indices: Sequence[int]) -> None:
+        raise NotImplementedError()
+
+    def remove_node(self, node: Any) -> str | None:
+        """A worker went away: its unstarted tests go back to the queue."""
+        if self.queue is None:
+            return super().remove_node(node)
+        self.queue.release(node)
+        pending = self.node2pending.pop(node)
+        if not pending:
+            return None
+        assert self.collection is not None
+        crashitem = self.collection[pending.pop(0)]
+        for index in pending:
+            self.pending.append(index)
+            self.queue.put_back(self.jobs[index])
+        for other in self.nodes:
+            self.check_schedule(other)
+        return crashitem
