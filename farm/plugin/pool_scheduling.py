@@ -16,9 +16,11 @@ from xdist.scheduler import LoadScheduling
 
 from farm.schedule import Job, PoolQueue
 
-# A worker runs a test only once it holds the next one, so two per worker: one running, one
-# queued. More would commit a worker to a pool long before it gets there.
-PER_WORKER = 2
+# A worker runs a test only once it holds the next one. Three per worker (one running, two
+# queued) let it start the next test the moment one ends, without a round trip to the
+# controller while its board idles; more would commit a worker to a pool long before it
+# gets there.
+PER_WORKER = 3
 
 
 class PoolScheduling(LoadScheduling):

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from farm.errors import ConfigError, FarmError
+from farm.errors import FarmError
 from farm.schedule import Job, PoolQueue, auto_workers, estimate_s
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,11 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
         # The same error stops the run at configure time, with its full message.
         log.debug("-n auto: no farm matrix (%s); xdist's default applies", exc)
         return None
+    # Pools with a test item; a matrix without models or firmware still has tests that take
+    # only a pool (``board_pool`` alone), so then every selected pool counts.
     pools = {item.pool.id: item.pool for item in matrix.collected}
+    if not matrix.items:
+        pools = {pool.id: pool for pool in matrix.pools}
     if not pools:
         return None
     return auto_workers(pools.values(), _cores(), values.max_workers)
@@ -73,9 +77,15 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """Tell the workers where the plan goes."""
+    node.workerinput[WORKERINPUT_PLAN] = str(_plan_path(node.config))
+
+
+def _plan_path(config: pytest.Config) -> Path:
+    """``<reports_dir>/<run_id>/schedule.json`` (the directory is made only when written)."""
     from farm.plugin.session import get_session
 
-    node.workerinput[WORKERINPUT_PLAN] = str(get_session(node.config).run_dir / PLAN_FILE)
+    session = get_session(config)
+    return session.resolved.values.reports_dir / session.run_id / PLAN_FILE
 
 
 def _history(run_dir: Path) -> dict[str, float]:
@@ -110,17 +120,26 @@ def _inferences() -> int:
     return hil.inputs + 2 + hil.windows * hil.timed_inferences
 
 
-def plan_items(items: list[pytest.Item], history: dict[str, float]) -> dict[str, Any]:
-    """``{"pools": {id: boards}, "items": {nodeid: [pool or None, seconds]}}``."""
+def _board_pool(item: pytest.Item) -> Any:
+    """The pool of a test that leases a board, else None."""
     from farm.matrix import BoardPool
 
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    pool = params.get("board_pool")
+    if isinstance(pool, BoardPool) and "board" in getattr(item, "fixturenames", ()):
+        return pool
+    return None
+
+
+def plan_items(items: list[pytest.Item], history: dict[str, float]) -> dict[str, Any]:
+    """``{"pools": {id: boards}, "items": {nodeid: [pool or None, seconds]}}``."""
     pools: dict[str, int] = {}
     planned: dict[str, list[Any]] = {}
     inferences = _inferences()
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        pool = params.get("board_pool")
-        if not isinstance(pool, BoardPool) or "board" not in getattr(item, "fixturenames", ()):
+        pool = _board_pool(item)
+        if pool is None:
             planned[item.nodeid] = [None, history.get(item.nodeid, 0.1)]
             continue
         pools[pool.id] = len(pool.boards)
@@ -142,6 +161,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     from farm.results.writer import atomic_write_bytes
 
+    if not any(_board_pool(item) for item in session.items):
+        return  # no test leases a board: xdist's load scheduling runs them
     plan = plan_items(session.items, _history(Path(path).parent))
     atomic_write_bytes(Path(path), json.dumps(plan, indent=1).encode("utf-8"))
 
@@ -152,13 +173,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getvalue("dist") != "load":
         return None
     from farm.plugin.pool_scheduling import PoolScheduling
-    from farm.plugin.session import get_session
 
-    try:
-        plan = get_session(config).run_dir / PLAN_FILE
-    except (ConfigError, OSError):
-        return None
-    return PoolScheduling(config, log, plan)
+    return PoolScheduling(config, log, _plan_path(config))
 
 
 def load_plan(path: Path, collection: list[str]) -> PoolQueue | None:
@@ -183,7 +199,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     from farm.results.leaselog import board_busy, read_spans
 
     session = config.stash.get(FARM_KEY, None)
-    if session is None or session.is_worker or session._inventory is None:
+    if session is None or session.is_worker:
         return
     run_dir = session.resolved.values.reports_dir / session.run_id
     wall_s, busy = board_busy(read_spans(run_dir)) if run_dir.is_dir() else (0.0, [])

@@ -152,6 +152,11 @@ def figures(root: Path, label: str) -> dict[str, object]:
     for board, pool, start, end in spans:
         busy[board] += end - start
         work[pool] += end - start
+    gaps = []
+    for board in busy:
+        mine = sorted((s, e) for b, _, s, e in spans if b == board)
+        gaps += [after[0] - before[1] for before, after in zip(mine, mine[1:], strict=False)]
+    gaps.sort()
     per_board = max(w / POOL_BOARDS.get(p, 1) for p, w in work.items())
     ideal = max(per_board, max(e - s for _, _, s, e in spans))
     return {
@@ -159,6 +164,9 @@ def figures(root: Path, label: str) -> dict[str, object]:
         "makespan": makespan,
         "ideal": ideal,
         "efficiency": ideal / makespan,
+        "gap_median": gaps[len(gaps) // 2] if gaps else 0.0,
+        "gap_max": gaps[-1] if gaps else 0.0,
+        "late_start": max(min(s for b2, _, s, _ in spans if b2 == b) for b in busy) - first,
         "busy": {b: busy[b] / makespan for b in sorted(busy)},
     }
 
@@ -170,7 +178,9 @@ def report(title: str, workers: int, found: dict[str, object]) -> None:
     print(f"{title}: {workers} workers, {found['tests']} tests")
     print(
         f"  makespan {found['makespan']:.1f} s, ideal {found['ideal']:.1f} s, "
-        f"efficiency {found['efficiency']:.2f}, boards busy {mean:.2f} on average"
+        f"efficiency {found['efficiency']:.2f}, boards busy {mean:.2f} on average, "
+        f"gap between tests on a board: median {found['gap_median']:.2f} s, "
+        f"max {found['gap_max']:.2f} s; last board started {found['late_start']:.1f} s late"
     )
     print("  busy per board: " + ", ".join(f"{b} {f:.2f}" for b, f in busy.items()))
 
@@ -194,6 +204,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.25, help="x the real durations")
     parser.add_argument("--models", type=int, default=12)
     parser.add_argument("--from-run", type=Path, help="regenerate the durations file and exit")
+    parser.add_argument("--farm-only", action="store_true", help="skip today's two runs")
     args = parser.parse_args()
     if args.from_run:
         from_run(args.from_run)
@@ -205,8 +216,9 @@ def main() -> None:
               f"{HEAVY_POOL} x{HEAVY_FACTOR:g} work; {os.cpu_count()} cores")  # fmt: skip
         started = time.monotonic()
         today = ("-p", "no:farm.plugin.schedule")
-        workers, tail = run(root, "today", "-n", "auto", *today)
-        report("today (-n auto = cores, xdist load)", workers, figures(root, "today"))
+        if not args.farm_only:
+            workers, tail = run(root, "today", "-n", "auto", *today)
+            report("today (-n auto = cores, xdist load)", workers, figures(root, "today"))
         workers, tail = run(root, "load8", "-n", "8", *today)
         report("today's order, one worker per board (-n 8, xdist load)", workers,
                figures(root, "load8"))  # fmt: skip
