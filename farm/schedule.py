@@ -12,7 +12,8 @@ the pool with the most remaining work per board among pools with a board nobody 
 (longest-processing-time first, and longest tests first inside a pool), so no worker waits on a
 busy pool while a board of another pool is idle, and the pools that bound the night start
 first. Tests that lease no board fill the gaps. Costs come from the previous run's durations
-when it ran the same test, else from :func:`estimate_s`.
+when it ran the same test, else from :func:`estimate_s`; as tests finish, each pool's remaining
+work is corrected by how its finished tests compared with the plan.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class PoolQueue:
     pool_sizes: dict[str, int]
     _left: dict[str | None, list[Job]] = field(default_factory=dict, init=False)
     _bound: dict[Hashable, str | None] = field(default_factory=dict, init=False)
+    _seen: dict[str, list[float]] = field(default_factory=dict, init=False)
+    """Per pool: [measured seconds, planned seconds] of its finished jobs."""
 
     def __post_init__(self) -> None:
         for job in self.jobs:
@@ -93,8 +96,19 @@ class PoolQueue:
         return sum(len(v) for v in self._left.values())
 
     def work_per_board(self, pool: str) -> float:
-        """Seconds of work not yet handed out, per board of ``pool``."""
-        return sum(j.cost_s for j in self._left.get(pool, ())) / self.pool_sizes.get(pool, 1)
+        """Seconds of work not yet handed out, per board of ``pool``: the plan, corrected by
+        how the pool's finished jobs compared with it (an estimate is only a guess)."""
+        planned = sum(j.cost_s for j in self._left.get(pool, ()))
+        measured, expected = self._seen.get(pool, (0.0, 0.0))
+        ratio = measured / expected if expected > 0 else 1.0
+        return planned * ratio / self.pool_sizes.get(pool, 1)
+
+    def observe(self, job: Job, seconds: float) -> None:
+        """``job`` finished in ``seconds``: correct the plan of its pool."""
+        if job.pool is not None and job.cost_s > 0:
+            seen = self._seen.setdefault(job.pool, [0.0, 0.0])
+            seen[0] += seconds
+            seen[1] += job.cost_s
 
     def _workers_on(self, pool: str) -> int:
         return sum(1 for p in self._bound.values() if p == pool)

@@ -74,6 +74,12 @@ class PoolScheduling(LoadScheduling):
         if not len(self.queue):
             node.shutdown()
 
+    def mark_test_complete(self, node: Any, item_index: int, duration: float = 0) -> None:
+        """Learn from the test's duration, then top the worker up."""
+        if self.queue is not None and item_index in self.jobs:
+            self.queue.observe(self.jobs[item_index], duration)
+        super().mark_test_complete(node, item_index, duration)
+
     def mark_test_pending(self, item: str) -> None:
         """A test to run again (xdist's rerun of a crashed worker's test)."""
         if self.queue is None or self.collection is None:

@@ -10,15 +10,17 @@ work. The tests sleep, so the figures measure scheduling, not the machine's load
 Each run is a real ``pytest -n ...`` of the farm plugin with xdist and flock leases:
 
 1. today: ``-n auto`` as xdist counts it (one worker per core) and xdist's load scheduling;
-2. today's order with one worker per board (``-n 8``, xdist's load scheduling);
+2. (``--with-load8``) today's order with one worker per board (``-n 8``, xdist's load
+   scheduling), to tell the worker count's share from the order's;
 3. the farm: ``-n auto`` through the farm's hook (one worker per board) and its pool-aware
-   scheduler, with run 2's durations as the previous run's history.
+   scheduler, with the previous run's lease spans as its history of durations.
 
 Per run: workers, makespan (first lease to last release), per-board busy fraction and
 ``ideal / measured``, where ideal = max(max over pools of work per board, longest test). The
 last line is the farm's ``makespan efficiency: X``.
 
-Run: ``PYTHONPATH=. .venv/bin/python testing/benchmarks/bench_schedule.py [--scale 0.25]``.
+Run: ``PYTHONPATH=. .venv/bin/python testing/benchmarks/bench_schedule.py [--scale 0.5]``
+(about 4 minutes on a loaded 2-core machine; ``--models`` and ``--scale`` size it).
 Regenerate the durations from a run directory: ``... bench_schedule.py --from-run reports/<id>``.
 """
 
@@ -201,10 +203,13 @@ def from_run(run_dir: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=0.25, help="x the real durations")
-    parser.add_argument("--models", type=int, default=12)
+    parser.add_argument("--scale", type=float, default=0.5, help="x the real durations")
+    parser.add_argument("--models", type=int, default=6)
     parser.add_argument("--from-run", type=Path, help="regenerate the durations file and exit")
-    parser.add_argument("--farm-only", action="store_true", help="skip today's two runs")
+    parser.add_argument("--farm-only", action="store_true", help="skip today's run")
+    parser.add_argument(
+        "--with-load8", action="store_true", help="also today's order with one worker per board"
+    )
     args = parser.parse_args()
     if args.from_run:
         from_run(args.from_run)
@@ -219,9 +224,10 @@ def main() -> None:
         if not args.farm_only:
             workers, tail = run(root, "today", "-n", "auto", *today)
             report("today (-n auto = cores, xdist load)", workers, figures(root, "today"))
-        workers, tail = run(root, "load8", "-n", "8", *today)
-        report("today's order, one worker per board (-n 8, xdist load)", workers,
-               figures(root, "load8"))  # fmt: skip
+        if args.with_load8:
+            workers, tail = run(root, "load8", "-n", "8", *today)
+            report("today's order, one worker per board (-n 8, xdist load)", workers,
+                   figures(root, "load8"))  # fmt: skip
         workers, tail = run(root, "farm", "-n", "auto")
         farm = figures(root, "farm")
         report("farm (-n auto = boards, pool-aware, last run's durations)", workers, farm)

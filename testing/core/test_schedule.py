@@ -84,3 +84,13 @@ def test_a_crashed_workers_jobs_come_back() -> None:
     queue.release("w1")
     queue.put_back(taken)
     assert queue.next_for("w2") == taken  # the longest again, and p has room after release
+
+
+def test_measured_durations_correct_a_wrong_estimate() -> None:
+    # Both pools are planned at 1 s per test; "slow" really takes 3 s per test.
+    jobs = [Job(i, "slow", 1.0) for i in range(6)] + [Job(10 + i, "fast", 1.0) for i in range(8)]
+    queue = PoolQueue(jobs, {"slow": 1, "fast": 1})
+    assert queue.work_per_board("fast") > queue.work_per_board("slow")
+    queue.observe(queue.next_for("w1"), 1.0)  # fast first, as planned: 1 s
+    queue.observe(queue.next_for("w2"), 3.0)  # slow: 3 s, not 1
+    assert queue.work_per_board("slow") == 3.0 * 5 and queue.work_per_board("fast") == 7.0
