@@ -7,7 +7,7 @@ burns host CPU (a QEMU twin, a Linux twin on this machine) counts against the co
 ``max_workers``.
 
 Which test next: :class:`PoolQueue` hands out tests one at a time. A worker stays on the pool of
-its last test while that pool has work and no more workers than boards; otherwise it moves to
+its last test while that pool has work; when the pool is empty it moves to
 the pool with the most remaining work per board among pools with a board nobody is bound to
 (longest-processing-time first, and longest tests first inside a pool), so no worker waits on a
 busy pool while a board of another pool is idle, and the pools that bound the night start
@@ -117,8 +117,9 @@ class PoolQueue:
         """The job ``worker`` runs after the one it has; None when nothing is left."""
         current = self._bound.get(worker)
         if current is not None and self._left.get(current):
-            if self._workers_on(current) <= self.pool_sizes.get(current, 1):
-                return self._take(worker, current)
+            # Stay, even when a worker moving in from an emptied pool made the pool look
+            # crowded: this worker holds a board of it now, the newcomer only later.
+            return self._take(worker, current)
         self._bound.pop(worker, None)
         pools = [p for p, left in self._left.items() if p is not None and left]
         free = [p for p in pools if self._workers_on(p) < self.pool_sizes.get(p, 1)]

@@ -7,6 +7,7 @@ board tests behave exactly as xdist's own; only the hand-out differs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,6 @@ class PoolScheduling(LoadScheduling):
     def schedule(self) -> None:
         """First call: read the plan; without board tests fall back to ``LoadScheduling``."""
         if self.collection is None and self.queue is None:
-            from farm.plugin.schedule import load_plan
-
             if not self._check_nodes_have_same_collection():
                 self.log("**Different tests collected, aborting run**")
                 return
@@ -110,3 +109,19 @@ class PoolScheduling(LoadScheduling):
         for other in self.nodes:
             self.check_schedule(other)
         return crashitem
+
+
+def load_plan(path: Path, collection: list[str]) -> PoolQueue | None:
+    """The queue for ``collection`` from the plan file; None when no test leases a board."""
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    items = plan.get("items", {})
+    jobs = []
+    for index, nodeid in enumerate(collection):
+        pool, cost = items.get(nodeid, (None, 0.1))
+        jobs.append(Job(index, pool, float(cost)))
+    if not any(j.pool is not None for j in jobs):
+        return None
+    return PoolQueue(jobs, dict(plan.get("pools", {})))

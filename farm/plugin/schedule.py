@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from farm.errors import FarmError
-from farm.schedule import Job, PoolQueue, auto_workers, estimate_s
+from farm.schedule import auto_workers, estimate_s
 
 log = logging.getLogger(__name__)
 
@@ -175,22 +175,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from farm.plugin.pool_scheduling import PoolScheduling
 
     return PoolScheduling(config, log, _plan_path(config))
-
-
-def load_plan(path: Path, collection: list[str]) -> PoolQueue | None:
-    """The queue for ``collection`` from the plan file; None when no test leases a board."""
-    try:
-        plan = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    items = plan.get("items", {})
-    jobs = []
-    for index, nodeid in enumerate(collection):
-        pool, cost = items.get(nodeid, (None, 0.1))
-        jobs.append(Job(index, pool, float(cost)))
-    if not any(j.pool is not None for j in jobs):
-        return None
-    return PoolQueue(jobs, dict(plan.get("pools", {})))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
