@@ -184,10 +184,12 @@ def _baseline(config: pytest.Config, session: FarmSession) -> Any:
     return baseline
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Load what the first row needs (pandas, the previous run's medians) before any test
     leases a board: done at the first teardown, it held every worker's board idle for seconds
-    while all workers imported pandas at once."""
+    while all workers imported pandas at once. ``tryfirst``: before an xdist worker reports its
+    collection, so the controller starts no worker that is still loading."""
     state = session.config.stash.get(FARM_KEY, None)
     items = session.items
     if state is None or not any("board_pool" in getattr(i, "fixturenames", ()) for i in items):
