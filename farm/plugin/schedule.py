@@ -152,18 +152,25 @@ def plan_items(items: list[pytest.Item], history: dict[str, float]) -> dict[str,
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """On the first xdist worker: write the plan before xdist reports the collection."""
+    """On the first xdist worker (or a run without xdist): list the boards the tests may lease
+    and, under xdist, write the plan, before xdist reports the collection."""
+    from farm.plugin.session import get_session
+    from farm.results.leaselog import write_boards
+
     workerinput = getattr(session.config, "workerinput", None)
-    if not workerinput or workerinput.get("workerid") != "gw0":
+    if workerinput is not None and workerinput.get("workerid") != "gw0":
         return
-    path = workerinput.get(WORKERINPUT_PLAN)
+    pools = {p.id: p for p in map(_board_pool, session.items) if p is not None}
+    if not pools:
+        return  # no test leases a board: xdist's load scheduling runs them
+    run_dir = get_session(session.config).run_dir
+    write_boards(run_dir, [b.id for pool in pools.values() for b in pool.boards])
+    path = (workerinput or {}).get(WORKERINPUT_PLAN)
     if path is None:
         return
     from farm.results.writer import atomic_write_bytes
 
-    if not any(_board_pool(item) for item in session.items):
-        return  # no test leases a board: xdist's load scheduling runs them
-    plan = plan_items(session.items, _history(Path(path).parent))
+    plan = plan_items(session.items, _history(run_dir))
     atomic_write_bytes(Path(path), json.dumps(plan, indent=1).encode("utf-8"))
 
 
@@ -180,13 +187,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """One line: how busy each board was (controller or single process)."""
     from farm.plugin.session import FARM_KEY
-    from farm.results.leaselog import board_busy, read_spans
+    from farm.results.leaselog import board_busy, read_boards, read_spans
 
     session = config.stash.get(FARM_KEY, None)
     if session is None or session.is_worker:
         return
     run_dir = session.resolved.values.reports_dir / session.run_id
-    wall_s, busy = board_busy(read_spans(run_dir)) if run_dir.is_dir() else (0.0, [])
+    found = board_busy(read_spans(run_dir), read_boards(run_dir)) if run_dir.is_dir() else None
+    wall_s, busy = found or (0.0, [])
     if busy:
         mean = sum(b.fraction for b in busy) / len(busy)
         per_board = ", ".join(f"{b.board_id} {b.fraction:.2f}" for b in busy)

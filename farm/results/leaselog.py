@@ -17,6 +17,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 LEASES_DIR = "leases"
+BOARDS_FILE = "boards.json"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,21 @@ def read_spans(run_dir: Path) -> list[LeaseSpan]:
     return spans
 
 
+def write_boards(run_dir: Path, board_ids: list[str]) -> None:
+    """The boards the run's tests may lease, so one never leased shows as idle, not absent."""
+    from farm.results.writer import atomic_write_bytes
+
+    atomic_write_bytes(run_dir / LEASES_DIR / BOARDS_FILE, json.dumps(sorted(board_ids)).encode())
+
+
+def read_boards(run_dir: Path) -> list[str]:
+    """The boards :func:`write_boards` listed (empty when none were)."""
+    try:
+        return list(json.loads((run_dir / LEASES_DIR / BOARDS_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return []
+
+
 @dataclass(frozen=True)
 class BoardBusy:
     """One board's share of the test phase."""
@@ -63,12 +79,15 @@ class BoardBusy:
     fraction: float
 
 
-def board_busy(spans: list[LeaseSpan]) -> tuple[float, list[BoardBusy]]:
-    """(test phase in seconds, busy per board by id); (0, []) without spans."""
+def board_busy(
+    spans: list[LeaseSpan], boards: list[str] | None = None
+) -> tuple[float, list[BoardBusy]]:
+    """(test phase in seconds, busy per board by id); ``boards`` never leased count as 0;
+    (0, []) without spans."""
     if not spans:
         return 0.0, []
     wall_s = max(s.end_s for s in spans) - min(s.start_s for s in spans)
-    per_board: dict[str, list[LeaseSpan]] = {}
+    per_board: dict[str, list[LeaseSpan]] = {b: [] for b in boards or ()}
     for span in spans:
         per_board.setdefault(span.board_id, []).append(span)
     busy = []
