@@ -209,6 +209,7 @@ def _build_entry(
         builder=chosen.kind,
         toolchain=toolchain_id(toolchain_text),
         build_seconds=round(seconds, 3),
+        console_baud=recipe.version(version).console_baud,
     )
     artifact.write(entry)
     log.info("built %s@%s for %s in %.1f s (%s)", recipe.name, version, bsp, seconds, chosen.kind)

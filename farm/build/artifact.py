@@ -40,6 +40,8 @@ class FirmwareArtifact:
     builder: str = "host"
     toolchain: str = ""
     build_seconds: float = 0.0
+    console_baud: int | None = None
+    """Console UART rate the recipe version declares (None: the inventory's console.baud)."""
     cache: str = "miss"
     seconds: float = 0.0
 
