@@ -36,11 +36,23 @@ def bsp_for(pool: BoardPool) -> str:
 
 
 @functools.cache
-def firmware_image(recipe_path: Path, version: str, bsp: str, cache_dir: Path) -> FirmwareArtifact:
-    """The image of (firmware version, BSP), from the build cache (built on a miss)."""
+def firmware_image(
+    recipe_path: Path,
+    version: str,
+    bsp: str,
+    cache_dir: Path,
+    builder: str = "auto",
+    rootfs_dir: Path | None = None,
+) -> FirmwareArtifact:
+    """The image of (firmware version, BSP), from the build cache (built on a miss).
+
+    ``builder`` and ``rootfs_dir``: the farm's settings of the same names.
+    """
     from farm.build import build_firmware
 
-    artifact = build_firmware(recipe_path, version, bsp, cache_dir=cache_dir)
+    artifact = build_firmware(
+        recipe_path, version, bsp, cache_dir=cache_dir, builder=builder, rootfs_dir=rootfs_dir
+    )
     log.info("firmware %s@%s for %s: cache %s", artifact.firmware, version, bsp, artifact.cache)
     return artifact
 
@@ -51,8 +63,10 @@ def image_for(
     cache_dir: Path,
     *,
     firmware_dir: Path | None = None,
+    builder: str = "auto",
+    rootfs_dir: Path | None = None,
 ) -> FirmwareArtifact:
-    """The image a board of ``pool`` runs for ``firmware``.
+    """The image a board of ``pool`` runs for ``firmware`` (built with ``builder``).
 
     With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
     exists (the memory test measures the real board's image, also for a twin pool), else the
@@ -61,7 +75,8 @@ def image_for(
     bsp = bsp_for(pool)
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
         bsp = pool.target.slug
-    return firmware_image(firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir)
+    recipe = firmware.recipe_path.resolve()
+    return firmware_image(recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir)
 
 
 @functools.cache

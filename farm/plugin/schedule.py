@@ -25,6 +25,7 @@ import pytest
 
 from farm.errors import FarmError
 from farm.schedule import auto_workers, estimate_s
+from farm.settings import FarmSettings
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """One worker per board the selected matrix uses (host-CPU boards up to the cores)."""
     from farm.catalog import Catalog
     from farm.discovery import discover_firmware, discover_models
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
     from farm.matrix import expand
     from farm.plugin.options import parse_options
     from farm.settings import resolve_settings
@@ -113,11 +114,9 @@ def _history(run_dir: Path) -> dict[str, float]:
     return {str(t): float(d) for t, d in pairs if d == d}  # d != d: NaN
 
 
-def _inferences() -> int:
-    from farm.plugin.hil import HilOptions
-
-    hil = HilOptions.from_env()
-    return hil.inputs + 2 + hil.windows * hil.timed_inferences
+def _inferences(settings: FarmSettings) -> int:
+    """Inferences a HIL test runs: checked inputs, warm-up and the timed windows."""
+    return settings.hil_inputs + 2 + settings.hil_windows * settings.hil_timed_inferences
 
 
 def _board_pool(item: pytest.Item) -> Any:
@@ -131,11 +130,13 @@ def _board_pool(item: pytest.Item) -> Any:
     return None
 
 
-def plan_items(items: list[pytest.Item], history: dict[str, float]) -> dict[str, Any]:
+def plan_items(
+    items: list[pytest.Item], history: dict[str, float], settings: FarmSettings
+) -> dict[str, Any]:
     """``{"pools": {id: boards}, "items": {nodeid: [pool or None, seconds]}}``."""
     pools: dict[str, int] = {}
     planned: dict[str, list[Any]] = {}
-    inferences = _inferences()
+    inferences = _inferences(settings)
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         pool = _board_pool(item)
@@ -170,7 +171,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     from farm.results.writer import atomic_write_bytes
 
-    plan = plan_items(session.items, _history(run_dir))
+    settings = get_session(session.config).settings.values
+    plan = plan_items(session.items, _history(run_dir), settings)
     atomic_write_bytes(Path(path), json.dumps(plan, indent=1).encode("utf-8"))
 
 

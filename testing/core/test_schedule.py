@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from farm.catalog import Catalog
-from farm.inventory import load_inventory
+from farm.inventory_loader import load_inventory
 from farm.matrix import build_pools
 from farm.schedule import Job, PoolQueue, auto_workers, host_cpu_bound
 from testing.core.conftest import make_project
