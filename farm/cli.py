@@ -19,6 +19,7 @@ AREAS = (
     "farm.powermon.cli",  # power probe / capture / emulate
     "farm.results.cli",  # report, push, trends
     "farm.devices.linux_cli",  # linux hostkey / check / twin
+    "farm.fleet.cli",  # fleet run / deploy / status (Prefect imported only when used)
 )
 
 app = typer.Typer(

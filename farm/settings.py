@@ -50,6 +50,9 @@ class FarmSettings(BaseModel):
     dut_handshake_timeout_s: float = Field(10.0, gt=0)
     dut_inference_timeout_s: float = Field(120.0, gt=0)
     flash_timeout_s: float = Field(120.0, gt=0)
+    fleet_host: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    """Lab PC this process runs for (``farm fleet`` shards set it): only the boards whose
+    inventory ``host`` names it are used, and rows record it. None: every board."""
 
 
 PATH_FIELDS = tuple(name for name, f in FarmSettings.model_fields.items() if f.annotation is Path)

@@ -8,7 +8,7 @@ from farm.hil.artifacts import image_for
 
 
 @pytest.mark.farm_kind("mcu")
-def test_memory(model, board_pool, firmware, compiled, farm, record):
+def test_memory(model, board_pool, firmware, compiled, farm, record, build_remote):
     """Image + model blob in flash, static RAM + arena in RAM, against the target's limits.
 
     The image measured is the one the *real* target runs (its BSP builds here too), so a twin
@@ -18,7 +18,11 @@ def test_memory(model, board_pool, firmware, compiled, farm, record):
 
     settings = farm.settings.values
     artifact = image_for(
-        firmware, board_pool, settings.cache_dir.resolve(), firmware_dir=settings.firmware_dir
+        firmware,
+        board_pool,
+        settings.cache_dir.resolve(),
+        firmware_dir=settings.firmware_dir,
+        remote=build_remote,
     )
     target = board_pool.target
     fits, reason = memory_fit(

@@ -16,6 +16,7 @@ from farm.inventory import Backend
 
 if TYPE_CHECKING:
     from farm.build.artifact import FirmwareArtifact
+    from farm.build.cache import RemoteBuildCache
     from farm.compiler.model_compiler import CompiledModel
     from farm.discovery import FirmwareSpec, ModelSpec
     from farm.matrix import BoardPool
@@ -36,11 +37,17 @@ def bsp_for(pool: BoardPool) -> str:
 
 
 @functools.cache
-def firmware_image(recipe_path: Path, version: str, bsp: str, cache_dir: Path) -> FirmwareArtifact:
+def firmware_image(
+    recipe_path: Path,
+    version: str,
+    bsp: str,
+    cache_dir: Path,
+    remote: RemoteBuildCache | None = None,
+) -> FirmwareArtifact:
     """The image of (firmware version, BSP), from the build cache (built on a miss)."""
     from farm.build import build_firmware
 
-    artifact = build_firmware(recipe_path, version, bsp, cache_dir=cache_dir)
+    artifact = build_firmware(recipe_path, version, bsp, cache_dir=cache_dir, remote=remote)
     log.info("firmware %s@%s for %s: cache %s", artifact.firmware, version, bsp, artifact.cache)
     return artifact
 
@@ -51,6 +58,7 @@ def image_for(
     cache_dir: Path,
     *,
     firmware_dir: Path | None = None,
+    remote: RemoteBuildCache | None = None,
 ) -> FirmwareArtifact:
     """The image a board of ``pool`` runs for ``firmware``.
 
@@ -61,7 +69,9 @@ def image_for(
     bsp = bsp_for(pool)
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
         bsp = pool.target.slug
-    return firmware_image(firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir)
+    return firmware_image(
+        firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir, remote=remote
+    )
 
 
 @functools.cache

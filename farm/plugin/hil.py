@@ -36,6 +36,7 @@ from farm.results.schema import safe_id
 
 if TYPE_CHECKING:
     from farm.build.artifact import FirmwareArtifact
+    from farm.build.cache import RemoteBuildCache
     from farm.compiler.model_compiler import CompiledModel
     from farm.devices.protocols import Board
     from farm.discovery import FirmwareSpec, ModelSpec
@@ -76,6 +77,12 @@ def hil() -> HilOptions:
     return HilOptions.from_env()
 
 
+@pytest.fixture(scope="session")
+def build_remote(pytestconfig: pytest.Config, farm: FarmSession) -> RemoteBuildCache | None:
+    """Second tier of the build cache (``pytest_farm_build_remote``; None: local cache only)."""
+    return pytestconfig.hook.pytest_farm_build_remote(farm=farm)
+
+
 @pytest.fixture
 def compiled(model: ModelSpec, record: RowDraft) -> CompiledModel:
     """The model blob; a model the runtime cannot run fails with the compiler's message."""
@@ -91,12 +98,16 @@ def compiled(model: ModelSpec, record: RowDraft) -> CompiledModel:
 
 @pytest.fixture
 def image(
-    firmware: FirmwareSpec, board_pool: BoardPool, farm: FarmSession, record: RowDraft
+    firmware: FirmwareSpec,
+    board_pool: BoardPool,
+    farm: FarmSession,
+    record: RowDraft,
+    build_remote: RemoteBuildCache | None,
 ) -> FirmwareArtifact:
     """The firmware image for this pool, built (or taken from the cache) before the lease."""
     from farm.hil.artifacts import image_for
 
-    artifact = image_for(firmware, board_pool, _cache_dir(farm))
+    artifact = image_for(firmware, board_pool, _cache_dir(farm), remote=build_remote)
     record.set(image_hash=artifact.image_hash)
     return artifact
 
