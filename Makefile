@@ -12,7 +12,7 @@ farm: bootstrap
 test: bootstrap
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
-	@.venv/bin/python -m pytest testing -n 2 -p no:cacheprovider -q
+	@.venv/bin/python -m pytest testing -n 2 --dist loadgroup -p no:cacheprovider -q
 
 bench: bootstrap
 	@bash scripts/run_benchmarks.sh

@@ -23,7 +23,7 @@ from farm.lease import HolderInfo, Lease, LeaseManager
 
 log = logging.getLogger(__name__)
 
-LEASE_DURATION_S = 60.0
+LEASE_DURATION_S = 120.0
 SLOT_ATTEMPT_S = 2.0
 SWEEP_PAUSE_S = 0.5
 

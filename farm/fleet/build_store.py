@@ -2,8 +2,9 @@
 
 An entry ``<key>/`` of :class:`farm.build.cache.BuildCache` is stored as ``builds/<key>/<file>``
 with its ``manifest.json`` uploaded last, plus ``origin-<pc>.json`` (the PC that built it, for
-which run; one file per PC, so a key compiled twice shows as two origins). A fetched entry is committed only if every file matches the manifest's sha256
-(:meth:`BuildCache.adopt`), so a partial upload or a corrupt object is rebuilt, never flashed.
+which run; one file per PC, so a key compiled twice shows as two origins). A fetched entry is
+committed only if every file matches the manifest's sha256 (:meth:`BuildCache.adopt`), so a
+partial upload or a corrupt object is rebuilt, never flashed.
 """
 
 from __future__ import annotations

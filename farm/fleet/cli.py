@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import typer
@@ -57,8 +58,13 @@ def run_cmd(
         pytest_options=tuple(a for a in ctx.args if a != "--"),
         timeout_s=timeout_s, node_lost_after_s=node_lost_after_s, resume=resume,
     )  # fmt: skip
+    start = time.monotonic()
+
+    def say(text: str) -> None:
+        typer.echo(f"[{time.monotonic() - start:6.1f} s] {text}")
+
     try:
-        result = run_fleet(open_store(load_store_config()), opts, typer.echo)
+        result = run_fleet(open_store(load_store_config()), opts, say)
     except ValueError as exc:
         raise OptionError(str(exc)) from exc
     for host, counts in sorted(host_counts(result).items()):

@@ -35,6 +35,7 @@ def describe(item: pytest.Item) -> dict[str, Any] | None:
         "model": getattr(model, "key", None),
         "firmware": getattr(firmware, "name", None),
         "firmware_version": getattr(firmware, "version", None),
+        "skip": item.get_closest_marker("skip") is not None,
     }
 
 

@@ -62,6 +62,23 @@ def _ensure_limit(client: object, name: str) -> None:
         )
 
 
+def _refuse_unknown_parameters(deployment: object, deployment_id: object) -> None:
+    """Make the server refuse a flow run with a parameter ``run_shard`` does not have.
+
+    Prefect's schema for a flow lists its parameters but leaves ``additionalProperties`` open;
+    its client model drops the key, so the schema is patched over the REST API directly.
+    """
+    from prefect.client.orchestration import get_client
+
+    schema = deployment._parameter_openapi_schema.model_dump_for_openapi()  # type: ignore[attr-defined]
+    schema["additionalProperties"] = False
+    with get_client(sync_client=True) as client:
+        response = client._client.patch(  # the public model would drop additionalProperties
+            f"/deployments/{deployment_id}", json={"parameter_openapi_schema": schema}
+        )
+        response.raise_for_status()
+
+
 def deploy(inventory: Inventory) -> DeployResult:
     """Register everything a fleet run needs on the Prefect server of ``PREFECT_API_URL``."""
     from prefect.client.orchestration import get_client
@@ -85,4 +102,5 @@ def deploy(inventory: Inventory) -> DeployResult:
         description="joulefarm: run one lab PC's share of a fleet run (pytest -n auto)",
     )
     deployment_id = deployment.apply(work_pool_name=POOL)
+    _refuse_unknown_parameters(deployment, deployment_id)
     return DeployResult(POOL, hosts, [board_limit(b) for b in shared], str(deployment_id))

@@ -74,7 +74,10 @@ def _wait(
     seen_alive: set[str] = set()
     while True:
         pending = [r for r in runs if r.host not in lost]
-        last.update(states(pending))
+        for host, state in states(pending).items():
+            if state[1] and not last.get(host, ("", False, ""))[1]:
+                say(f"fleet: {host}: shard {state[0].lower()}")
+            last[host] = state
         open_runs = [r for r in pending if not last[r.host][1]]
         if not open_runs:
             break
@@ -140,7 +143,8 @@ def run_fleet(store: RunStore, opts: FleetOptions, say: Callable[[str], None]) -
     result = FleetRun(run_id, opts.reports_dir / run_id, len(planned),
                       {h: len(t) for h, t in by_host(todo).items()}, lost)  # fmt: skip
     result.run_dir.mkdir(parents=True, exist_ok=True)
-    download_run(store, run_id, result.run_dir)
+    n = download_run(store, run_id, result.run_dir)
+    say(f"fleet: {n} objects downloaded from {store.name}; merging")
     result.node_lost_rows = fill_gaps(run_id, result.run_dir, planned, lost)
     for host in by_host(planned):
         raw = store.get_bytes(shard_key(run_id, host))

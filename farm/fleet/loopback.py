@@ -173,24 +173,32 @@ class LoopbackFleet:
         return self
 
     def kill(self, name: str) -> None:
-        """SIGKILL a process and everything it started (a lab PC losing power)."""
-        proc = self.procs.get(name)
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        """SIGKILL a process and everything it started (a lab PC losing power). Prefect starts
+        flow runs in their own session, so descendants are found through /proc, not the group."""
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        for pid in [proc.pid, *descendants(proc.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
 
     def _stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)
         if proc is None or proc.poll() is not None:
             return
+        family = descendants(proc.pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        for pid in family + descendants(proc.pid):  # orphans of a flow run's own session
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def stop(self, keep: bool = False) -> None:
         """Stop workers, then the servers; remove the temporary root unless ``keep``."""
@@ -222,6 +230,24 @@ def _http_ok(url: str, auth: str | None) -> bool:
             return bool(response.status < 500)
     except (urllib.error.URLError, OSError):
         return False
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (Linux /proc), children first."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        out.extend(children)
+        todo.extend(children)
+    return out
 
 
 def api_call(

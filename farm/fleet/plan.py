@@ -1,8 +1,9 @@
 """Which lab PC runs which test: collect per PC, then give every test to exactly one PC.
 
 A test collected on one PC runs there. A test several PCs can run (a pool of boards they share,
-such as a Jetson reachable over SSH from two PCs) goes to the PC with the fewest tests so far,
-so shared boards spread over the PCs and the fleet lease keeps them from colliding.
+such as a Jetson reachable over SSH from two PCs) goes to the PC with the fewest tests to run so
+far (tests collected as skipped weigh nothing), so shared boards spread over the PCs and the
+fleet lease keeps them from colliding.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def assign(collected: Mapping[str, Sequence[dict[str, Any]]]) -> list[PlannedTes
     # Single-host tests first, so shared ones fill the gaps.
     for test_id in sorted(where, key=lambda t: (len(where[t]), t)):
         host = min(where[test_id], key=lambda h: (load[h], h))
-        load[host] += 1
+        load[host] += 0 if info[test_id].get("skip") else 1
         planned.append(PlannedTest(test_id, host, info[test_id]))
     return planned
 

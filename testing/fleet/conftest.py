@@ -48,6 +48,13 @@ def make_project(root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory):
+    """The loopback fleet, started once for the fleet tests (about a minute on a busy PC)."""
+    pytest.importorskip(
+        "prefect", reason="farm fleet needs the 'fleet' extra: pip install -e '.[fleet]'"
+    )
+    pytest.importorskip(
+        "moto", reason="the fleet tests' S3 server is moto's: pip install -e '.[dev]'"
+    )
     project = make_project(tmp_path_factory.mktemp("fleet-project"))
     worker_env = {
         "FARM_FLEET_PROJECT": str(project),

@@ -97,10 +97,8 @@ def test_store_build_cache_shares_entries_and_rejects_corrupt_ones(tmp_path: Pat
     # A partial upload (manifest present, a file missing) is not fetched at all.
     (tmp_path / "store" / "builds" / key / "image.json").unlink()
     assert not remote_b.fetch(key, pc_c.staging(key))
-    assert (
-        json.loads((tmp_path / "store" / "builds" / key / "origin.json").read_text())["host"]
-        == "pc-a"
-    )
+    origin = tmp_path / "store" / "builds" / key / "origin-pc-a.json"
+    assert json.loads(origin.read_text())["run_id"] == RUN
 
 
 def test_inventory_host_rules(tmp_path: Path):
