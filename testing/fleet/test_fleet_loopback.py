@@ -58,6 +58,24 @@ def test_shards_land_on_their_pc_and_shared_board_is_never_used_twice(fleet):
     assert queues == {"pc-a": "pc-a", "pc-b": "pc-b"}
 
 
+def _store_rows(fleet) -> dict[str, str]:
+    """Row key -> host of every row in the loopback store."""
+    from minio import Minio
+
+    client = Minio(f"127.0.0.1:{fleet.s3_port}", "testing", "testing", secure=False,
+                   region="us-east-1")  # fmt: skip
+    out = {}
+    for obj in client.list_objects("joulefarm", recursive=True):
+        if "/rows/" in obj.object_name:
+            response = client.get_object("joulefarm", obj.object_name)
+            try:
+                out[obj.object_name] = json.loads(response.read()).get("host")
+            finally:
+                response.close()
+                response.release_conn()
+    return out
+
+
 def test_lost_pc_keeps_rows_marks_the_rest_node_lost_and_resume_completes(fleet):
     env_slow = {"FAKE_SLEEP_S": "2.0"}
     fleet._stop("worker-pc-b")
@@ -66,14 +84,15 @@ def test_lost_pc_keeps_rows_marks_the_rest_node_lost_and_resume_completes(fleet)
     cmd = [sys.executable, "-m", "farm.cli", "fleet", "run", "--models=ad_fc_*",
            "--node-lost-after=6", "--", "-n", "0"]  # fmt: skip
     env = {**fleet.client_env(), "FARM_INVENTORY": str(fleet.project / "inventory.yaml")}
+    before = _store_rows(fleet)
     proc = subprocess.Popen(cmd, cwd=fleet.project, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         deadline = time.monotonic() + 240
-        while not any(n["host"] == "pc-b" for n in intervals(fleet) if n["start"] > 0):
+        # Kill pc-b once it has uploaded a row of this run (so there is a finished row to keep).
+        while not any(h == "pc-b" for k, h in _store_rows(fleet).items() if k not in before):
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.5)
-        time.sleep(1.0)
         fleet.kill("worker-pc-b")  # the PC loses power: worker, flow run and pytest
         out, err = proc.communicate(timeout=240)
     finally:
