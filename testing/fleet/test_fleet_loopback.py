@@ -58,8 +58,8 @@ def test_shards_land_on_their_pc_and_shared_board_is_never_used_twice(fleet):
     assert queues == {"pc-a": "pc-a", "pc-b": "pc-b"}
 
 
-def _store_rows(fleet) -> dict[str, str]:
-    """Row key -> host of every row in the loopback store."""
+def _store_rows(fleet) -> dict[str, tuple[str, str]]:
+    """Row key -> (host, outcome) of every row in the loopback store."""
     from minio import Minio
 
     client = Minio(f"127.0.0.1:{fleet.s3_port}", "testing", "testing", secure=False,
@@ -69,7 +69,8 @@ def _store_rows(fleet) -> dict[str, str]:
         if "/rows/" in obj.object_name:
             response = client.get_object("joulefarm", obj.object_name)
             try:
-                out[obj.object_name] = json.loads(response.read()).get("host")
+                row = json.loads(response.read())
+                out[obj.object_name] = (row.get("host"), row.get("outcome"))
             finally:
                 response.close()
                 response.release_conn()
@@ -89,8 +90,10 @@ def test_lost_pc_keeps_rows_marks_the_rest_node_lost_and_resume_completes(fleet)
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         deadline = time.monotonic() + 240
-        # Kill pc-b once it has uploaded a row of this run (so there is a finished row to keep).
-        while not any(h == "pc-b" for k, h in _store_rows(fleet).items() if k not in before):
+        # Kill pc-b once it has uploaded a passed row of this run (a finished row to keep).
+        while ("pc-b", "passed") not in {
+            v for k, v in _store_rows(fleet).items() if k not in before
+        }:
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.5)
         fleet.kill("worker-pc-b")  # the PC loses power: worker, flow run and pytest
