@@ -70,6 +70,8 @@ def run_cmd(
     for host, counts in sorted(host_counts(result).items()):
         typer.echo(f"fleet: {host}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     typer.echo(f"fleet: firmware compiled per host: {json.dumps(result.builds, sort_keys=True)}")
+    entries = {h: r.get("cache_entries") for h, r in result.shard_results.items() if r}
+    typer.echo(f"fleet: build-cache entries per host after the run: {json.dumps(entries)}")
     for reason in sorted(result.lost.values()):
         typer.echo(f"fleet: {reason}; resume with: farm fleet run --resume {result.run_id}")
     assert result.summary is not None
