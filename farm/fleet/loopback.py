@@ -257,13 +257,18 @@ def api_call(
     import json
 
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(api_url + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if auth:
-        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as exc:
-        return exc.code, None
+    for _attempt in range(10):  # 503: SQLite busy on a loaded PC (Prefect says "retry later")
+        request = urllib.request.Request(api_url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if auth:
+            token = base64.b64encode(auth.encode()).decode()
+            request.add_header("Authorization", "Basic " + token)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                return exc.code, None
+        time.sleep(1.0)
+    return 503, None
