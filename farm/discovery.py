@@ -2,7 +2,8 @@
 
 Only what the matrix needs is read here. ``models/models.yaml`` (optional, written by the model
 zoo) maps a model name to metadata (task, family, input_shape, output_shape, macs, params,
-blob_bytes, arena_bytes); missing files or keys are fine. A firmware recipe
+blob_bytes, arena_bytes, and the hand-kept ``model_id`` the blob reports in ``profile%``);
+missing files or keys are fine. A firmware recipe
 ``firmware/<name>/recipe.yaml`` is owned by the build area; here we read ``name``,
 ``versions`` (a mapping or a list of version strings) and ``cores`` / ``targets`` (lists of what
 it supports; absent means everything).
@@ -59,6 +60,12 @@ class ModelSpec(BaseModel):
         return int(value) if isinstance(value, int | float) else None
 
     @property
+    def model_id(self) -> str | None:
+        """Id the blob carries for ``profile%`` (models.yaml ``model_id``), None: the stem."""
+        value = self.metadata.get("model_id")
+        return str(value) if value is not None else None
+
+    @property
     def key(self) -> str:
         """Unique name in the matrix: the stem, plus ``.onnx`` for the ONNX twin of a model."""
         return self.name if self.format is ModelFormat.TFLITE else f"{self.name}.onnx"
@@ -76,6 +83,12 @@ class FirmwareSpec(BaseModel):
     """Cores the recipe supports (None: not restricted)."""
     targets: tuple[str, ...] | None = None
     """Targets the recipe supports (None: not restricted)."""
+
+    @property
+    def model_id(self) -> str | None:
+        """Id the blob carries for ``profile%`` (models.yaml ``model_id``), None: the stem."""
+        value = self.metadata.get("model_id")
+        return str(value) if value is not None else None
 
     @property
     def key(self) -> str:
@@ -134,6 +147,8 @@ def discover_models(models_dir: Path) -> list[ModelSpec]:
         if path.suffix not in (".tflite", ".onnx") or not path.is_file():
             continue
         meta = metadata.get(path.stem)
+        if isinstance(meta, dict) and "model_id" in meta:
+            _check_model_id(meta["model_id"], path.stem, meta_path)
         found.append(
             ModelSpec(
                 name=path.stem,
@@ -144,6 +159,19 @@ def discover_models(models_dir: Path) -> list[ModelSpec]:
             )
         )
     return found
+
+
+def _check_model_id(value: Any, model: str, meta_path: Path) -> None:
+    from farm.compiler.blob_format import model_id_problem
+
+    problem = model_id_problem(value) if isinstance(value, str) else f"{value!r} is not a string"
+    if problem is not None:
+        raise ConfigError(
+            f"model '{model}': model_id {problem}; it is what profile% reports "
+            "(MLPerf Tiny ids: kws01, vww01, ic01, ad01)",
+            path=meta_path,
+            field=f"{model}.model_id",
+        )
 
 
 def _str_tuple(value: Any, key: str, path: Path) -> tuple[str, ...] | None:

@@ -122,6 +122,7 @@ def build_firmware(
     *,
     cache_dir: str | Path,
     builder: str = "auto",
+    rootfs_dir: Path | None = None,
     remote: RemoteBuildCache | None = None,
 ) -> FirmwareArtifact:
     """Build (or fetch from the cache) the firmware image of ``version`` for board ``bsp``.
@@ -133,6 +134,7 @@ def build_firmware(
             (``NUCLEO_L4R5ZI``); spelled for the recipe by its ``target_names``.
         cache_dir: the build cache root (shared by all processes; locking is per key).
         builder: ``auto``, ``host``, ``container``, ``podman`` or ``docker``.
+        rootfs_dir: the podman toolchain rootfs (default: ``~/.cache/joulefarm/rootfs/arm-gcc``).
         remote: a cache shared by several lab PCs, asked on a local miss and given what is
             built here (``farm fleet``).
 
@@ -142,7 +144,7 @@ def build_firmware(
     start = time.monotonic()
     recipe = resolve_recipe(recipe_path_or_name)
     cache = BuildCache(Path(cache_dir))
-    chosen = select_builder(recipe, builder, cache.root)
+    chosen = select_builder(recipe, builder, cache.root, rootfs_dir)
     toolchain_text = chosen.toolchain_version()
     spec = recipe.version(version)
     for _attempt in range(3):
@@ -229,6 +231,7 @@ def _build_entry(
         builder=chosen.kind,
         toolchain=toolchain_id(toolchain_text),
         build_seconds=round(seconds, 3),
+        console_baud=recipe.version(version).console_baud,
     )
     artifact.write(entry)
     log.info("built %s@%s for %s in %.1f s (%s)", recipe.name, version, bsp, seconds, chosen.kind)

@@ -57,6 +57,7 @@ class FirmwareFiles:
     model_region_addr: int
     model_region_bytes: int
     load_addr: int = 0x0800_0000
+    console_baud: int | None = None
 
 
 class ModelRegionOverflowError(FarmError):

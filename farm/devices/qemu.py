@@ -27,6 +27,7 @@ from farm.devices.protocols import (
 )
 from farm.devices.qemu_process import QemuProcess
 from farm.devices.registry import register_board
+from farm.devices.twin_timebase import timebase_qemu_args
 from farm.dut import DutSession
 from farm.errors import EmulatorError, InventoryError
 from farm.step import step
@@ -118,8 +119,16 @@ class QemuBoard:
         blob_path = self.workdir / "model.blob"
         blob_path.write_bytes(model_blob)
         blob = blob_path if model_blob else None
+        # m-lap-us in the real target's time (twin_timebase.py), so any host agrees with the farm.
+        timebase = timebase_qemu_args(
+            Path(image.elf), self._facts.clock_hz, self._facts.cycles_per_instruction or 1.0
+        )
         self._args = qemu_args(
-            self.machine, Path(image.elf), blob, image.model_region_addr, self.extra_args
+            self.machine,
+            Path(image.elf),
+            blob,
+            image.model_region_addr,
+            (*timebase, *self.extra_args),
         )
         self.console_log.note(
             f"qemu {self.machine}: image {image.image_hash[:12]}, model {len(model_blob)} bytes"

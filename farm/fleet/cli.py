@@ -85,7 +85,7 @@ def run_cmd(
 def deploy_cmd() -> None:
     """Create the work pool, a queue per lab PC, shared-board limits and the deployment."""
     from farm.fleet.deploy import deploy
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
 
     _project_root, values = _project()
     result = deploy(load_inventory(values.inventory))  # type: ignore[attr-defined]

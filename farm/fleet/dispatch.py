@@ -24,7 +24,7 @@ from farm.fleet.keys import items_key, shard_key
 from farm.fleet.merge import download_run, fill_gaps, has_row, stored_test_keys
 from farm.fleet.plan import PlannedTest, assign, by_host, collect_all, fleet_hosts
 from farm.fleet.request import ShardRequest, check_pytest_options
-from farm.inventory import load_inventory
+from farm.inventory_loader import load_inventory
 from farm.matrix import Selection
 from farm.results.finish import RunSummary, finish_run
 from farm.results.rundir import new_run_id

@@ -42,12 +42,21 @@ def firmware_image(
     version: str,
     bsp: str,
     cache_dir: Path,
+    builder: str = "auto",
+    rootfs_dir: Path | None = None,
     remote: RemoteBuildCache | None = None,
 ) -> FirmwareArtifact:
-    """The image of (firmware version, BSP), from the build cache (built on a miss)."""
+    """The image of (firmware version, BSP), from the build cache (built on a miss).
+
+    ``builder`` and ``rootfs_dir``: the farm's settings of the same names; ``remote``: the
+    fleet's shared build cache (``farm fleet``), None for the local cache only.
+    """
     from farm.build import build_firmware
 
-    artifact = build_firmware(recipe_path, version, bsp, cache_dir=cache_dir, remote=remote)
+    artifact = build_firmware(
+        recipe_path, version, bsp, cache_dir=cache_dir, builder=builder, rootfs_dir=rootfs_dir,
+        remote=remote,
+    )  # fmt: skip
     log.info("firmware %s@%s for %s: cache %s", artifact.firmware, version, bsp, artifact.cache)
     return artifact
 
@@ -58,9 +67,11 @@ def image_for(
     cache_dir: Path,
     *,
     firmware_dir: Path | None = None,
+    builder: str = "auto",
+    rootfs_dir: Path | None = None,
     remote: RemoteBuildCache | None = None,
 ) -> FirmwareArtifact:
-    """The image a board of ``pool`` runs for ``firmware``.
+    """The image a board of ``pool`` runs for ``firmware`` (built with ``builder``).
 
     With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
     exists (the memory test measures the real board's image, also for a twin pool), else the
@@ -69,20 +80,21 @@ def image_for(
     bsp = bsp_for(pool)
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
         bsp = pool.target.slug
-    return firmware_image(
-        firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir, remote=remote
-    )
+    recipe = firmware.recipe_path.resolve()
+    return firmware_image(recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, remote)
 
 
 @functools.cache
-def compiled_model(path: Path, sha256: str) -> CompiledModel:
-    """The model blob of a .tflite file (``sha256`` keys the memo: a changed file recompiles)."""
+def compiled_model(path: Path, sha256: str, model_id: str | None = None) -> CompiledModel:
+    """The model blob of a .tflite file (``sha256`` keys the memo: a changed file recompiles);
+    ``model_id`` is what ``profile%`` reports (None: the file stem)."""
     from farm.compiler.model_compiler import compile_model
 
     del sha256
-    return compile_model(path)
+    return compile_model(path, model_id=model_id)
 
 
 def model_blob(model: ModelSpec) -> CompiledModel:
-    """Compile ``model`` (ModelFormatError for a model the runtime cannot run)."""
-    return compiled_model(model.path.resolve(), model.sha256)
+    """Compile ``model`` with its models.yaml ``model_id`` (ModelFormatError for a model the
+    runtime cannot run)."""
+    return compiled_model(model.path.resolve(), model.sha256, model.model_id)

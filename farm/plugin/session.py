@@ -10,7 +10,8 @@ import pytest
 
 from farm.catalog import Catalog
 from farm.discovery import discover_firmware, discover_models
-from farm.inventory import Inventory, load_inventory
+from farm.inventory import Inventory
+from farm.inventory_loader import load_inventory
 from farm.lease import LeaseManager
 from farm.matrix import Matrix, expand
 from farm.plugin.options import FarmOptions

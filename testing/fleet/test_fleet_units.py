@@ -103,7 +103,7 @@ def test_store_build_cache_shares_entries_and_rejects_corrupt_ones(tmp_path: Pat
 
 def test_inventory_host_rules(tmp_path: Path):
     from farm.errors import InventoryError
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
 
     path = tmp_path / "inventory.yaml"
     path.write_text("boards:\n  - {id: l4r5-a, host: [pc-a, pc-b], target: NUCLEO_L4R5ZI, "
