@@ -83,6 +83,9 @@ class FarmSettings(BaseModel):
     """Seconds between progress lines of a long run."""
     max_workers: int = Field(32, ge=1)
     """Cap on the workers of ``-n auto`` (one per board); ``-n N`` is obeyed as given."""
+    fleet_host: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    """Lab PC this process runs for (``farm fleet`` shards set it): only the boards whose
+    inventory ``host`` names it are used, and rows record it. None: every board."""
 
 
 def option_name(field: str) -> str:

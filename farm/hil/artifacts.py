@@ -16,6 +16,7 @@ from farm.inventory import Backend
 
 if TYPE_CHECKING:
     from farm.build.artifact import FirmwareArtifact
+    from farm.build.cache import RemoteBuildCache
     from farm.compiler.model_compiler import CompiledModel
     from farm.discovery import FirmwareSpec, ModelSpec
     from farm.matrix import BoardPool
@@ -43,16 +44,19 @@ def firmware_image(
     cache_dir: Path,
     builder: str = "auto",
     rootfs_dir: Path | None = None,
+    remote: RemoteBuildCache | None = None,
 ) -> FirmwareArtifact:
     """The image of (firmware version, BSP), from the build cache (built on a miss).
 
-    ``builder`` and ``rootfs_dir``: the farm's settings of the same names.
+    ``builder`` and ``rootfs_dir``: the farm's settings of the same names; ``remote``: the
+    fleet's shared build cache (``farm fleet``), None for the local cache only.
     """
     from farm.build import build_firmware
 
     artifact = build_firmware(
-        recipe_path, version, bsp, cache_dir=cache_dir, builder=builder, rootfs_dir=rootfs_dir
-    )
+        recipe_path, version, bsp, cache_dir=cache_dir, builder=builder, rootfs_dir=rootfs_dir,
+        remote=remote,
+    )  # fmt: skip
     log.info("firmware %s@%s for %s: cache %s", artifact.firmware, version, bsp, artifact.cache)
     return artifact
 
@@ -65,6 +69,7 @@ def image_for(
     firmware_dir: Path | None = None,
     builder: str = "auto",
     rootfs_dir: Path | None = None,
+    remote: RemoteBuildCache | None = None,
 ) -> FirmwareArtifact:
     """The image a board of ``pool`` runs for ``firmware`` (built with ``builder``).
 
@@ -76,7 +81,7 @@ def image_for(
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
         bsp = pool.target.slug
     recipe = firmware.recipe_path.resolve()
-    return firmware_image(recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir)
+    return firmware_image(recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, remote)
 
 
 @functools.cache
