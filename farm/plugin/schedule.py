@@ -54,8 +54,11 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
         options = parse_options(config)
         values = resolve_settings(options.settings_overrides).values
         catalog = Catalog.load()
+        inventory = load_inventory(values.inventory, catalog)
+        if values.fleet_host is not None:  # a fleet shard uses only its PC's boards
+            inventory = inventory.on_host(values.fleet_host)
         matrix = expand(
-            load_inventory(values.inventory, catalog),
+            inventory,
             catalog,
             discover_models(values.models_dir),
             discover_firmware(values.firmware_dir),
