@@ -56,7 +56,11 @@ def matrix_command(
     targets: str | None = typer.Option(None, "--targets", help="Comma list of target globs."),
     firmware: str | None = typer.Option(None, "--firmware", help="Comma list of firmware globs."),
 ) -> None:
-    """List every matrix item (model x board pool x firmware) with run/skip and the reason."""
+    """List every matrix item (model x board pool x firmware) with run, skip or n/a and why.
+
+    ``n/a`` items can never run (pytest does not collect them); ``skip`` items are collected
+    and reported as skipped.
+    """
     from farm.catalog import Catalog
     from farm.discovery import discover_firmware, discover_models
     from farm.inventory_loader import load_inventory
@@ -84,8 +88,10 @@ def matrix_command(
     width = max(len(r["id"]) for r in records)
     for r in records:
         typer.echo(f"{r['id']:<{width}}  {r['status']:<4}  {r['reason']}".rstrip())
-    runs = sum(r["status"] == "run" for r in records)
-    typer.echo(f"{len(records)} items: {runs} run, {len(records) - runs} skip")
+    counts = Counter(str(r["status"]) for r in records)
+    typer.echo(
+        f"{len(records)} items: {counts['run']} run, {counts['skip']} skip, {counts['n/a']} n/a"
+    )
 
 
 def leases_command() -> None:

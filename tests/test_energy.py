@@ -16,7 +16,7 @@ from farm.results.schema import safe_id
 
 
 @pytest.fixture
-def image(firmware, board_pool, farm, record):  # type: ignore[no-untyped-def]
+def image(firmware, board_pool, farm, record, build_remote):  # type: ignore[no-untyped-def]
     """The energy-mode build of the firmware for this pool (from the build cache)."""
     from farm.hil.artifacts import image_for
 
@@ -27,6 +27,7 @@ def image(firmware, board_pool, farm, record):  # type: ignore[no-untyped-def]
         settings.cache_dir.resolve(),
         builder=settings.builder,
         rootfs_dir=settings.rootfs_dir,
+        remote=build_remote,
         energy_mode=True,
     )
     record.set(image_hash=artifact.image_hash)

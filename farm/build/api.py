@@ -10,6 +10,7 @@ command fails.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import logging
@@ -22,7 +23,7 @@ from pathlib import Path
 from farm.build.artifact import FirmwareArtifact
 from farm.build.build_log import first_error, tail
 from farm.build.builders import Builder, select_builder
-from farm.build.cache import BuildCache, cache_key, file_sha256
+from farm.build.cache import BuildCache, RemoteBuildCache, cache_key, file_sha256
 from farm.build.elf_report import memory_report
 from farm.build.recipe import Recipe, resolve_recipe
 from farm.build.sources import hash_tree, source_hash, stage_source
@@ -140,6 +141,7 @@ def build_firmware(
     builder: str = "auto",
     extra_vars: dict[str, str] | None = None,
     rootfs_dir: Path | None = None,
+    remote: RemoteBuildCache | None = None,
 ) -> FirmwareArtifact:
     """Build (or fetch from the cache) the firmware image of ``version`` for board ``bsp``.
 
@@ -153,9 +155,11 @@ def build_firmware(
         extra_vars: build variables added to the version's (``{"MODE": "energy"}``); part of
             the cache key.
         rootfs_dir: the podman toolchain rootfs (default: ``~/.cache/joulefarm/rootfs/arm-gcc``).
+        remote: a cache shared by several lab PCs, asked on a local miss and given what is
+            built here (``farm fleet``).
 
     Returns:
-        The artifact, with ``cache`` ``"hit"`` or ``"miss"`` and ``seconds`` for this call.
+        The artifact, with ``cache`` ``"hit"``, ``"remote"`` or ``"miss"`` and ``seconds``.
     """
     start = time.monotonic()
     recipe = resolve_recipe(recipe_path_or_name)
@@ -168,10 +172,15 @@ def build_firmware(
         key = cache_key(
             _key_fields(recipe, version, bsp, src_hash, toolchain_text, extra_vars or {})
         )
-        with cache.lock(key):
+        with cache.lock(key), remote.exclusive(key) if remote else contextlib.nullcontext():
             if cache.valid(key):
                 return FirmwareArtifact.read(
                     cache.entry(key), cache="hit", seconds=time.monotonic() - start
+                )
+            fetched = _from_remote(cache, remote, key) if remote else None
+            if fetched is not None:
+                return FirmwareArtifact.read(
+                    fetched, cache="remote", seconds=time.monotonic() - start
                 )
             with tempfile.TemporaryDirectory(prefix="farm-src-", dir=cache.root) as scratch:
                 staged = stage_source(spec.source, recipe.repo_root, Path(scratch) / "src")
@@ -181,11 +190,22 @@ def build_firmware(
                 final = _build_entry(
                     recipe, version, bsp, chosen, toolchain_text, staged, cache, key, extra_vars
                 )
+            if remote is not None:
+                remote.publish(key, final)
             return FirmwareArtifact.read(final, cache="miss", seconds=time.monotonic() - start)
     raise BuildError(
         f"build '{recipe.name}@{version}' for '{bsp}': the source tree kept changing while it "
         "was copied; retry when edits have stopped"
     )
+
+
+def _from_remote(cache: BuildCache, remote: RemoteBuildCache, key: str) -> Path | None:
+    """The entry fetched from ``remote`` and committed locally, or None (absent or corrupt)."""
+    staged = cache.staging(key)
+    if not remote.fetch(key, staged):
+        shutil.rmtree(staged, ignore_errors=True)
+        return None
+    return cache.adopt(key, staged)
 
 
 def _build_entry(

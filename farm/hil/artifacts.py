@@ -16,6 +16,7 @@ from farm.inventory import Backend
 
 if TYPE_CHECKING:
     from farm.build.artifact import FirmwareArtifact
+    from farm.build.cache import RemoteBuildCache
     from farm.compiler.model_compiler import CompiledModel
     from farm.discovery import FirmwareSpec, ModelSpec
     from farm.matrix import BoardPool
@@ -43,13 +44,15 @@ def firmware_image(
     cache_dir: Path,
     builder: str = "auto",
     rootfs_dir: Path | None = None,
+    remote: RemoteBuildCache | None = None,
     extra_vars: tuple[tuple[str, str], ...] = (),
 ) -> FirmwareArtifact:
     """The image of (firmware version, BSP[, build variables]), from the build cache (built on
     a miss).
 
-    ``builder`` and ``rootfs_dir``: the farm's settings of the same names; ``extra_vars``: build
-    variables added to the version's (``MODE=energy``).
+    ``builder`` and ``rootfs_dir``: the farm's settings of the same names; ``remote``: the
+    fleet's shared build cache (``farm fleet``), None for the local cache only;
+    ``extra_vars``: build variables added to the version's (``MODE=energy``).
     """
     from farm.build import build_firmware
 
@@ -60,6 +63,7 @@ def firmware_image(
         cache_dir=cache_dir,
         builder=builder,
         rootfs_dir=rootfs_dir,
+        remote=remote,
         extra_vars=dict(extra_vars) or None,
     )
     log.info("firmware %s@%s for %s: cache %s", artifact.firmware, version, bsp, artifact.cache)
@@ -74,6 +78,7 @@ def image_for(
     firmware_dir: Path | None = None,
     builder: str = "auto",
     rootfs_dir: Path | None = None,
+    remote: RemoteBuildCache | None = None,
     energy_mode: bool = False,
 ) -> FirmwareArtifact:
     """The image a board of ``pool`` runs for ``firmware`` (built with ``builder``).
@@ -88,7 +93,9 @@ def image_for(
         bsp = pool.target.slug
     recipe = firmware.recipe_path.resolve()
     extra = (("MODE", "energy"),) if energy_mode else ()
-    return firmware_image(recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, extra)
+    return firmware_image(
+        recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, remote, extra
+    )
 
 
 @functools.cache

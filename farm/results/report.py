@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from farm.results.compare import KEY, Comparison, key_str
 from farm.results.heatmap import Heatmap, heatmap
+from farm.results.leaselog import board_busy, read_boards, read_spans
 from farm.results.merge import MergedRun
 from farm.results.schema import safe_id
 from farm.results.templating import copy_static, fmt_duration, fmt_time, render
@@ -139,6 +140,7 @@ def render_run(
         span = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
         duration = fmt_duration(span.total_seconds())
     regressed = _regressed(rows, comparison)
+    busy_wall_s, busy = board_busy(read_spans(run_dir), read_boards(run_dir))
     if test_pages:
         render_test_pages(run_dir, rows, comparison)
     return render(
@@ -159,4 +161,7 @@ def render_run(
         plots=_plots(merged.frame, run_dir),
         heatmaps=_heatmaps(merged.frame),
         filters=_filters(rows),
+        busy=busy,
+        busy_wall=fmt_duration(busy_wall_s) if busy else None,
+        busy_mean=sum(b.fraction for b in busy) / len(busy) if busy else None,
     )
