@@ -45,6 +45,12 @@ class ModelSpec(BaseModel):
     format: ModelFormat
     sha256: str
     metadata: dict[str, Any] = Field(default_factory=dict)
+    source: str | None = None
+    """Where the file came from when it is not a local folder: ``s3://bucket/key``."""
+    source_version: str | None = None
+    """The object's version id, when the bucket is versioned."""
+    fetch_error: str | None = None
+    """Why the file could not be fetched (its tests error with this; ``path`` does not exist)."""
 
     @property
     def blob_bytes(self) -> int | None:
@@ -120,30 +126,43 @@ def _read_yaml(path: Path, error_cls: type[ConfigError]) -> Any:
         ) from exc
 
 
+def read_models_metadata(meta_path: Path) -> dict[str, Any]:
+    """``models.yaml``: model name -> metadata mapping (empty when the file is absent)."""
+    if not meta_path.is_file():
+        return {}
+    loaded = _read_yaml(meta_path, ConfigError)
+    metadata = loaded.get("models", loaded) if isinstance(loaded, dict) else {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def is_model_file(name: str) -> bool:
+    """True for the file names the matrix takes as models (``.tflite``, ``.onnx``)."""
+    return Path(name).suffix in (".tflite", ".onnx")
+
+
+def model_spec(path: Path, metadata: dict[str, Any], **extra: Any) -> ModelSpec:
+    """The spec of one model file (``extra``: sha256 when known, source fields)."""
+    meta = metadata.get(path.stem)
+    extra.setdefault("sha256", _sha256(path) if path.is_file() else "")
+    return ModelSpec(
+        name=path.stem,
+        path=path,
+        format=ModelFormat(path.suffix[1:]),
+        metadata=meta if isinstance(meta, dict) else {},
+        **extra,
+    )
+
+
 def discover_models(models_dir: Path) -> list[ModelSpec]:
     """Every ``*.tflite`` and ``*.onnx`` directly in ``models_dir``, sorted by name."""
     if not models_dir.is_dir():
         return []
-    meta_path = models_dir / MODELS_METADATA
-    metadata: dict[str, Any] = {}
-    if meta_path.is_file():
-        loaded = _read_yaml(meta_path, ConfigError)
-        metadata = loaded.get("models", loaded) if isinstance(loaded, dict) else {}
-    found = []
-    for path in sorted(models_dir.iterdir()):
-        if path.suffix not in (".tflite", ".onnx") or not path.is_file():
-            continue
-        meta = metadata.get(path.stem)
-        found.append(
-            ModelSpec(
-                name=path.stem,
-                path=path,
-                format=ModelFormat(path.suffix[1:]),
-                sha256=_sha256(path),
-                metadata=meta if isinstance(meta, dict) else {},
-            )
-        )
-    return found
+    metadata = read_models_metadata(models_dir / MODELS_METADATA)
+    return [
+        model_spec(path, metadata)
+        for path in sorted(models_dir.iterdir())
+        if is_model_file(path.name) and path.is_file()
+    ]
 
 
 def _str_tuple(value: Any, key: str, path: Path) -> tuple[str, ...] | None:

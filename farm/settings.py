@@ -7,17 +7,23 @@ import enum
 import os
 import tempfile
 import tomllib
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from farm.did_you_mean import did_you_mean
 from farm.errors import OptionError
+from farm.s3_connection import S3Location, is_s3_url
 
 ENV_PREFIX = "FARM_"
+
+
+def _args(info: Any) -> tuple[Any, ...]:
+    return typing.get_args(info.annotation)
 
 
 class Source(enum.StrEnum):
@@ -40,7 +46,9 @@ class FarmSettings(BaseModel):
     cache_dir: Path = Path(".farm/cache")
     reports_dir: Path = Path("reports")
     """Run directories ``<reports_dir>/<run_id>/`` go here."""
-    models_dir: Path = Path("models")
+    models_dir: Path | S3Location = Path("models")
+    """A folder of model files, or ``s3://bucket/prefix`` (fetched with the ``farm push`` S3
+    connection settings into ``cache_dir``)."""
     firmware_dir: Path = Path("firmware")
     store_url: str | None = None
     """Result store (``s3://bucket/prefix`` or a directory); None keeps results in the run dir."""
@@ -51,8 +59,20 @@ class FarmSettings(BaseModel):
     dut_inference_timeout_s: float = Field(120.0, gt=0)
     flash_timeout_s: float = Field(120.0, gt=0)
 
+    @field_validator("models_dir", mode="before")
+    @classmethod
+    def _folder_or_s3(cls, value: Any) -> Any:
+        if is_s3_url(value):
+            try:
+                return S3Location.parse(value)
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+        return Path(value) if isinstance(value, str) else value
 
-PATH_FIELDS = tuple(name for name, f in FarmSettings.model_fields.items() if f.annotation is Path)
+
+PATH_FIELDS = tuple(
+    name for name, f in FarmSettings.model_fields.items() if Path in (f.annotation, *_args(f))
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +151,7 @@ def resolve_settings(
     absolute = {}
     for key in PATH_FIELDS:
         value = getattr(values, key)
-        if not value.is_absolute():
+        if isinstance(value, Path) and not value.is_absolute():
             base = cwd if sources[key] in (Source.CLI, Source.ENV) else root
             absolute[key] = base / value.expanduser()
     return ResolvedSettings(values.model_copy(update=absolute), sources, root, pyproject)

@@ -27,6 +27,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(
             f"--farm-{name}", metavar="GLOBS", help=f"comma list of {what} (fnmatch globs)"
         )
+    group.addoption(
+        "--farm-models-dir",
+        metavar="DIR|URL",
+        help="models: a folder of .tflite/.onnx files or s3://bucket/prefix (default: settings)",
+    )
     group.addoption("--farm-lock-dir", metavar="DIR", help="board lease lock directory")
     group.addoption("--farm-reports-dir", metavar="DIR", help="root of run directories")
     group.addoption("--farm-lease-timeout", metavar="SECONDS", help="wait for a busy board")
@@ -72,6 +77,7 @@ def parse_options(config: pytest.Config) -> FarmOptions:
         raise pytest.UsageError(str(exc)) from exc
     overrides: dict[str, Any] = {
         "inventory": config.getoption("farm_inventory"),
+        "models_dir": config.getoption("farm_models_dir"),
         "lock_dir": config.getoption("farm_lock_dir"),
         "reports_dir": config.getoption("farm_reports_dir"),
         "lease_timeout_s": _number(

@@ -80,7 +80,8 @@ def _identity(item: pytest.Item, session: FarmSession) -> dict[str, Any]:
     model = params.get("model")
     if isinstance(model, ModelSpec):
         meta = model.metadata
-        fields.update(model=model.key, model_sha256=model.sha256)
+        fields.update(model=model.key, model_sha256=model.sha256 or None)
+        fields.update(model_source=model.source, model_version_id=model.source_version)
         fields.update(model_family=meta.get("family"), task=meta.get("task"))
         fields.update(macs=meta.get("macs"))
     pool = params.get("board_pool")

@@ -64,6 +64,8 @@ class ResultRow(BaseModel):
     test_kind: TestKind = TestKind.OTHER
     model: str | None = Field(None, description="model name (file stem)")
     model_sha256: str | None = None
+    model_source: str | None = Field(None, description="s3://bucket/key the model came from")
+    model_version_id: str | None = Field(None, description="object version (versioned bucket)")
     model_family: str | None = Field(None, description="e.g. mobilenet, ds-cnn, resnet")
     task: str | None = Field(None, description="e.g. kws, vww, ic, ad")
     firmware: str | None = None
