@@ -11,6 +11,7 @@ it supports; absent means everything).
 from __future__ import annotations
 
 import enum
+import fnmatch
 import hashlib
 import logging
 import re
@@ -82,11 +83,17 @@ class FirmwareSpec(BaseModel):
     """Cores the recipe supports (None: not restricted)."""
     targets: tuple[str, ...] | None = None
     """Targets the recipe supports (None: not restricted)."""
+    models: tuple[str, ...] | None = None
+    """fnmatch globs of the models the recipe runs (None: every model)."""
 
     @property
     def key(self) -> str:
         """``name@version`` as used in test ids."""
         return f"{self.name}@{self.version}"
+
+    def runs_model(self, name: str) -> bool:
+        """True when the recipe's ``models`` globs (if any) match model ``name``."""
+        return self.models is None or any(fnmatch.fnmatchcase(name, g) for g in self.models)
 
     def supports(self, target: str, core: str) -> bool:
         """True when this firmware can be built for ``target`` (with CPU ``core``).
@@ -194,8 +201,11 @@ def read_recipe(path: Path) -> list[FirmwareSpec]:
         )
     cores = _str_tuple(data.get("cores"), "cores", path)
     targets = _str_tuple(data.get("targets"), "targets", path)
+    models = _str_tuple(data.get("models"), "models", path)
     return [
-        FirmwareSpec(name=name, version=v, recipe_path=path, cores=cores, targets=targets)
+        FirmwareSpec(
+            name=name, version=v, recipe_path=path, cores=cores, targets=targets, models=models
+        )
         for v in version_names
     ]
 

@@ -167,6 +167,10 @@ def builtin_status(
             return Status.SKIP, (
                 f"does not fit: tensor arena {arena} B > RAM {target.ram_bytes} B of {target.name}"
             )
+    if firmware is not None and model is not None and not firmware.runs_model(model.name):
+        return Status.SKIP, (
+            f"firmware {firmware.key} runs only models matching {', '.join(firmware.models or ())}"
+        )
     if firmware is not None and not _supported(firmware, pool):
         return Status.SKIP, (
             f"firmware {firmware.key} does not support {target.name} ({target.core})"

@@ -141,6 +141,8 @@ class Recipe(BaseModel):
     versions: dict[str, VersionSpec] = Field(min_length=1)
     cores: tuple[str, ...] | None = None
     targets: tuple[str, ...] | None = None
+    models: tuple[str, ...] | None = None
+    """fnmatch globs of the model names this firmware runs (None: every model)."""
     target_names: TargetNames = TargetNames.BSP
     container: ContainerSpec | None = None
     build: BuildSpec

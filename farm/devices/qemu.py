@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+ICOUNT_SHIFT = 0
+INSTRUCTIONS_PER_VIRTUAL_US = 1000.0 / (1 << ICOUNT_SHIFT)
+"""``-icount shift=N``: each instruction is 2**N ns of virtual time."""
+
+
 def qemu_args(
     machine: str, elf: Path, blob: Path | None, blob_addr: int, extra: tuple[str, ...] = ()
 ) -> list[str]:
@@ -51,7 +56,7 @@ def qemu_args(
     """
     args = [
         "-M", machine,
-        "-icount", "shift=0,sleep=on",
+        "-icount", f"shift={ICOUNT_SHIFT},sleep=on",
         "-nographic",
         "-monitor", "none",
         "-semihosting-config", "enable=on,target=native",
@@ -97,6 +102,7 @@ class QemuBoard:
             virtual=True,
             cycles_per_instruction=target.virtual_cycles_per_instruction,
             machine=machine,
+            instructions_per_virtual_us=INSTRUCTIONS_PER_VIRTUAL_US,
         )
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -233,12 +233,17 @@ class EmulatedRig(_Rig):
         from farm.powermon.activity import ActivityProfile
 
         result = dut.infer(n, warmup)
-        if result.cycles is None or not facts.cycles_per_instruction:
+        # The twin's time per inference: cycles% when the firmware has it, else its m-lap-us
+        # read as a virtual instruction count (plain MLPerf Tiny firmware).
+        per_inference_us = facts.latency_us(result) if facts.cycles_per_instruction else None
+        if per_inference_us is None:
             raise PowerMonitorError(
-                f"board '{facts.board_id}': the twin reported no instruction count (cycles%)",
+                f"board '{facts.board_id}': the twin reported neither an instruction count "
+                "(cycles%) nor m-lap-us timestamps",
                 board=facts.board_id,
             )
-        active_s = result.cycles * facts.cycles_per_instruction / facts.clock_hz
+        active_s = per_inference_us * n / 1e6
+        window_from = "QEMU instruction count" if result.cycles is not None else "m-lap-us"
         run_ua = self.target.run_current_ua(facts.clock_hz)
         if not run_ua:
             raise ConfigError(
@@ -266,7 +271,7 @@ class EmulatedRig(_Rig):
         method = (
             f"{self.kind} {_alignment(events)}; virtual: catalog current "
             f"{run_ua / 1000:.2f} mA run / {idle_ua / 1000:.3f} mA idle at "
-            f"{facts.clock_hz / 1e6:g} MHz, window from QEMU instruction count; "
+            f"{facts.clock_hz / 1e6:g} MHz, window from {window_from}; "
             f"ground truth {truth_uj:.6g} uJ, error {error:+.3%}"
         )
         dut.console_log.note(

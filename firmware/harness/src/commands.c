@@ -179,6 +179,12 @@ static void cmd_infer(char *rest)
     print_results();
 }
 
+#if FARM_EXTENSIONS
+#define HAS_RAW true
+#else
+#define HAS_RAW false
+#endif
+
 static void cmd_results(bool raw)
 {
     if (!require_model()) {
@@ -188,7 +194,7 @@ static void cmd_results(bool raw)
         con_line("e-[No results yet; run infer first]");
         return;
     }
-    if (raw) {
+    if (raw && HAS_RAW) {
         con_str("m-results-raw-[");
         con_hex_bytes((const uint8_t *)model_output(), model_info()->output_bytes);
         con_line("]");
@@ -197,6 +203,7 @@ static void cmd_results(bool raw)
     }
 }
 
+#if FARM_EXTENSIONS
 static void cmd_cycles(void)
 {
     if (g_last_runs == 0u) {
@@ -242,6 +249,8 @@ static void cmd_farm_info(void)
     con_line("]");
 }
 
+#endif /* FARM_EXTENSIONS */
+
 #ifdef FARM_CALIBRATE
 /* Calibration build only (make ... EXTRA_DEFS=-DFARM_CALIBRATE): `calibrate N%` times a loop
  * of exactly 2N+1 instructions (N x {subs, bne} + mov) to check the cycle/instruction clock. */
@@ -286,12 +295,14 @@ void commands_dispatch(char *line)
         cmd_infer(rest);
     } else if (strcmp(cmd, "results") == 0) {
         cmd_results(false);
+#if FARM_EXTENSIONS
     } else if (strcmp(cmd, "results-raw") == 0) {
         cmd_results(true);
     } else if (strcmp(cmd, "cycles") == 0) {
         cmd_cycles();
     } else if (strcmp(cmd, "farm-info") == 0) {
         cmd_farm_info();
+#endif
 #ifdef FARM_CALIBRATE
     } else if (strcmp(cmd, "calibrate") == 0) {
         cmd_calibrate(rest);
