@@ -20,7 +20,6 @@ import numpy as np
 from farm.devices.protocols import Board
 from farm.dut import InferResult
 
-
 DISPLAY_STEP = 0.001
 """MLPerf Tiny's ``m-results`` print 3 decimals."""
 DISPLAY_TOLERANCE = DISPLAY_STEP / 2 + 1e-6
