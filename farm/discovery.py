@@ -85,6 +85,8 @@ class FirmwareSpec(BaseModel):
     """Targets the recipe supports (None: not restricted)."""
     models: tuple[str, ...] | None = None
     """fnmatch globs of the models the recipe runs (None: every model)."""
+    model_in_image: bool = False
+    """The recipe compiles the model in (``model: embedded``): one image per model."""
 
     @property
     def key(self) -> str:
@@ -202,9 +204,16 @@ def read_recipe(path: Path) -> list[FirmwareSpec]:
     cores = _str_tuple(data.get("cores"), "cores", path)
     targets = _str_tuple(data.get("targets"), "targets", path)
     models = _str_tuple(data.get("models"), "models", path)
+    embedded = data.get("model", "blob") == "embedded"
     return [
         FirmwareSpec(
-            name=name, version=v, recipe_path=path, cores=cores, targets=targets, models=models
+            name=name,
+            version=v,
+            recipe_path=path,
+            cores=cores,
+            targets=targets,
+            models=models,
+            model_in_image=embedded,
         )
         for v in version_names
     ]

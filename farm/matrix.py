@@ -70,7 +70,7 @@ class MatrixItem:
         """Test id: ``<model>-<pool>-<firmware>@<version>``."""
         return f"{self.model.key}-{self.pool.id}-{self.firmware.key}"
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> dict[str, str | bool]:
         """The ``farm matrix --json`` record."""
         return {
             "id": self.id,
@@ -78,6 +78,7 @@ class MatrixItem:
             "board": self.pool.id,
             "target": self.pool.target.name,
             "firmware": self.firmware.key,
+            "model_in_image": self.firmware.model_in_image,
             "status": self.status.value,
             "reason": self.reason,
         }

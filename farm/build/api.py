@@ -24,10 +24,11 @@ from farm.build.build_log import first_error, tail
 from farm.build.builders import Builder, select_builder
 from farm.build.cache import BuildCache, cache_key, file_sha256
 from farm.build.elf_report import memory_report
+from farm.build.embedded_model import EmbeddedModel, write_model_files
 from farm.build.recipe import Recipe, resolve_recipe
 from farm.build.sources import hash_tree, source_hash, stage_source
 from farm.build.toolchain import toolchain_id
-from farm.errors import BuildError
+from farm.errors import BuildError, RecipeError
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,20 @@ def _key_fields(recipe: Recipe, version: str, bsp: str, source_hash: str, toolch
         "command": recipe.build.command,
         "toolchain": toolchain,
     }
+
+
+def _model_key_fields(recipe: Recipe, model: EmbeddedModel | None) -> dict:
+    """A recipe that embeds the model is keyed by the model too (one image per model); the
+    others ignore ``model``, so their key, and their cache entries, are unchanged."""
+    if not recipe.model_in_image:
+        return {}
+    if model is None:
+        raise RecipeError(
+            f"recipe '{recipe.name}': embeds the model (model: embedded); build it for a model",
+            path=recipe.path,
+            field="model",
+        )
+    return model.key_fields()
 
 
 def _collect(recipe: Recipe, out: Path, entry: Path, bsp: str) -> dict[str, Path]:
@@ -89,10 +104,22 @@ def _run_build(
     out: Path,
     entry: Path,
     build_id: str,
+    model: EmbeddedModel | None = None,
 ) -> float:
     source_arg, out_arg = builder.paths(staged_src, out)
+    model_files = None
+    if recipe.model_in_image and model is not None:
+        written = write_model_files(model, out / "model")
+        shutil.copy2(written["model_c"], entry / "model.h")  # kept with the image, for review
+        model_files = {k: f"{out_arg}/model/{p.name}" for k, p in written.items()}
     command = recipe.render_command(
-        version, bsp, source=source_arg, out=out_arg, build_id=build_id, jobs=BUILD_JOBS
+        version,
+        bsp,
+        source=source_arg,
+        out=out_arg,
+        build_id=build_id,
+        jobs=BUILD_JOBS,
+        model_files=model_files,
     )
     log_path = entry / "build.log"
     start = time.monotonic()
@@ -121,6 +148,7 @@ def build_firmware(
     *,
     cache_dir: str | Path,
     builder: str = "auto",
+    model: EmbeddedModel | None = None,
 ) -> FirmwareArtifact:
     """Build (or fetch from the cache) the firmware image of ``version`` for board ``bsp``.
 
@@ -131,6 +159,8 @@ def build_firmware(
             (``NUCLEO_L4R5ZI``); spelled for the recipe by its ``target_names``.
         cache_dir: the build cache root (shared by all processes; locking is per key).
         builder: ``auto``, ``host``, ``container``, ``podman`` or ``docker``.
+        model: the model to compile in, for a recipe with ``model: embedded`` (ignored by
+            the others, which load a blob at run time).
 
     Returns:
         The artifact, with ``cache`` ``"hit"`` or ``"miss"`` and ``seconds`` for this call.
@@ -143,7 +173,8 @@ def build_firmware(
     spec = recipe.version(version)
     for _attempt in range(3):
         src_hash = source_hash(spec.source, recipe.repo_root)
-        key = cache_key(_key_fields(recipe, version, bsp, src_hash, toolchain_text))
+        fields = _key_fields(recipe, version, bsp, src_hash, toolchain_text)
+        key = cache_key(fields | _model_key_fields(recipe, model))
         with cache.lock(key):
             if cache.valid(key):
                 return FirmwareArtifact.read(
@@ -155,7 +186,7 @@ def build_firmware(
                     log.warning("sources of %s changed while staging; hashing again", recipe.name)
                     continue
                 final = _build_entry(
-                    recipe, version, bsp, chosen, toolchain_text, staged, cache, key
+                    recipe, version, bsp, chosen, toolchain_text, staged, cache, key, model
                 )
             return FirmwareArtifact.read(final, cache="miss", seconds=time.monotonic() - start)
     raise BuildError(
@@ -173,6 +204,7 @@ def _build_entry(
     staged_src: Path,
     cache: BuildCache,
     key: str,
+    model: EmbeddedModel | None = None,
 ) -> Path:
     """Build into a staging entry, describe it (image.json) and seal it into the cache."""
     entry = cache.staging(key)
@@ -180,7 +212,7 @@ def _build_entry(
     out.mkdir()
     build_id = key[:16]
     try:
-        seconds = _run_build(recipe, version, bsp, chosen, staged_src, out, entry, build_id)
+        seconds = _run_build(recipe, version, bsp, chosen, staged_src, out, entry, build_id, model)
         files = _collect(recipe, out, entry, bsp)
     except BaseException:
         _keep_log(entry / "build.log", _failed_log(cache.root, recipe, version, bsp, build_id))
@@ -209,6 +241,8 @@ def _build_entry(
         builder=chosen.kind,
         toolchain=toolchain_id(toolchain_text),
         build_seconds=round(seconds, 3),
+        model_name=model.name if recipe.model_in_image and model else None,
+        model_sha256=model.sha256 if recipe.model_in_image and model else None,
     )
     artifact.write(entry)
     log.info("built %s@%s for %s in %.1f s (%s)", recipe.name, version, bsp, seconds, chosen.kind)

@@ -16,6 +16,7 @@ from farm.inventory import Backend
 
 if TYPE_CHECKING:
     from farm.build.artifact import FirmwareArtifact
+    from farm.build.embedded_model import EmbeddedModel
     from farm.compiler.model_compiler import CompiledModel
     from farm.discovery import FirmwareSpec, ModelSpec
     from farm.matrix import BoardPool
@@ -36,12 +37,26 @@ def bsp_for(pool: BoardPool) -> str:
 
 
 @functools.cache
-def firmware_image(recipe_path: Path, version: str, bsp: str, cache_dir: Path) -> FirmwareArtifact:
-    """The image of (firmware version, BSP), from the build cache (built on a miss)."""
+def firmware_image(
+    recipe_path: Path,
+    version: str,
+    bsp: str,
+    cache_dir: Path,
+    model: EmbeddedModel | None = None,
+) -> FirmwareArtifact:
+    """The image of (firmware version, BSP[, model compiled in]), from the build cache (built
+    on a miss)."""
     from farm.build import build_firmware
 
-    artifact = build_firmware(recipe_path, version, bsp, cache_dir=cache_dir)
-    log.info("firmware %s@%s for %s: cache %s", artifact.firmware, version, bsp, artifact.cache)
+    artifact = build_firmware(recipe_path, version, bsp, cache_dir=cache_dir, model=model)
+    log.info(
+        "firmware %s@%s for %s%s: cache %s",
+        artifact.firmware,
+        version,
+        bsp,
+        f" with {model.name}" if model else "",
+        artifact.cache,
+    )
     return artifact
 
 
@@ -51,8 +66,10 @@ def image_for(
     cache_dir: Path,
     *,
     firmware_dir: Path | None = None,
+    model: ModelSpec | None = None,
 ) -> FirmwareArtifact:
-    """The image a board of ``pool`` runs for ``firmware``.
+    """The image a board of ``pool`` runs for ``firmware`` (and ``model``, which a firmware
+    with ``model_in_image`` compiles in: one image per model).
 
     With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
     exists (the memory test measures the real board's image, also for a twin pool), else the
@@ -61,7 +78,22 @@ def image_for(
     bsp = bsp_for(pool)
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
         bsp = pool.target.slug
-    return firmware_image(firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir)
+    embedded = None
+    if firmware.model_in_image:
+        if model is None:
+            raise ValueError(f"firmware {firmware.key} compiles the model in; pass the model")
+        embedded = embedded_model(model)
+    return firmware_image(
+        firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir, embedded
+    )
+
+
+def embedded_model(model: ModelSpec) -> EmbeddedModel:
+    """What a firmware that compiles ``model`` in gets: the .tflite and the farm's blob."""
+    from farm.build.embedded_model import EmbeddedModel
+
+    blob = model_blob(model).blob
+    return EmbeddedModel(model.name, model.path.resolve(), model.sha256, blob)
 
 
 @functools.cache

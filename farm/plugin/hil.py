@@ -91,12 +91,18 @@ def compiled(model: ModelSpec, record: RowDraft) -> CompiledModel:
 
 @pytest.fixture
 def image(
-    firmware: FirmwareSpec, board_pool: BoardPool, farm: FarmSession, record: RowDraft
+    firmware: FirmwareSpec,
+    board_pool: BoardPool,
+    model: ModelSpec,
+    compiled: CompiledModel,
+    farm: FarmSession,
+    record: RowDraft,
 ) -> FirmwareArtifact:
-    """The firmware image for this pool, built (or taken from the cache) before the lease."""
+    """The firmware image for this pool (with the model compiled in, for a firmware that
+    embeds it), built (or taken from the cache) before the lease."""
     from farm.hil.artifacts import image_for
 
-    artifact = image_for(firmware, board_pool, _cache_dir(farm))
+    artifact = image_for(firmware, board_pool, _cache_dir(farm), model=model)
     record.set(image_hash=artifact.image_hash)
     return artifact
 
@@ -139,7 +145,8 @@ def mcu(
 ) -> Iterator[Board]:
     """The leased MCU board running ``image`` with the model blob written."""
     with _opened(board, console_log, farm, record) as device:
-        device.prepare(image, compiled.blob)
+        # A firmware with the model compiled in is flashed per model; no blob is written.
+        device.prepare(image, b"" if image.model_sha256 else compiled.blob)
         settings = farm.settings.values
         dut = device.dut()
         dut.boot_timeout_s = settings.dut_handshake_timeout_s
