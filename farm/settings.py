@@ -50,6 +50,9 @@ class FarmSettings(BaseModel):
     """A folder of model files, or ``s3://bucket/prefix`` (fetched with the ``farm push`` S3
     connection settings into ``cache_dir``)."""
     firmware_dir: Path = Path("firmware")
+    baseline_firmware: str | None = None
+    """Firmware the run page's side-by-side ratios divide by (``name@version``, glob or bare
+    version); None: per (model, target), the first version in the recipe."""
     store_url: str | None = None
     """Result store (``s3://bucket/prefix`` or a directory); None keeps results in the run dir."""
     lease_timeout_s: float = Field(900.0, gt=0)
