@@ -7,7 +7,8 @@ latency when a firmware has no inference row), energy from ``energy`` rows, flas
 firmware (``name@version``, or a bare version) when the group has it, else the first firmware
 of the group in recipe order (``run.json`` ``firmware_order``: the first version in the recipe
 comes first). Ratios below 1 are better (faster, less energy, smaller). Virtual and real rows
-are never compared with each other.
+are never compared with each other, nor energies measured at different supply voltages (a pool
+may hold boards whose monitors feed 3.0 V and 3.3 V: that ratio is left empty).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     ("flash_bytes", "flash", "B"),
     ("ram_bytes", "RAM", "B"),
 )
+VOLTAGES = "_voltages_mv"  # per energy value, the supply it was measured at
 SOURCE_KIND = {"latency_ms": "inference", "energy_uj": "energy", "flash_bytes": "memory",
                "ram_bytes": "memory"}  # fmt: skip
 
@@ -99,7 +101,7 @@ def _cells(frame: pd.DataFrame) -> dict[tuple[str, str, bool, str], dict[str, li
     cells: dict[tuple[str, str, bool, str], dict[str, list[float]]] = {}
     fallback: dict[tuple[str, str, bool, str], list[float]] = {}
     columns = ["model", "target", "virtual", "firmware", "firmware_version", "test_kind",
-               "outcome", *(m for m, _, _ in METRICS)]  # fmt: skip
+               "outcome", "voltage_mv", *(m for m, _, _ in METRICS)]  # fmt: skip
     present = [c for c in columns if c in frame]
     for row in frame[present].to_dict("records"):
         fw = _firmware_key(row)
@@ -112,6 +114,10 @@ def _cells(frame: pd.DataFrame) -> dict[tuple[str, str, bool, str], dict[str, li
                 continue
             if row.get("test_kind") == kind:
                 cells.setdefault(key, {}).setdefault(metric, []).append(float(value))
+                if metric == "energy_uj":
+                    volts = row.get("voltage_mv")
+                    volts = None if volts is None or volts != volts else float(volts)  # NaN
+                    cells[key].setdefault(VOLTAGES, []).append(-1.0 if volts is None else volts)
             elif metric == "latency_ms" and row.get("test_kind") == "energy":
                 fallback.setdefault(key, []).append(float(value))
     for key, values in fallback.items():
@@ -150,13 +156,15 @@ def compare_firmware(
             continue
         ordered = _order(set(by_fw), order)
         chosen = next((k for k in ordered if baseline and _matches(k, baseline)), ordered[0])
-        base = {m: statistics.median(v) for m, v in by_fw[chosen].items()}
+        base = {m: statistics.median(v) for m, v in by_fw[chosen].items() if m != VOLTAGES}
         entries = []
         for fw in ordered:
             values = {m: (statistics.median(by_fw[fw][m]) if m in by_fw[fw] else None)
                       for m, _, _ in METRICS}  # fmt: skip
             ratios = {m: (v / base[m] if v is not None and base.get(m) else None)
                       for m, v in values.items()}  # fmt: skip
+            if set(by_fw[fw].get(VOLTAGES, [])) != set(by_fw[chosen].get(VOLTAGES, [])):
+                ratios["energy_uj"] = None  # different supplies: not comparable
             entries.append(FirmwareFigures(fw, values, ratios, baseline=fw == chosen))
         out.append(FirmwareGroup(model, target, virtual, chosen, entries))
     if not out:

@@ -24,8 +24,8 @@ def firmware_ratios(comparison: FirmwareComparison, path: Path) -> Path | None:
     firmware = [f for f in comparison.firmware if any(k[2] == f for k in means)]
     labels = [t + (" (virtual)" if v else "") for t, v in targets]
     with matplotlib.rc_context(STYLE):
-        width_in = max(6.0, 1.1 * len(targets) * len(METRICS) + 2.0)
-        fig = _figure(width_in, 3.4)
+        width_in = min(18.0, max(9.0, 0.9 * len(targets) * len(METRICS) + 2.0))
+        fig = _figure(width_in, 4.2)
         axes = fig.subplots(1, len(METRICS), squeeze=False)[0]
         cmap = matplotlib.colormaps["tab10"]
         bar_w = 0.8 / max(1, len(firmware))
@@ -49,10 +49,12 @@ def firmware_ratios(comparison: FirmwareComparison, path: Path) -> Path | None:
                             ax.plot([x], [r], "o", ms=3, color="#333333", alpha=0.6)
             ax.axhline(1.0, color="#555555", linestyle="--", linewidth=0.9)
             ax.set_xticks(range(len(targets)))
-            ax.set_xticklabels(labels, rotation=20, ha="right", fontsize=7)
+            ax.set_xticklabels(labels, rotation=25, ha="right", fontsize=8)
             ax.set_title(f"{name} ratio")
-        axes[0].set_ylabel(f"x baseline ({comparison.baseline_rule})", fontsize=7)
+        axes[0].set_ylabel("x baseline (below 1: better)")
         handles, names = axes[0].get_legend_handles_labels()
         if handles:
-            fig.legend(handles, names, loc="outside upper right", fontsize=7, frameon=False)
+            fig.legend(handles, names, loc="outside upper center", ncols=len(handles),
+                       fontsize=8, frameon=False,
+                       title=f"vs {comparison.baseline_rule}", title_fontsize=8)  # fmt: skip
         return _save(fig, path)

@@ -128,3 +128,16 @@ def test_firmware_section_in_chromium(run_dir: Path, tmp_path: Path) -> None:
         assert browser.evaluate(f"{img}.naturalWidth") > 300
     finally:
         browser.close()
+
+
+def test_energies_at_different_supply_voltages_get_no_ratio(tmp_path: Path) -> None:
+    path = tmp_path / RUN
+    writer = RowWriter(path)
+    for version, volts in (("1.0", 3300.0), ("1.1", 3000.0), ("1.2", 3300.0)):
+        writer.write(ResultRow(run_id=RUN, test_id=f"e{version}", test_kind="energy", model="m",
+                               target="T", firmware="fw", firmware_version=version,
+                               outcome="passed", energy_uj=100.0, voltage_mv=volts))  # fmt: skip
+    found = compare_firmware(merge_run(path).frame)
+    assert found is not None
+    ratios = {e.firmware: e.ratios["energy_uj"] for e in found.groups[0].entries}
+    assert ratios == {"fw@1.0": 1.0, "fw@1.1": None, "fw@1.2": 1.0}
