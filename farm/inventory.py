@@ -53,7 +53,7 @@ class PowerMonitorType(enum.StrEnum):
 
 
 class SampleFormat(enum.StrEnum):
-    """Acquisition stream format (``ascii_dec`` / ``bin_hexa`` on the wire)."""
+    """Acquisition stream format (``ascii_dec`` / binary: ``bin_hex`` on a V3PWR, ``bin_hexa`` on an LPM01A)."""
 
     ASCII = "ascii"
     BINARY = "binary"
@@ -128,6 +128,9 @@ class PowerMonitorConfig(_Config):
     """For ``external``: shell command that prints samples (the power engineer defines the form)."""
     rail: str | None = None
     """For ``ina3221``: the sysfs rail name to read."""
+    supplies_target: bool | None = None
+    """For ``stlink-v3pwr`` (default true): the monitor powers the target; the farm sends
+    ``pwr on`` when it opens the board (before flashing) and ``pwr off`` when the run ends."""
 
     @field_validator("voltage_mv")
     @classmethod
@@ -167,6 +170,14 @@ class PowerMonitorConfig(_Config):
         allowed = TRIGGERS.get(kind, (TriggerSource.SW,)) if kind is not None else None
         if allowed is not None and value not in allowed:
             raise config_error(f"not supported by {kind}; allowed {', '.join(allowed)}")
+        return value
+
+    @field_validator("supplies_target")
+    @classmethod
+    def _supplying_type(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        kind = info.data.get("type")
+        if value is not None and kind is not None and kind is not PowerMonitorType.STLINK_V3PWR:
+            raise config_error(f"not supported by {kind}; only stlink-v3pwr powers its target")
         return value
 
     @model_validator(mode="after")

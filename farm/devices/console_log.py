@@ -69,3 +69,21 @@ class ConsoleLog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ConsoleLogHandler(logging.Handler):
+    """Copies log records into a console log (marker ``~``): the power monitor's wire log.
+
+    Attached for the duration of a test, so the commands and raw replies of the monitor sit
+    in the same file, on the same clock, as the board's console.
+    """
+
+    def __init__(self, console_log: ConsoleLog) -> None:
+        super().__init__(logging.DEBUG)
+        self.console_log = console_log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.console_log._write("~", record.getMessage())
+        except Exception:  # a log line must never break the measurement
+            self.handleError(record)

@@ -21,7 +21,12 @@ from farm.plugin.options import pytest_addoption
 from farm.plugin.session import FarmSession, get_session
 
 # The HIL suite's fixtures and the result-row recorder are plugins of their own.
-pytest_plugins = ["farm.plugin.recording", "farm.plugin.hil", "farm.plugin.progress"]
+pytest_plugins = [
+    "farm.plugin.recording",
+    "farm.plugin.hil",
+    "farm.plugin.progress",
+    "farm.plugin.target_power",
+]
 
 __all__ = [
     "pytest_plugins",

@@ -164,10 +164,12 @@ def _opened(
 ) -> Iterator[Any]:
     """Open the leased board with its backend (closed on exit) and record which board it is."""
     from farm.devices.registry import open_board
+    from farm.plugin.target_power import power_on_target
 
     workdir = _cache_dir(farm) / "boards" / board.id
     with open_board(board.config, board.target, workdir=workdir, log_path=console_log) as device:
         record.set(board_id=board.id, virtual=device.facts.virtual)
+        power_on_target(board.config, device, farm)  # before prepare() flashes
         yield device
 
 
@@ -181,11 +183,14 @@ def power(board: LeasedBoard, mcu: Board) -> Iterator[Any]:
     kind = str(board.config.power_monitor.type.value)
     if kind not in DRIVEN_TYPES:
         pytest.skip(f"board '{board.id}' has power_monitor.type {kind}: no energy measurement")
-    rig = open_power_rig(board.config, board.target, mcu.facts.virtual)
-    try:
-        yield rig
-    finally:
-        rig.close()
+    from farm.plugin.target_power import wire_log_into
+
+    with wire_log_into(getattr(mcu, "console_log", None)):
+        rig = open_power_rig(board.config, board.target, mcu.facts.virtual)
+        try:
+            yield rig
+        finally:
+            rig.close()
 
 
 @pytest.fixture

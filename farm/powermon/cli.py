@@ -138,9 +138,21 @@ def emulate_command(
     device: str = typer.Option(..., help="stlink-v3pwr or lpm01a."),
     current_ma: float = typer.Option(10.0, min=0, help="Constant current the emulator streams."),
     realtime: bool = typer.Option(True, help="Pace the stream at the sample rate."),
-    recalibration_s: float = typer.Option(1.0, min=0, help="Delay of the 'volt' ack."),
+    recalibration_s: float = typer.Option(
+        0.3, min=0, max=0.9, help="Delay of the 'volt' ack (ST's client reads it within 1 s)."
+    ),
+    trigger_after: float | None = typer.Option(
+        None,
+        min=0,
+        help="Fire the TGI (D7) edge SECONDS after a hardware-trigger 'start' arms it.",
+        metavar="SECONDS",
+    ),
 ) -> None:
-    """Run an emulator; prints its pty path first, serves until SIGINT/SIGTERM."""
+    """Run an emulator; prints its pty path first, serves until SIGINT/SIGTERM.
+
+    With ``--trigger-after`` a third-party client (ST's capture scripts) can run a
+    hardware-trigger capture: the edge stands in for the DUT's pin.
+    """
     from farm.powermon.activity import ConstantSource
     from farm.powermon.emulator import start_emulator
 
@@ -154,6 +166,7 @@ def emulate_command(
         ConstantSource(current_ma / 1000.0),
         realtime=realtime,
         recalibration_s=recalibration_s,
+        trigger_after_s=trigger_after,
     )
     sys.stdout.write(handle.port + "\n")
     sys.stdout.flush()
@@ -162,6 +175,41 @@ def emulate_command(
             pass
     finally:
         handle.stop()
+
+
+@power_app.command("target")
+def target_command(
+    action: str = typer.Argument(..., help="on, off or cycle (off, pause, on)."),
+    board: str = typer.Option(..., help="Board id in the inventory."),
+    inventory: Path | None = typer.Option(None, help="Inventory file (default from settings)."),
+    off_s: float = typer.Option(1.0, min=0, max=60, help="Pause of 'cycle' with power off."),
+) -> None:
+    """Switch a board's supply through its power monitor (``supplies_target``).
+
+    Usable as the board's power-cycle hook: ``hooks.power_cycle: farm power target cycle
+    --board <id>``.
+    """
+    import time
+
+    from farm.inventory import load_inventory
+    from farm.powermon.target_power import switch_target_power
+    from farm.settings import resolve_settings
+
+    if action not in ("on", "off", "cycle"):
+        raise OptionError(f"argument ACTION '{action}': unknown; one of on, off, cycle")
+    path = inventory or resolve_settings().values.inventory
+    try:
+        entry = load_inventory(path).board(board)
+    except KeyError as exc:
+        raise OptionError(f"option --board '{board}': not in {path}") from exc
+    if action in ("off", "cycle"):
+        switch_target_power(entry, on=False)
+        typer.echo(f"board {board}: target power off")
+    if action == "cycle":
+        time.sleep(off_s)
+    if action in ("on", "cycle"):
+        switch_target_power(entry, on=True)
+        typer.echo(f"board {board}: target power on")
 
 
 def register(app: typer.Typer) -> None:

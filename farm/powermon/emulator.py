@@ -32,7 +32,7 @@ from farm.errors import EmulatorError
 from farm.powermon.activity import CurrentSource
 from farm.powermon.emulator_device import EmulatedPowerShield
 from farm.powermon.emulator_faults import FaultInjection
-from farm.powermon.emulator_traits import DeviceTraits
+from farm.powermon.emulator_traits import DeviceTraits, WireVariant
 from farm.powermon.lpm01a_emulator import LPM01A_TRAITS
 from farm.powermon.stlink_v3pwr_emulator import STLINK_V3PWR_TRAITS
 
@@ -98,6 +98,11 @@ class EmulatorHandle:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def target_powered(self) -> bool:
+        """Whether the emulated monitor powers its target (``pwr on`` / ``pwr off``)."""
+        return self._device.target_powered
 
     @property
     def alive(self) -> bool:
@@ -216,6 +221,8 @@ def start_emulator(
     fault: FaultInjection | None = None,
     recalibration_s: float = 0.05,
     uid: str = "0019003F3331510B33323639",
+    trigger_after_s: float | None = None,
+    variant: WireVariant | None = None,
 ) -> EmulatorHandle:
     """Start an emulated power monitor on a new pty.
 
@@ -227,6 +234,9 @@ def start_emulator(
         fault: Optional fault injection.
         recalibration_s: Delay of the ``volt`` ack (the real device takes about a second).
         uid: Board id answered to ``powershield``.
+        trigger_after_s: Fire the TGI / D7 edge this long after each ``start`` that arms a
+            hardware trigger (a stand-in for a DUT's pin, for third-party clients).
+        variant: Alternative answers for wire facts no reference confirms (tests of drivers).
 
     Raises:
         EmulatorError: Unknown device or the pty could not be created.
@@ -235,6 +245,8 @@ def start_emulator(
     if traits is None:
         raise EmulatorError(f"emulator '{device}': unknown device; known: {', '.join(TRAITS)}")
     fault = fault or FaultInjection()
+    if variant is not None:
+        traits = variant.apply(traits)
     emulated = EmulatedPowerShield(
         traits,
         source,
@@ -242,6 +254,7 @@ def start_emulator(
         recalibration_s=recalibration_s,
         realtime=realtime,
         uid=uid,
+        trigger_after_s=trigger_after_s,
     )
     try:
         return EmulatorHandle(emulated, split_writes=fault.split_writes, seed=fault.seed)

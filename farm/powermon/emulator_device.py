@@ -21,11 +21,12 @@ from farm.powermon.protocols import SAMPLE_RATES_HZ
 
 log = logging.getLogger(__name__)
 
-COMPLETED = b"PowerShield > Acquisition completed\r\n\r\n"
 FREE_COMMANDS = frozenset({"powershield", "version", "help", "status", "htc", "power_monitor"})
 DURING_ACQUISITION = frozenset({"stop", "targrst", "status"})
 BINARY_CHUNK_SAMPLES = 8192
 ASCII_CHUNK_SAMPLES = 1000
+TEMP_DEGC = 25.0  # die temperature the emulator reports
+TEMP_PCB_DEGC = 31.5  # board (PCB) temperature, `temp refresh pcb`
 RATE_LIST = " ".join(f"{r // 1000}k" if r >= 1000 else str(r) for r in SAMPLE_RATES_HZ)
 
 
@@ -45,6 +46,7 @@ class EmulatedPowerShield:
         recalibration_s: float,
         realtime: bool,
         uid: str,
+        trigger_after_s: float | None = None,
     ) -> None:
         self.traits = traits
         self.source = source
@@ -52,6 +54,8 @@ class EmulatedPowerShield:
         self.recalibration_s = recalibration_s
         self.realtime = realtime
         self.uid = uid
+        self.trigger_after_s = trigger_after_s
+        self.target_powered = False
         self.output: collections.deque[tuple[float, bytes]] = collections.deque()
         self.session = False
         self.voltage_mv = 3300.0
@@ -128,7 +132,7 @@ class EmulatedPowerShield:
             self._reply_error(line, str(exc))
             return
         if name == "powershield":
-            self.emit(self.traits.ack(data[0], []))
+            self.emit(self.traits.ack(data[0], [], whole=True))  # the identity is data
         elif name == "targrst" and self._binary_running():
             self.emit(fixed_frame(0xF6, b"", self.traits.frame_lengths))
         elif name == "volt" and args and args[-1] != "get":
@@ -246,12 +250,23 @@ class EmulatedPowerShield:
             raise ArgumentError("expected on|off|auto|get [status|nostatus]")
         if len(args) == 2 and args[1] not in ("status", "nostatus"):
             raise ArgumentError(f"option '{args[1]}' not supported; one of status, nostatus")
-        return ["on"] if args[0] == "get" else []
+        if args[0] == "get":
+            return ["on" if self.target_powered else "off"]
+        if args[0] in ("on", "off"):
+            self.target_powered = args[0] == "on"
+            log.info("emulated %s: target power %s", self.traits.device, args[0])
+        return []
 
     def _temp(self, args: list[str]) -> list[str]:
-        if args not in ([], ["degc"]):
-            raise ArgumentError("expected no argument or 'degc'")
-        return ["25"]
+        accepted = self.traits.temp_arguments
+        if tuple(args) not in accepted:
+            forms = [f"'{' '.join(a)}'" for a in accepted if a]
+            raise ArgumentError(f"expected no argument, {', '.join(forms)}")
+        if args == ["degf"]:
+            return [f"{TEMP_DEGC * 9 / 5 + 32:.1f}"]
+        if args[:1] == ["refresh"]:
+            return [f"{TEMP_PCB_DEGC:.1f}"]
+        return [f"{TEMP_DEGC:.1f}"]
 
     # --- acquisition -----------------------------------------------------------------------
 
@@ -260,7 +275,7 @@ class EmulatedPowerShield:
             return None
         limit_s = {10000: 1.0, 20000: 0.5}.get(self.rate_hz)
         if limit_s is None:
-            return f"ascii_dec is limited to 20 kHz; use bin_hexa at {self.rate_hz} Hz"
+            return f"ascii_dec is limited to 20 kHz; use the binary format at {self.rate_hz} Hz"
         if self.acq_samples_s is None or self.acq_samples_s > limit_s:
             return f"ascii_dec at {self.rate_hz} Hz is limited to acqtime {limit_s:g} s"
         return None
@@ -301,8 +316,9 @@ class EmulatedPowerShield:
         assert stream is not None
         self.emit(b"\xf0\xf4\xff\xff" if stream.settings.binary else b"end\r\n")
         text = b"" if stop_line is None else self.traits.ack(stop_line, [])
-        text += "".join(f"{line}\r\n" for line in stream.charge_summary()).encode()
-        self.emit(text + COMPLETED)
+        if self.traits.completion is not None:  # the summary belongs to the completion text
+            text += "".join(f"{line}\r\n" for line in stream.charge_summary()).encode()
+        self.emit(text + self.traits.end_text())
         if stream.error_text is not None:
             self.error_state = stream.error_text
         self.state, self.stream = "idle", None
@@ -319,6 +335,14 @@ class EmulatedPowerShield:
 
     def pump(self, backlog_bytes: int) -> None:
         """Generate more stream if running and the reader keeps up."""
+        if (
+            self.state == "armed"
+            and self.trigger_after_s is not None
+            and time.monotonic() - self.started_at >= self.trigger_after_s
+        ):
+            log.info("emulated %s: trigger edge %g s after arming", self.traits.device,
+                     self.trigger_after_s)  # fmt: skip
+            self.on_edge(None)
         stream = self.stream
         if self.state != "running" or stream is None or backlog_bytes > 65536:
             return

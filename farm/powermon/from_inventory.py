@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from farm.errors import InventoryError
 from farm.powermon.protocols import AcquisitionSettings, PowerMonitor, SampleFormat, TriggerSource
-from farm.powermon.registry import create_powermon
+from farm.powermon.registry import create_powermon, get_powermon
 
 if TYPE_CHECKING:
     from farm.inventory import BoardConfig
@@ -16,8 +16,12 @@ if TYPE_CHECKING:
 DRIVEN_TYPES = ("stlink-v3pwr", "lpm01a")
 
 
-def monitor_for_board(board: BoardConfig) -> tuple[PowerMonitor, AcquisitionSettings]:
+def monitor_for_board(
+    board: BoardConfig, overrides: dict[str, object] | None = None
+) -> tuple[PowerMonitor, AcquisitionSettings]:
     """Driver (not yet open) and default settings for ``board.power_monitor``.
+
+    ``overrides`` are driver config fields the inventory does not hold (an emulator's own).
 
     Raises:
         InventoryError: The board has no monitor this package drives.
@@ -30,15 +34,15 @@ def monitor_for_board(board: BoardConfig) -> tuple[PowerMonitor, AcquisitionSett
             f"{', '.join(DRIVEN_TYPES)}",
             field="power_monitor.type",
         )
+    fields: dict[str, object] = {
+        "port": config.port,
+        "serial_number": config.serial_number,
+        "voltage_mv": config.voltage_mv,
+    }
+    if config.supplies_target is not None:
+        fields["supplies_target"] = config.supplies_target
     monitor = create_powermon(
-        kind,
-        f"{board.id}/{kind}",
-        {
-            "port": config.port,
-            "serial_number": config.serial_number,
-            "voltage_mv": config.voltage_mv,
-        },
-        board=board.id,
+        kind, f"{board.id}/{kind}", fields | (overrides or {}), board=board.id
     )
     settings = AcquisitionSettings(
         voltage_mv=config.voltage_mv,
@@ -74,5 +78,10 @@ def emulated_monitor_for_board(
         monitor_for_board(board)  # raises the InventoryError naming the type
     handle = start_emulator(kind, source, realtime=False)  # type: ignore[arg-type]
     config = board.power_monitor.model_copy(update={"port": handle.port})
-    monitor, settings = monitor_for_board(board.model_copy(update={"power_monitor": config}))
+    # The emulator acks `volt` only once its recalibration is over: no settle pause needed.
+    settles = "volt_settle_s" in get_powermon(kind).config.model_fields
+    overrides: dict[str, object] = {"volt_settle_s": 0.0} if settles else {}
+    monitor, settings = monitor_for_board(
+        board.model_copy(update={"power_monitor": config}), overrides
+    )
     return monitor, settings, handle

@@ -21,4 +21,6 @@ LPM01A_TRAITS = DeviceTraits(
     data_on_ack_line=True,
     leading_newline=True,
     extra_commands=frozenset({"htc", "hrc", "eventsrc"}),
+    completion="Acquisition completed",
+    temp_arguments=((), ("degc",), ("degf",)),
 )

@@ -20,6 +20,7 @@ class Capability(enum.Enum):
     EVENT_LINES = "event-lines"
     ENERGY_OUTPUT = "energy-output"
     BINARY_FORMAT = "binary-format"
+    TARGET_POWER = "target-power"  # the monitor supplies the target: set_target_power(on)
 
 
 class SampleFormat(enum.Enum):

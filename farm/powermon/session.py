@@ -95,7 +95,18 @@ class PowerShieldSession:
         else:
             parser = AsciiStreamParser()
         first = link.lines.take_remainder()
-        self._reader = AcquisitionReader(link.port, parser, first, name=self.name, board=self.board)
+        expected = None
+        if settings.acquisition_time_s is not None:
+            expected = round(settings.acquisition_time_s * settings.sample_rate_hz)
+        self._reader = AcquisitionReader(
+            link.port,
+            parser,
+            first,
+            name=self.name,
+            board=self.board,
+            rate_hz=float(settings.sample_rate_hz),
+            expected_samples=expected,
+        )
         self.settings = settings
         self._reader.start()
 
@@ -112,6 +123,7 @@ class PowerShieldSession:
         reader = self._require_reader()
         if not reader.completed.is_set() and reader.is_alive():
             self.link.write("stop")
+            reader.stop_sent()
         return self._finish(reader, timeout_s, "after 'stop'")
 
     def wait(self, timeout_s: float) -> CurrentTrace:
@@ -139,7 +151,11 @@ class PowerShieldSession:
             voltage_mv=float(self.settings.voltage_mv),
             output=self.settings.output,
             marks=tuple(reader.marks),
-            method=dict(self.method),
+            method={
+                **self.method,
+                "stream_end": reader.end_reason,
+                "timestamp_cadence_samples": reader.cadence,
+            },
         )
 
     def _reset_device(self) -> None:

@@ -1,8 +1,16 @@
-"""STLINK-V3PWR driver: the power VCP of ST's probe, over pyserial."""
+"""STLINK-V3PWR driver: the power VCP of ST's probe, over pyserial.
+
+The commands are sent in the forms ST's own host scripts send (x-cube-n6-ai-power-measurement
+v2.0.0, ``Utilities/pwr_scripts``), ST's forms winning where our notes differ: ``volt 3300m``
+then a settle pause, ``format bin_hex``, ``acqtime inf``, ``freq 100000`` (Hz), ``trigsrc hw``
+followed by ``trigdelay 0m``, and ``pwr on`` / ``pwr off`` for the target's supply. What is
+confirmed and what is not: farm/powermon/README.md.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import AbstractContextManager
 
 import serial
@@ -10,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from farm.errors import OptionError, PowerMonitorError
 from farm.powermon.binary_codec import STLINK_V3PWR_FRAME_LENGTHS
+from farm.powermon.numbers import format_duration
 from farm.powermon.port_discovery import find_ports
 from farm.powermon.protocols import (
     AcquisitionSettings,
@@ -17,16 +26,19 @@ from farm.powermon.protocols import (
     CaptureHandle,
     CurrentTrace,
     OutputMode,
+    SampleFormat,
     TriggerSource,
 )
 from farm.powermon.registry import register_powermon
 from farm.powermon.session import PowerShieldSession
-from farm.powermon.settings_rules import acqtime_token, check_common, method_of, rate_token
+from farm.powermon.settings_rules import check_common, method_of
 from farm.step import step
 
 log = logging.getLogger(__name__)
 
 VOLTAGE_RANGE_MV = (1600, 3600)
+#: ``format`` argument per sample format: ST's validator accepts only these two.
+FORMAT_TOKENS = {SampleFormat.BINARY: "bin_hex", SampleFormat.ASCII: "ascii_dec"}
 
 
 class StlinkV3PwrConfig(BaseModel):
@@ -38,15 +50,18 @@ class StlinkV3PwrConfig(BaseModel):
     serial_number: str | None = Field(None, description="Probe serial number (both VCPs share it).")
     voltage_mv: int = Field(3300, ge=1600, le=3600, description="Default supply voltage.")
     baudrate: int = Field(100000, description="Ignored by USB CDC; ST's scripts open at 100000.")
+    supplies_target: bool = Field(
+        True, description="The monitor powers the target: `pwr on` at board open, `pwr off` after."
+    )
+    volt_settle_s: float = Field(
+        1.0, ge=0, le=10, description="Pause after the `volt` ack (ST's scripts sleep 1 s)."
+    )
 
 
 @register_powermon("stlink-v3pwr", config=StlinkV3PwrConfig)
 class StlinkV3PwrMonitor:
     """Drives an STLINK-V3PWR: ``powershield``, ``version``, ``power_monitor``, then acquisitions."""
 
-    capabilities = frozenset(
-        {Capability.SET_SUPPLY_VOLTAGE, Capability.HW_TRIGGER, Capability.BINARY_FORMAT}
-    )
     device = "stlink-v3pwr"
 
     def __init__(
@@ -63,6 +78,12 @@ class StlinkV3PwrMonitor:
         self._transport = transport
         self._session = PowerShieldSession(name, board, STLINK_V3PWR_FRAME_LENGTHS)
         self._identity: dict[str, str] = {}
+        self._voltage_set_mv: int | None = None
+        self._settled = False
+        caps = {Capability.SET_SUPPLY_VOLTAGE, Capability.HW_TRIGGER, Capability.BINARY_FORMAT}
+        if config.supplies_target:
+            caps.add(Capability.TARGET_POWER)
+        self.capabilities = frozenset(caps)
 
     def _port_path(self) -> str:
         if self.config.port is not None:
@@ -80,6 +101,7 @@ class StlinkV3PwrMonitor:
     def open(self) -> None:
         """Open the power VCP, check the identity and enter power-monitor mode."""
         self._session.open_port(self._port_path(), self.config.baudrate, self._transport)
+        self._voltage_set_mv = None
         link = self._session.link
         ident = link.command("powershield", ack_prefixes=("STLINK", "powershield"))
         words = " ".join(ident).split()
@@ -138,18 +160,47 @@ class StlinkV3PwrMonitor:
                     field=field,
                 )
 
+    def _set_voltage(self, voltage_mv: int, *, settle: bool = True) -> None:
+        """``volt <mV>m`` (once per voltage per open) and, before a capture, the settle pause
+        ST's ``setup`` takes after the ack (its ``power on`` sends ``pwr on`` at once)."""
+        if self._voltage_set_mv != voltage_mv:
+            self._session.link.command(f"volt {voltage_mv}m")
+            self._voltage_set_mv, self._settled = voltage_mv, False
+        if settle and not self._settled:
+            time.sleep(self.config.volt_settle_s)
+            self._settled = True
+
     @step("configure", args=("settings",))
     def configure(self, settings: AcquisitionSettings) -> None:
-        """Send voltage, rate, acquisition time, format and trigger source."""
+        """Voltage, format, acquisition time, rate and trigger, in ST's order and forms."""
         self.check(settings)
         link = self._session.link
-        link.command(f"volt {settings.voltage_mv}m")
-        link.command(f"freq {rate_token(settings.sample_rate_hz)}")
-        link.command(f"acqtime {acqtime_token(settings)}")
-        link.command(f"format {settings.sample_format.value}")
-        link.command(f"trigsrc {'sw' if settings.trigger is TriggerSource.SOFTWARE else 'hw'}")
+        self._set_voltage(settings.voltage_mv)
+        link.command(f"format {FORMAT_TOKENS[settings.sample_format]}")
+        duration = settings.acquisition_time_s
+        link.command(f"acqtime {'inf' if duration is None else format_duration(duration)}")
+        link.command(f"freq {settings.sample_rate_hz}")
+        if settings.trigger is TriggerSource.SOFTWARE:
+            link.command("trigsrc sw")
+        else:
+            link.command("trigsrc hw")
+            link.command("trigdelay 0m")
         self._session.settings = settings
         self._session.method = method_of(self.device, self._identity, settings)
+
+    @step("target power", args=("on",))
+    def set_target_power(self, on: bool) -> None:
+        """Switch the target's supply (``pwr on`` after ``volt``, as ST's ``power on``)."""
+        if Capability.TARGET_POWER not in self.capabilities:
+            raise PowerMonitorError(
+                f"power monitor '{self.name}': does not supply its target "
+                "(power_monitor.supplies_target is false); power the board another way",
+                board=self.board,
+            )
+        if on:
+            self._set_voltage(self.config.voltage_mv, settle=False)
+        self._session.link.command(f"pwr {'on' if on else 'off'}")
+        log.info("%s: target power %s", self.name, "on" if on else "off")
 
     @step("start")
     def start(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 log = logging.getLogger(__name__)
-trace_log = logging.getLogger(__name__ + ".trace")
 
 PROMPTS = ("stlp >", "PowerShield >")
 
@@ -35,8 +34,6 @@ class LineSplitter:
 
     def feed(self, data: bytes) -> None:
         """Append bytes read from the port."""
-        if data:
-            trace_log.debug("rx %r", bytes(data))
         self._buffer += data
 
     def next_line(self) -> str | None:

@@ -107,3 +107,31 @@ def test_capture_virtual_board_without_driven_monitor_exits_2(tmp_path: Path) ->
     assert result.returncode == 2
     assert "board 'jetson-twin': power_monitor.type is 'ina3221'" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_driver_hardware_capture_on_the_acceptance_emulator() -> None:
+    """Our driver against the emulator ST's scripts are run against (real time, TGI stand-in)."""
+    from farm.powermon.protocols import AcquisitionSettings, TriggerSource
+    from farm.powermon.stlink_v3pwr import StlinkV3PwrConfig, StlinkV3PwrMonitor
+
+    command = [FARM, "power", "emulate", "--device", "stlink-v3pwr", "--current-ma", "10",
+               "--trigger-after", "0.5"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    try:
+        port = process.stdout.readline().strip()
+        settings = AcquisitionSettings(
+            sample_rate_hz=100000, trigger=TriggerSource.HARDWARE, acquisition_time_s=0.2
+        )
+        config = StlinkV3PwrConfig(port=port, volt_settle_s=0.0)
+        with StlinkV3PwrMonitor("cli/v3pwr", config) as monitor:
+            monitor.set_target_power(True)
+            with monitor.capture_session(settings, timeout_s=20) as cap:
+                pass
+            monitor.set_target_power(False)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    assert len(cap.trace.samples) == 20000
+    assert float(cap.trace.samples.mean()) == pytest.approx(0.010, rel=1e-3)
+    assert cap.trace.method["timestamp_cadence_samples"] == 1000

@@ -64,3 +64,13 @@ def test_v3pwr_power_port_never_the_target_uart() -> None:
     assert not is_v3pwr_power_port(_info(0x3757, None, "1-2:1.1"))
     assert not is_v3pwr_power_port(_info(0x3755, "ST-Link VCP-PWR Ctrl"))  # loader mode
     assert is_lpm01a_port(_info(0x5740, None))
+
+
+def test_ack_matched_by_command_word(caplog: pytest.LogCaptureFixture) -> None:
+    """ST matches `ack <word>`: a word-only echo is accepted silently, other args with a warning."""
+    link = _link(b"ack freq\r\n\r\nack acqtime 1s\r\n\r\n")
+    with caplog.at_level("WARNING"):
+        assert link.command("freq 100000", timeout_s=1) == []
+        assert not caplog.records
+        assert link.command("acqtime 1000m", timeout_s=1) == ["1s"]
+    assert "the ack of 'acqtime 1000m' echoes 'acqtime 1s'" in caplog.text

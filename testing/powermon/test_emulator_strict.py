@@ -12,7 +12,12 @@ from farm.powermon.activity import ConstantSource
 from farm.powermon.emulator import EmulatorHandle, start_emulator
 
 SESSION = {"lpm01a": "htc", "stlink-v3pwr": "power_monitor"}
-PROMPT = {"lpm01a": b"PowerShield > ", "stlink-v3pwr": b"stlp > "}
+PROMPT = {"lpm01a": b"PowerShield > ", "stlink-v3pwr": b""}  # ST's client reads no prompt
+BINARY = {"lpm01a": b"bin_hexa", "stlink-v3pwr": b"bin_hex"}  # ST's validator: bin_hex only
+COMPLETED = {
+    "lpm01a": "PowerShield > Acquisition completed",
+    "stlink-v3pwr": "Acquisition completed",
+}
 
 
 @pytest.fixture
@@ -38,7 +43,7 @@ def test_ack_format(raw: serial.Serial, device: str) -> None:
     if device == "lpm01a":
         assert reply == b"\r\nPowerShield > ack powershield 0019003F3331510B33323639\r\n\r\n"
     else:
-        assert reply == b"stlp > ack STLINK-V3PWR 0019003F3331510B33323639\r\n\r\n"
+        assert reply == b"ack STLINK-V3PWR 0019003F3331510B33323639\r\n\r\n"
     assert exchange(raw, SESSION[device].encode() + b"\n").endswith(  # "\n" alone is accepted
         PROMPT[device] + b"ack " + SESSION[device].encode() + b"\r\n\r\n"
     )
@@ -64,7 +69,8 @@ BAD = [
     (b"trigsrc ext", "trigger source 'ext' not supported"),
     (b"volt 5000m", "voltage '5000m' out of range"),
     (b"pwr maybe", "expected on|off|auto|get"),
-    (b"temp kelvin", "expected no argument or 'degc'"),
+    (b"temp kelvin", "expected no argument, 'degc', 'degf'"),
+    (b"temp refresh", "expected no argument, 'degc', 'degf'"),
 ]
 
 
@@ -81,7 +87,8 @@ def test_bad_commands_and_arguments(
     ("command", "ok_on"),
     [(b"trigsrc hw", "stlink-v3pwr"), (b"trigsrc d7", "lpm01a"), (b"output energy", "lpm01a"),
      (b"acqtime 1s", "stlink-v3pwr"), (b"volt 1700m", "stlink-v3pwr"), (b"volt 3500m", "stlink-v3pwr"),
-     (b"eventsrc d7 fal", "lpm01a"), (b"format bin_hex", "stlink-v3pwr"), (b"apiver", "stlink-v3pwr")],
+     (b"eventsrc d7 fal", "lpm01a"), (b"format bin_hex", "stlink-v3pwr"), (b"apiver", "stlink-v3pwr"),
+     (b"format bin_hexa", "lpm01a"), (b"temp refresh pcb", "stlink-v3pwr")],
 )  # fmt: skip
 def test_device_specific_arguments(
     raw: serial.Serial, device: str, command: bytes, ok_on: str
@@ -120,7 +127,7 @@ def test_ascii_rate_limits(
     exchange(raw, SESSION[device].encode() + b"\r\n")
     for line in (b"format ascii_dec", b"freq " + rate, b"acqtime " + acqtime):
         assert b"ack" in exchange(raw, line + b"\r\n")
-    reply = exchange(raw, b"start\r\n", settle_s=0.2)
+    reply = exchange(raw, b"start\r\n", settle_s=2.0)  # returns at the reply; slack for load
     if ok:
         assert b"ack start" in reply
         exchange(raw, b"stop\r\n")
@@ -142,7 +149,7 @@ def _acquire(raw: serial.Serial, device: str, fmt: bytes) -> bytes:
 
 
 def test_binary_stream_layout(raw: serial.Serial, device: str) -> None:
-    data = _acquire(raw, device, b"bin_hexa")
+    data = _acquire(raw, device, BINARY[device])
     body = data[data.index(b"ack start\r\n\r\n") + len(b"ack start\r\n\r\n") :]
     assert body[:2] == b"\xf0\xf3"  # the first item after start is a timestamp
     position, stamps = 0, []
@@ -155,7 +162,9 @@ def test_binary_stream_layout(raw: serial.Serial, device: str) -> None:
             position += 2
     assert stamps == [0, 10, 20]  # every 1000 samples at 100 kHz
     assert body[position : position + 4] == b"\xf0\xf4\xff\xff"
-    assert body.rstrip().endswith(b"PowerShield > Acquisition completed")
+    assert body.rstrip().endswith(COMPLETED[device].encode())
+    if device == "stlink-v3pwr":  # the V3PWR's own end, not the LPM01A's prompt
+        assert b"PowerShield >" not in body
 
 
 def test_ascii_stream_layout(raw: serial.Serial, device: str) -> None:
@@ -171,7 +180,7 @@ def test_ascii_stream_layout(raw: serial.Serial, device: str) -> None:
     assert lines[first + 1] == "1000-05"
     assert lines[first + 1001] == "TimeStamp: 001s 000ms, buff 00%"
     assert lines[first + 1502] == "end"
-    assert "summary" in lines and "PowerShield > Acquisition completed" in lines
+    assert "summary" in lines and COMPLETED[device] in lines
 
 
 def test_stop_when_idle_is_acked(raw: serial.Serial, device: str) -> None:

@@ -1,0 +1,109 @@
+"""Our driver depends on no unconfirmed wire fact: it captures against emulator variants that
+send no ``Acquisition completed`` and whose acks echo the command word only, and it sends the
+forms ST's own client sends (checked on the wire log)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import pytest
+
+from farm.powermon.activity import ConstantSource
+from farm.powermon.emulator import start_emulator
+from farm.powermon.emulator_traits import WireVariant
+from farm.powermon.protocols import AcquisitionSettings, SampleFormat, TriggerSource
+from farm.powermon.stlink_v3pwr import StlinkV3PwrConfig, StlinkV3PwrMonitor
+
+from .conftest import make_driver
+
+VARIANTS = {
+    "best-guess": WireVariant(),
+    "no-completion": WireVariant(completion_text=False),
+    "word-acks": WireVariant(ack_echo="word"),
+    "both": WireVariant(completion_text=False, ack_echo="word"),
+}
+FINITE = AcquisitionSettings(
+    voltage_mv=3300, sample_rate_hz=100000, sample_format=SampleFormat.BINARY,
+    acquisition_time_s=0.05,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_finite_capture_on_variants(device: str, variant: WireVariant) -> None:
+    with start_emulator(device, ConstantSource(0.010), realtime=False, variant=variant) as handle:  # type: ignore[arg-type]
+        with make_driver(handle) as monitor, monitor.capture_session(FINITE) as cap:
+            pass
+        with make_driver(handle) as monitor:  # the port is clean for the next session
+            assert monitor.identify()["id"] == "0019003F3331510B33323639"
+    assert len(cap.trace.samples) == 5000
+    assert np.allclose(cap.trace.samples, 0.010, rtol=2e-3)
+    assert cap.trace.method["timestamp_cadence_samples"] == 1000
+    if variant.completion_text:
+        assert cap.trace.method["stream_end"] == "end frame and completion text"
+    else:
+        assert cap.trace.method["stream_end"] == "end frame"
+
+
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_hardware_trigger_and_stop_on_variants(variant: WireVariant) -> None:
+    """Armed, fired by the emulator's trigger stand-in, stopped: the V3PWR path ST uses."""
+    settings = FINITE.model_copy(
+        update={"trigger": TriggerSource.HARDWARE, "acquisition_time_s": None}
+    )
+    with start_emulator(
+        "stlink-v3pwr", ConstantSource(0.010), realtime=True, trigger_after_s=0.2, variant=variant
+    ) as handle:
+        with make_driver(handle) as monitor:
+            monitor.configure(settings)
+            monitor.start()
+            time.sleep(0.6)
+            trace = monitor.stop(timeout_s=5)
+    # About 0.4 s at 100 kHz after the edge; wide bounds for a loaded machine.
+    assert 10000 <= len(trace.samples) <= 80000
+    assert np.allclose(trace.samples, 0.010, rtol=2e-3)
+
+
+def test_driver_sends_st_forms(caplog: pytest.LogCaptureFixture) -> None:
+    settings = FINITE.model_copy(update={"trigger": TriggerSource.HARDWARE})
+    with start_emulator("stlink-v3pwr", ConstantSource(0.010), realtime=False) as handle:
+        config = StlinkV3PwrConfig(port=handle.port, volt_settle_s=0.0)
+        with caplog.at_level(logging.DEBUG, logger="farm.powermon.wire"):
+            with StlinkV3PwrMonitor("v/st", config) as monitor:
+                monitor.configure(settings)
+                monitor.configure(settings)  # same voltage: no second `volt`
+                monitor.set_target_power(True)
+                monitor.set_target_power(False)
+    sent = [r.getMessage().split(" tx ", 1)[1] for r in caplog.records if " tx " in r.getMessage()]
+    configure = ["b'volt 3300m\\r\\n'", "b'format bin_hex\\r\\n'", "b'acqtime 50m\\r\\n'",
+                 "b'freq 100000\\r\\n'", "b'trigsrc hw\\r\\n'", "b'trigdelay 0m\\r\\n'"]  # fmt: skip
+    assert sent[3:] == configure + configure[1:] + ["b'pwr on\\r\\n'", "b'pwr off\\r\\n'"]
+    received = [r.getMessage() for r in caplog.records if " rx " in r.getMessage()]
+    assert any("ack STLINK-V3PWR" in line for line in received)  # raw replies are logged too
+
+
+def test_volt_settle_pause_follows_the_ack() -> None:
+    with start_emulator("stlink-v3pwr", ConstantSource(0.010), realtime=False) as handle:
+        config = StlinkV3PwrConfig(port=handle.port, volt_settle_s=0.4)
+        with StlinkV3PwrMonitor("v/st", config) as monitor:
+            started = time.monotonic()
+            monitor.configure(FINITE)
+            assert time.monotonic() - started >= 0.4
+
+
+def test_power_on_then_capture_settles_once() -> None:
+    """`pwr on` follows `volt` at once (ST's `power on`); the capture still gets its pause."""
+    with start_emulator("stlink-v3pwr", ConstantSource(0.010), realtime=False) as handle:
+        config = StlinkV3PwrConfig(port=handle.port, volt_settle_s=1.0)
+        with StlinkV3PwrMonitor("v/st", config) as monitor:
+            started = time.monotonic()
+            monitor.set_target_power(True)
+            assert time.monotonic() - started < 0.9
+            started = time.monotonic()
+            monitor.configure(FINITE)
+            assert time.monotonic() - started >= 1.0
+            started = time.monotonic()
+            monitor.configure(FINITE)
+            assert time.monotonic() - started < 0.9
+        assert handle.target_powered
