@@ -19,6 +19,7 @@ AREAS = (
     "farm.powermon.cli",  # power probe / capture / emulate
     "farm.results.cli",  # report, push, trends
     "farm.devices.linux_cli",  # linux hostkey / check / twin
+    "farm.virtual.twin_cli",  # twin serve
 )
 
 app = typer.Typer(

@@ -2,7 +2,8 @@
 
 Only what the matrix needs is read here. ``models/models.yaml`` (optional, written by the model
 zoo) maps a model name to metadata (task, family, input_shape, output_shape, macs, params,
-blob_bytes, arena_bytes); missing files or keys are fine. A firmware recipe
+blob_bytes, arena_bytes, and the hand-kept ``model_id`` the blob reports in ``profile%``);
+missing files or keys are fine. A firmware recipe
 ``firmware/<name>/recipe.yaml`` is owned by the build area; here we read ``name``,
 ``versions`` (a mapping or a list of version strings) and ``cores`` / ``targets`` (lists of what
 it supports; absent means everything).
@@ -64,6 +65,12 @@ class ModelSpec(BaseModel):
         """RAM the tensor arena needs (from models.yaml), if known."""
         value = self.metadata.get("arena_bytes")
         return int(value) if isinstance(value, int | float) else None
+
+    @property
+    def model_id(self) -> str | None:
+        """Id the blob carries for ``profile%`` (models.yaml ``model_id``), None: the stem."""
+        value = self.metadata.get("model_id")
+        return str(value) if value is not None else None
 
     @property
     def key(self) -> str:
@@ -149,9 +156,13 @@ def is_model_file(name: str) -> bool:
     return Path(name).suffix in (".tflite", ".onnx")
 
 
-def model_spec(path: Path, metadata: dict[str, Any], **extra: Any) -> ModelSpec:
+def model_spec(
+    path: Path, metadata: dict[str, Any], meta_path: Path | None = None, **extra: Any
+) -> ModelSpec:
     """The spec of one model file (``extra``: sha256 when known, source fields)."""
     meta = metadata.get(path.stem)
+    if isinstance(meta, dict) and "model_id" in meta:
+        _check_model_id(meta["model_id"], path.stem, meta_path or Path(MODELS_METADATA))
     extra.setdefault("sha256", _sha256(path) if path.is_file() else "")
     return ModelSpec(
         name=path.stem,
@@ -168,10 +179,23 @@ def discover_models(models_dir: Path) -> list[ModelSpec]:
         return []
     metadata = read_models_metadata(models_dir / MODELS_METADATA)
     return [
-        model_spec(path, metadata)
+        model_spec(path, metadata, models_dir / MODELS_METADATA)
         for path in sorted(models_dir.iterdir())
         if is_model_file(path.name) and path.is_file()
     ]
+
+
+def _check_model_id(value: Any, model: str, meta_path: Path) -> None:
+    from farm.compiler.blob_format import model_id_problem
+
+    problem = model_id_problem(value) if isinstance(value, str) else f"{value!r} is not a string"
+    if problem is not None:
+        raise ConfigError(
+            f"model '{model}': model_id {problem}; it is what profile% reports "
+            "(MLPerf Tiny ids: kws01, vww01, ic01, ad01)",
+            path=meta_path,
+            field=f"{model}.model_id",
+        )
 
 
 def _str_tuple(value: Any, key: str, path: Path) -> tuple[str, ...] | None:

@@ -243,6 +243,7 @@ def _build_entry(
         build_seconds=round(seconds, 3),
         model_name=model.name if recipe.model_in_image and model else None,
         model_sha256=model.sha256 if recipe.model_in_image and model else None,
+        console_baud=recipe.version(version).console_baud,
     )
     artifact.write(entry)
     log.info("built %s@%s for %s in %.1f s (%s)", recipe.name, version, bsp, seconds, chosen.kind)

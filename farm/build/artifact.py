@@ -43,6 +43,8 @@ class FirmwareArtifact:
     """The model compiled into the image (recipe ``model: embedded``), else None."""
     model_sha256: str | None = None
     build_seconds: float = 0.0
+    console_baud: int | None = None
+    """Console UART rate the recipe version declares (None: the inventory's console.baud)."""
     cache: str = "miss"
     seconds: float = 0.0
 

@@ -18,7 +18,13 @@ A recipe says how to build every version of one firmware for one target::
 directory at a git ref. Command placeholders: ``{source}`` (the source tree as the builder sees
 it), ``{out}`` (output directory), ``{target}``, ``{version}``, ``{build_id}`` (cache key prefix,
 embedded in the image and reported by ``farm-info%``), ``{vars}`` (``KEY=value`` words) and
-``{jobs}``. Artifacts are glob patterns relative to ``{out}``.
+``{jobs}`` and ``{console_baud}`` (the version's ``console_baud``, default 115200). Artifacts are
+glob patterns relative to ``{out}``.
+
+A version may set ``console_baud``: the rate its image's console UART runs at (9600 for an
+EEMBC energy setup, whose UART goes through an isolating IO manager). The build passes it to
+the firmware (``{console_baud}``), the artifact records it, and the farm opens the board's
+console at that rate (else at the inventory's ``console.baud``).
 
 A firmware that compiles the model in (a lab's TFLite Micro app with an ``xxd -i`` model.h, a
 vendor code generator) says ``model: embedded`` and uses ``{model_tflite}``, ``{model_c}`` or
@@ -49,8 +55,10 @@ from farm.yaml_locations import LocatedYaml, load_located_yaml
 
 RECIPE_FILE = "recipe.yaml"
 PLACEHOLDERS = (
-    "source", "out", "target", "version", "build_id", "vars", "jobs", *MODEL_PLACEHOLDERS,
+    "source", "out", "target", "version", "build_id", "vars", "jobs", "console_baud",
+    *MODEL_PLACEHOLDERS,
 )  # fmt: skip
+DEFAULT_CONSOLE_BAUD = 115_200
 
 
 class TargetNames(enum.StrEnum):
@@ -92,6 +100,9 @@ class VersionSpec(BaseModel):
     source: SourceRef
     vars: dict[str, str] = Field(default_factory=dict)
     description: str = ""
+    console_baud: int | None = Field(None, gt=0)
+    """Console UART rate of this version's image (None: 115200 for the build, the inventory's
+    console.baud for the board). MLPerf Tiny's energy mode uses 9600."""
 
     @field_validator("source", mode="before")
     @classmethod
@@ -252,6 +263,7 @@ class Recipe(BaseModel):
             build_id=shlex.quote(build_id),
             vars=words,
             jobs=jobs,
+            console_baud=spec.console_baud or DEFAULT_CONSOLE_BAUD,
         )
 
     @property

@@ -7,6 +7,7 @@ documents the layout. Everything is little-endian; every section starts 16-byte 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 MAGIC = b"FRMB"
@@ -16,6 +17,9 @@ TENSOR_ENTRY_BYTES = 16
 SECTION_ALIGN = 16
 ARENA_ALIGN = 16
 MODEL_ID_BYTES = 24
+# What `profile%` reports as m-model-[...]: printable, no bracket or '%' a host parser would trip
+# on. MLPerf Tiny's runner picks its test by it (kws01, vww01, ic01, ad01).
+MODEL_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 MAX_OP_TENSORS = 16
 TENSOR_CONST_FLAG = (
     0x80000000  # tensor entry offset is a blob offset (a constant), not an arena one
@@ -66,3 +70,17 @@ class OpRecord:
     params: list[int] = field(default_factory=list)
     macs: int = 0
     scratch_bytes: int = 0  # arena scratch the kernel needs (inserted as tensor 1 by the compiler)
+
+
+def model_id_problem(model_id: str) -> str | None:
+    """Why ``model_id`` cannot be a blob's model id (None when it can).
+
+    The blob keeps it NUL-terminated in MODEL_ID_BYTES, and the firmware prints it inside
+    ``m-model-[...]``, so: 1..23 characters of letters, digits, ``_ . -``, starting with a letter
+    or digit.
+    """
+    if not model_id or len(model_id) > MODEL_ID_BYTES - 1:
+        return f"'{model_id}' must be 1..{MODEL_ID_BYTES - 1} characters long"
+    if MODEL_ID_PATTERN.match(model_id) is None:
+        return f"'{model_id}' may hold only letters, digits, '_', '.' and '-' (e.g. kws01)"
+    return None

@@ -59,6 +59,15 @@ def inspect_dict(path: Path) -> dict[str, object]:
     }
 
 
+def check_model_id_option(model_id: str | None) -> None:
+    """OptionError (exit 2) for a ``--model-id`` the blob cannot carry."""
+    from farm.compiler.blob_format import model_id_problem
+    from farm.errors import OptionError
+
+    if model_id is not None and (problem := model_id_problem(model_id)) is not None:
+        raise OptionError(f"option '--model-id': {problem}", field="model-id")
+
+
 @model_app.command("inspect")
 def inspect_cmd(
     path: Path = typer.Argument(..., help="The .tflite model."),
@@ -101,11 +110,18 @@ def compile_cmd(
         "--single-rounding",
         help="Requantize with TFLITE_SINGLE_ROUNDING (CMSIS-NN) semantics.",
     ),
+    model_id: str | None = typer.Option(
+        None,
+        "--model-id",
+        help="Id the firmware reports in profile% (m-model-[...]); MLPerf Tiny's runner needs "
+        "kws01, vww01, ic01 or ad01. Default: the file stem.",
+    ),
 ) -> None:
     """Compile a .tflite model into a model blob for the farm runtime."""
     from farm.compiler.model_compiler import compile_model
 
-    m = compile_model(path, single_rounding=single_rounding)
+    check_model_id_option(model_id)
+    m = compile_model(path, single_rounding=single_rounding, model_id=model_id)
     output.write_bytes(m.blob)
     typer.echo(
         f"{output}: {m.blob_bytes} bytes, arena {m.arena_bytes} bytes, {len(m.ops)} ops, {m.macs} MACs"

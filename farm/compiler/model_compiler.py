@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from farm.compiler.blob_format import BlobFlag, OpCode
+from farm.compiler.blob_format import BlobFlag, OpCode, model_id_problem
 from farm.compiler.blob_writer import write_blob
 from farm.compiler.lowering import lower_graph
 from farm.compiler.planner import align_up, lifetimes, plan_arena
@@ -68,8 +68,16 @@ def _io(graph: Graph, tensor: int, float_flag: bool, original: int) -> TensorIo:
     return TensorIo(t.name, shape, "float32" if float_flag else "int8", t.scale0, t.zp0)
 
 
-def compile_model(path: str | Path, *, single_rounding: bool = False) -> CompiledModel:
-    """Compile a .tflite file; raise ModelFormatError (naming file, operator, field) if it cannot run."""
+def compile_model(
+    path: str | Path, *, single_rounding: bool = False, model_id: str | None = None
+) -> CompiledModel:
+    """Compile a .tflite file; raise ModelFormatError (naming file, operator, field) if it cannot run.
+
+    ``model_id`` is what the firmware reports in ``profile%`` (``m-model-[kws01]``); default the
+    file stem. Callers validate user input with :func:`model_id_problem` first (ValueError here).
+    """
+    if model_id is not None and (problem := model_id_problem(model_id)) is not None:
+        raise ValueError(f"model id {problem}")
     graph = read_tflite(path)
     lowered = lower_graph(graph, single_rounding=single_rounding)
     tensors = list(graph.tensors)
@@ -106,7 +114,7 @@ def compile_model(path: str | Path, *, single_rounding: bool = False) -> Compile
         lowered.input_tensor,
         lowered.output_tensor,
         lowered.flags,
-        graph.path.stem,
+        model_id or graph.path.stem,
     )
     ops = tuple(
         OpReport(

@@ -185,9 +185,27 @@ class NucleoBoard:
 
     # --- board API --------------------------------------------------------------------------
 
+    def _console_baud(self, image: FirmwareImage) -> int:
+        """The rate ``image`` talks at: its recipe's ``console_baud``, else the inventory's."""
+        declared = getattr(image, "console_baud", None)
+        if declared:
+            return int(declared)
+        return self.config.console.baud if self.config.console else 115_200
+
+    def _follow_baud(self, image: FirmwareImage) -> None:
+        """Talk at ``image``'s rate from now on (pyserial applies it to the open port)."""
+        baud = self._console_baud(image)
+        console = self._open_console()
+        if console.baudrate != baud:
+            self.console_log.note(f"console: {console.baudrate} -> {baud} baud for this image")
+            console.baudrate = baud
+
     def running_image_hash_matches(self, image: FirmwareImage) -> bool:
-        """Ask the running firmware (``farm-info%``) whether it is ``image`` already."""
+        """Ask the running firmware (``farm-info%``) whether it is ``image`` already (at
+        ``image``'s console rate: a board running another image at another rate answers
+        garbage, which means "flash")."""
         try:
+            self._follow_baud(image)
             dut = self._dut_session()
             return image_matches(dut.farm_info(INFO_TIMEOUT_S), image)
         except (DutError, DutCommandError, SerialLinkError) as exc:
@@ -232,7 +250,7 @@ class NucleoBoard:
                 self._program(session, Path(image.bin), load_addr, f"image {image.image_hash[:12]}")
             if model_blob:
                 self._write_blob(session, image.model_region_addr, model_blob)
-            self._open_console()  # before the reset, so the boot banner is not lost
+            self._follow_baud(image)  # before the reset, so the boot banner is not lost
             session.target.reset()
 
         self.with_probe("flash", program)

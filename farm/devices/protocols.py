@@ -57,6 +57,7 @@ class FirmwareFiles:
     model_region_addr: int
     model_region_bytes: int
     load_addr: int = 0x0800_0000
+    console_baud: int | None = None
 
 
 class ModelRegionOverflowError(FarmError):
@@ -77,8 +78,6 @@ class BoardFacts:
         cycles_per_instruction: catalog factor a twin's instruction count is scaled by
             (None on real hardware).
         machine: QEMU machine (twins) or pyocd target (Nucleo).
-        instructions_per_virtual_us: twins: instructions per microsecond of the guest's
-            virtual clock (``-icount shift=0``: 1000), to read ``m-lap-us`` as a count.
     """
 
     board_id: str
@@ -87,7 +86,6 @@ class BoardFacts:
     virtual: bool
     cycles_per_instruction: float | None = None
     machine: str | None = None
-    instructions_per_virtual_us: float | None = None
 
     def latency_us(self, result: InferResult) -> float | None:
         """Latency of one inference in microseconds, the way this board measures it.
@@ -98,13 +96,9 @@ class BoardFacts:
         """
         if self.virtual and result.cycles is not None and self.cycles_per_instruction:
             return result.cycles / result.n * self.cycles_per_instruction / self.clock_hz * 1e6
-        lap_us = result.us_per_inference
-        if self.virtual and lap_us is not None and self.instructions_per_virtual_us:
-            # A firmware without cycles% (plain MLPerf Tiny): its m-lap-us is virtual time,
-            # which -icount ties to the instruction count; scale that like cycles%.
-            instructions = lap_us * self.instructions_per_virtual_us
-            return instructions * (self.cycles_per_instruction or 1.0) / self.clock_hz * 1e6
-        return lap_us
+        # A twin's m-lap-us is already the real target's time (farm.devices.twin_timebase), so
+        # a firmware without cycles% (plain MLPerf Tiny) is timed by its own laps.
+        return result.us_per_inference
 
 
 @dataclass(frozen=True)

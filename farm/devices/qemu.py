@@ -27,6 +27,7 @@ from farm.devices.protocols import (
 )
 from farm.devices.qemu_process import QemuProcess
 from farm.devices.registry import register_board
+from farm.devices.twin_timebase import timebase_qemu_args
 from farm.dut import DutSession
 from farm.errors import EmulatorError, InventoryError
 from farm.step import step
@@ -36,11 +37,6 @@ if TYPE_CHECKING:
     from farm.inventory import BoardConfig
 
 log = logging.getLogger(__name__)
-
-
-ICOUNT_SHIFT = 0
-INSTRUCTIONS_PER_VIRTUAL_US = 1000.0 / (1 << ICOUNT_SHIFT)
-"""``-icount shift=N``: each instruction is 2**N ns of virtual time."""
 
 
 def qemu_args(
@@ -56,7 +52,7 @@ def qemu_args(
     """
     args = [
         "-M", machine,
-        "-icount", f"shift={ICOUNT_SHIFT},sleep=on",
+        "-icount", "shift=0,sleep=on",
         "-nographic",
         "-monitor", "none",
         "-semihosting-config", "enable=on,target=native",
@@ -102,7 +98,6 @@ class QemuBoard:
             virtual=True,
             cycles_per_instruction=target.virtual_cycles_per_instruction,
             machine=machine,
-            instructions_per_virtual_us=INSTRUCTIONS_PER_VIRTUAL_US,
         )
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -124,8 +119,16 @@ class QemuBoard:
         blob_path = self.workdir / "model.blob"
         blob_path.write_bytes(model_blob)
         blob = blob_path if model_blob else None
+        # m-lap-us in the real target's time (twin_timebase.py), so any host agrees with the farm.
+        timebase = timebase_qemu_args(
+            Path(image.elf), self._facts.clock_hz, self._facts.cycles_per_instruction or 1.0
+        )
         self._args = qemu_args(
-            self.machine, Path(image.elf), blob, image.model_region_addr, self.extra_args
+            self.machine,
+            Path(image.elf),
+            blob,
+            image.model_region_addr,
+            (*timebase, *self.extra_args),
         )
         self.console_log.note(
             f"qemu {self.machine}: image {image.image_hash[:12]}, model {len(model_blob)} bytes"

@@ -97,14 +97,16 @@ def embedded_model(model: ModelSpec) -> EmbeddedModel:
 
 
 @functools.cache
-def compiled_model(path: Path, sha256: str) -> CompiledModel:
-    """The model blob of a .tflite file (``sha256`` keys the memo: a changed file recompiles)."""
+def compiled_model(path: Path, sha256: str, model_id: str | None = None) -> CompiledModel:
+    """The model blob of a .tflite file (``sha256`` keys the memo: a changed file recompiles);
+    ``model_id`` is what ``profile%`` reports (None: the file stem)."""
     from farm.compiler.model_compiler import compile_model
 
     del sha256
-    return compile_model(path)
+    return compile_model(path, model_id=model_id)
 
 
 def model_blob(model: ModelSpec) -> CompiledModel:
-    """Compile ``model`` (ModelFormatError for a model the runtime cannot run)."""
-    return compiled_model(model.path.resolve(), model.sha256)
+    """Compile ``model`` with its models.yaml ``model_id`` (ModelFormatError for a model the
+    runtime cannot run)."""
+    return compiled_model(model.path.resolve(), model.sha256, model.model_id)

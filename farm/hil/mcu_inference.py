@@ -143,9 +143,8 @@ def time_windows(board: Board, n: int, warmup: int, windows: int) -> LatencyWind
         raise ValueError("the firmware reported no timestamps and no cycle count")
     if facts.virtual and results[0].cycles is None:
         method = (
-            f"virtual: m-lap-us of the twin (QEMU -icount virtual time, "
-            f"{facts.instructions_per_virtual_us:g} instructions/us) x "
-            f"{facts.cycles_per_instruction} cycles/instr / {facts.clock_hz / 1e6:g} MHz; "
+            f"virtual: m-lap-us of the twin (target time from QEMU -icount instructions x "
+            f"{facts.cycles_per_instruction} cycles/instr / {facts.clock_hz / 1e6:g} MHz); "
             f"median of {windows} windows of {n}; firmware has no cycles%"
         )
     elif facts.virtual:

@@ -22,6 +22,9 @@ HEADER = """\
 # CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED. tflm_arena_bytes is what TFLite Micro
 # (tflite-micro wheel, x86-64 host build) reports after one inference. blob_bytes/arena_bytes:
 # farm's compiled model blob and planned arena (refresh: build_zoo.py --sizes).
+# model_id (kept by hand): the id the farm's blob reports in profile% (m-model-[...]) instead of
+# the stem; the MLPerf-size model of each task carries MLPerf Tiny's id (kws01, vww01, ic01,
+# ad01), which MLPerf's runner picks its test by.
 """
 
 GENERATED_KEYS = (

@@ -20,8 +20,15 @@ def test_harness_recipe_has_two_real_versions() -> None:
     cmd = recipe.render_command("1.1", "NUCLEO_L4R5ZI", source="/src", out="/out", build_id="ab")
     assert cmd == (
         "make -s -j1 -C /src/harness BSP=nucleo_l4r5zi VERSION=1.1 BUILD_ID=ab OUT=/out "
-        "KERNELS=dsp OPT=-O2"
+        "CONSOLE_BAUD=115200 KERNELS=dsp OPT=-O2"
     )
+
+
+def test_console_baud_per_version_reaches_the_build() -> None:
+    recipe = load_recipe(REPO / "testing" / "data" / "firmware" / "energy" / "recipe.yaml")
+    assert recipe.versions["1.1-energy"].console_baud == 9600
+    cmd = recipe.render_command("1.1-energy", "mps2_an386", source="/s", out="/o", build_id="e")
+    assert " CONSOLE_BAUD=9600 " in cmd and "MODE=energy" in cmd
 
 
 def test_mbed_command_construction() -> None:

@@ -108,3 +108,19 @@ def test_prepare_flashes_only_when_another_build_runs(
     log_text = (tmp_path / "c.log").read_text()
     assert "< m-init-done" in log_text and "probing with name%" not in log_text
     assert "> farm-info%" in log_text and ("program image" in log_text) is flashed
+
+
+def test_console_follows_the_image_baud(tmp_path: Path, image: Built) -> None:
+    """An energy image built at 9600 baud (recipe console_baud) is talked to at 9600."""
+    chip = SoftwareProbe.attach("SWP0002", "stm32f767zi")
+    console = HarnessConsole("b1d0")
+    chip.on_reset.append(console.boot)
+    energy = Built(image.elf, image.bin, image.image_hash, REGION, 65536, console_baud=9600)
+    with board_with_console(tmp_path, console.url) as board:
+        assert board.console().baudrate == 115_200  # the inventory's rate before any image
+        board.prepare(energy, b"")
+        assert board.console().baudrate == 9600
+        assert board.dut().name() == "joulefarm"
+        board.prepare(image, b"")  # back to a performance image: the inventory's rate
+        assert board.console().baudrate == 115_200
+    assert "console: 115200 -> 9600 baud" in (tmp_path / "c.log").read_text()

@@ -15,6 +15,7 @@
 #include "cortex_m.h"
 #include "ram_vectors.h"
 #include "systick_time.h"
+#include "twin_timebase.h"
 
 #ifndef FARM_UART_BASE
 #error "FARM_UART_BASE must be defined by the board"
@@ -54,7 +55,7 @@ const bsp_info_t bsp_info = {
 
 void bsp_init(void)
 {
-    cmsdk_uart_init(FARM_UART_BASE, FARM_SYSTICK_HZ, 115200u);
+    cmsdk_uart_init(FARM_UART_BASE, FARM_SYSTICK_HZ, FARM_CONSOLE_BAUD);
     uart_rx_irq_init();
     systick_time_init();
 }
@@ -63,9 +64,14 @@ void bsp_uart_write(const char *s, size_t n) { cmsdk_uart_write(FARM_UART_BASE, 
 
 int bsp_uart_getc(void) { return cmsdk_uart_getc(FARM_UART_BASE); }
 
-uint32_t bsp_time_us(void) { return (uint32_t)(systick_time_ticks() / TICKS_PER_US); }
+static uint64_t instructions_now(void) { return systick_time_ticks() * NS_PER_TICK; }
 
-uint32_t bsp_cycles(void) { return (uint32_t)(systick_time_ticks() * NS_PER_TICK); }
+/* The real target's microseconds (twin_timebase.h), not QEMU's 1 GHz virtual time. */
+uint32_t bsp_time_us(void) { return twin_time_us(instructions_now()); }
+
+uint32_t bsp_cycles(void) { return (uint32_t)instructions_now(); }
+
+uint64_t bsp_cycles_in_us(uint32_t us) { return twin_instructions_in_us(us); }
 
 void bsp_timing_sync(void) { systick_time_sync(); }
 
@@ -81,6 +87,7 @@ void bsp_idle(void)
     __asm__ volatile("cpsie i" ::: "memory");
 }
 
-/* The MPS2 images have no pin wired to a power monitor: energy mode is not meaningful on a
- * twin, the pulse is a no-op. */
-void bsp_timestamp_pulse(void) {}
+/* No GPIO of the MPS2 images reaches a power monitor yet; the pulse still lasts
+ * FARM_TS_PULSE_US of the real target's time, so a twin's timed sequence matches a real
+ * board's (a pin driven here later only adds the two edges around this wait). */
+void bsp_timestamp_pulse(void) { twin_delay_us(FARM_TS_PULSE_US, instructions_now); }

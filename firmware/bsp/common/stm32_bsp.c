@@ -8,6 +8,7 @@
 
 #include "board.h"
 #include "bsp.h"
+#include "stm32_console_baud.h"
 #include "stm32_periph.h"
 
 const bsp_info_t bsp_info = {
@@ -22,7 +23,10 @@ void bsp_init(void)
     board_clock_init();
     stm32_pin_af(BOARD_UART_TX_PORT, BOARD_UART_TX_PIN, BOARD_UART_AF);
     stm32_pin_af(BOARD_UART_RX_PORT, BOARD_UART_RX_PIN, BOARD_UART_AF);
-    stm32_usart_init(BOARD_UART_BASE, BOARD_UART_BRR);
+#if BOARD_UART_PRESC != 0u
+    REG32(BOARD_UART_BASE + LPUART_PRESC_OFFSET) = BOARD_UART_PRESC; /* written while UE = 0 */
+#endif
+    stm32_usart_init(BOARD_UART_BASE, (uint32_t)BOARD_UART_BRR);
     stm32_timer_1mhz(BOARD_TIMER_BASE, BOARD_TIMER_CLOCK_HZ);
     stm32_pin_output_high(BOARD_TS_PORT, BOARD_TS_PIN);
     cm_cyccnt_enable();
@@ -49,18 +53,21 @@ uint32_t bsp_time_us(void) { return TIM_CNT(BOARD_TIMER_BASE); }
 
 uint32_t bsp_cycles(void) { return DWT_CYCCNT; }
 
+uint64_t bsp_cycles_in_us(uint32_t us) { return (uint64_t)us * (BOARD_CORE_CLOCK_HZ / 1000000u); }
+
 /* Real hardware has no instruction-count quantum to align to. */
 void bsp_timing_sync(void) {}
 
 /* No interrupt is enabled on the real boards, so WFI would never wake: poll. */
 void bsp_idle(void) {}
 
-/* Falling edge on D7, held low 2 us (spec: >= 1 us), back high. */
+/* Falling edge on D7, held low FARM_TS_PULSE_US (bsp.h: 100 us), back high. The wait starts
+ * after the edge, so the 1 MHz timer's phase can add < 1 us, never remove any. */
 void bsp_timestamp_pulse(void)
 {
     GPIO_BSRR(BOARD_TS_PORT) = 1u << (BOARD_TS_PIN + 16u);
     uint32_t start = TIM_CNT(BOARD_TIMER_BASE);
-    while (TIM_CNT(BOARD_TIMER_BASE) - start < 2u) {
+    while (TIM_CNT(BOARD_TIMER_BASE) - start <= FARM_TS_PULSE_US) {
     }
     GPIO_BSRR(BOARD_TS_PORT) = 1u << BOARD_TS_PIN;
 }

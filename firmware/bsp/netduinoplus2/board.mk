@@ -3,7 +3,8 @@
 BSP_CPU := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
 BSP_CORE := cortex-m4
 BSP_DEFS := -DFARM_SYSTICK_HZ=168000000u
-BSP_SRCS := $(BSP_COMMON)/systick_time.c $(BSP_COMMON)/ram_vectors.c
+BSP_SRCS := $(BSP_COMMON)/systick_time.c $(BSP_COMMON)/ram_vectors.c \
+            $(BSP_COMMON)/twin_timebase.c
 BSP_ARENA_BYTES := 98304
 BSP_DB_BYTES := 32768
 BSP_STACK_BYTES := 8192

@@ -11,6 +11,7 @@
 #include "cortex_m.h"
 #include "ram_vectors.h"
 #include "systick_time.h"
+#include "twin_timebase.h"
 
 /* USART1, RM0090 30.6 (USART_SR 30.6.1, USART_DR 30.6.2, USART_BRR 30.6.3, USART_CR1 30.6.4). */
 #define USART1_BASE 0x40011000u
@@ -51,9 +52,9 @@ static void usart1_rx_wake(void) { NVIC_ICER(USART1_IRQN / 32u) = 1u << (USART1_
 
 void bsp_init(void)
 {
-    /* APB2 at 84 MHz on a real F405 at 168 MHz: BRR = 84e6 / 115200 (RM0090 30.3.4). QEMU
+    /* APB2 at 84 MHz on a real F405 at 168 MHz: BRR = 84e6 / baud (RM0090 30.3.4). QEMU
      * ignores the rate; the value is the one real hardware would need. */
-    USART_BRR = 84000000u / 115200u;
+    USART_BRR = 84000000u / FARM_CONSOLE_BAUD;
     USART_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
     farm_irq_install(USART1_IRQN, usart1_rx_wake);
     TIM2_PSC = 0u;
@@ -80,9 +81,15 @@ int bsp_uart_getc(void)
     return (int)(USART_DR & 0xFFu);
 }
 
-uint32_t bsp_time_us(void) { return (uint32_t)(systick_time_ticks() / (SYSCLK_HZ / 1000000u)); }
+/* SysTick ticks at 168 MHz of virtual time: 1e9 / 168e6 = 125 / 21 instructions per tick. */
+static uint64_t instructions_now(void) { return systick_time_ticks() * 125u / 21u; }
+
+/* The real target's microseconds (twin_timebase.h), not QEMU's 1 GHz virtual time. */
+uint32_t bsp_time_us(void) { return twin_time_us(instructions_now()); }
 
 uint32_t bsp_cycles(void) { return TIM2_CNT; }
+
+uint64_t bsp_cycles_in_us(uint32_t us) { return twin_instructions_in_us(us); }
 
 void bsp_timing_sync(void) { systick_time_sync(); }
 
@@ -99,5 +106,6 @@ void bsp_idle(void)
     __asm__ volatile("cpsie i" ::: "memory");
 }
 
-/* QEMU models no GPIO on this board: no pin reaches a power monitor. */
-void bsp_timestamp_pulse(void) {}
+/* QEMU models no GPIO on this board: no pin reaches a power monitor. The wait keeps the timed
+ * sequence the same as on a real board (FARM_TS_PULSE_US of the real target's time). */
+void bsp_timestamp_pulse(void) { twin_delay_us(FARM_TS_PULSE_US, instructions_now); }

@@ -7,7 +7,11 @@
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 170000000u
 #define BOARD_UART_BASE 0x40008000u          /* LPUART1, RM0440 2.2.2 memory map */
-#define BOARD_UART_BRR ((256ull * 170000000u + 57600u) / 115200u) /* RM0440 LPUART BRR */
+/* Console kernel clock and kind; stm32_console_baud.h derives BRR from FARM_CONSOLE_BAUD
+ * (RM0440 LPUART BRR, LPUART_PRESC). */
+#define BOARD_UART_CLOCK_HZ 170000000u
+#define BOARD_UART_IS_LPUART 1
+#define BOARD_UART_HAS_PRESC 1
 #define BOARD_UART_AF 12u
 #define BOARD_UART_TX_PORT 0x48000000u       /* GPIOA */
 #define BOARD_UART_TX_PIN 2u

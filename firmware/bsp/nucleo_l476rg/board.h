@@ -7,7 +7,11 @@
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 80000000u
 #define BOARD_UART_BASE 0x40004400u          /* USART2, RM0351 2.2.2 memory map */
-#define BOARD_UART_BRR (80000000u / 115200u) /* RM0351 40.5.4: oversampling 16 */
+/* Console kernel clock and kind; stm32_console_baud.h derives BRR from FARM_CONSOLE_BAUD
+ * (RM0351 40.5.4: oversampling 16). */
+#define BOARD_UART_CLOCK_HZ 80000000u
+#define BOARD_UART_IS_LPUART 0
+#define BOARD_UART_HAS_PRESC 0
 #define BOARD_UART_AF 7u
 #define BOARD_UART_TX_PORT 0x48000000u       /* GPIOA */
 #define BOARD_UART_TX_PIN 2u

@@ -7,8 +7,11 @@
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 120000000u
 #define BOARD_UART_BASE 0x40008000u          /* LPUART1, RM0432 2.2.2 memory map */
-/* LPUART: BRR = 256 * f_ck / baud (RM0432 LPUART "baud rate generation"), rounded. */
-#define BOARD_UART_BRR ((256ull * 120000000u + 57600u) / 115200u)
+/* Console kernel clock and kind; stm32_console_baud.h derives BRR from FARM_CONSOLE_BAUD
+ * (RM0432 LPUART BRR, LPUART_PRESC). */
+#define BOARD_UART_CLOCK_HZ 120000000u
+#define BOARD_UART_IS_LPUART 1
+#define BOARD_UART_HAS_PRESC 1
 #define BOARD_UART_AF 8u
 #define BOARD_UART_TX_PORT 0x48001800u       /* GPIOG */
 #define BOARD_UART_TX_PIN 7u

@@ -7,7 +7,11 @@
 #define FARM_BOARD_H
 #define BOARD_CORE_CLOCK_HZ 160000000u
 #define BOARD_UART_BASE 0x40013800u          /* USART1, RM0456 2.3 memory map */
-#define BOARD_UART_BRR ((160000000u + 57600u) / 115200u) /* PCLK2 160 MHz, oversampling 16 */
+/* Console kernel clock and kind; stm32_console_baud.h derives BRR from FARM_CONSOLE_BAUD
+ * (PCLK2 160 MHz, oversampling 16). */
+#define BOARD_UART_CLOCK_HZ 160000000u
+#define BOARD_UART_IS_LPUART 0
+#define BOARD_UART_HAS_PRESC 0
 #define BOARD_UART_AF 7u
 #define BOARD_UART_TX_PORT 0x42020000u       /* GPIOA */
 #define BOARD_UART_TX_PIN 9u

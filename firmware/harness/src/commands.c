@@ -91,7 +91,7 @@ static void print_results(void)
 /* Unwrap a 32-bit cycle delta using the microsecond clock (cycle counters wrap in seconds). */
 static uint64_t unwrap_cycles(uint32_t dc, uint32_t dt_us)
 {
-    uint64_t expected = (uint64_t)dt_us * (bsp_info.cycle_hz / 1000000u);
+    uint64_t expected = bsp_cycles_in_us(dt_us);
     uint64_t total = dc;
     while (expected > total + 0x80000000ull) {
         total += 0x100000000ull;
@@ -135,7 +135,12 @@ static void cmd_infer(char *rest)
     con_eol();
     model_set_input(dbuf_data(), dbuf_filled());
     /* The timed region: nothing but the N inferences between the two clock reads. Lap lines
-     * are printed after it, so UART output never counts (energy mode pulses at the edges). */
+     * are printed after it, so UART output never counts.
+     * Energy mode: each clock read is followed at once by a timestamp pulse, so both window
+     * edges are falling edges at the same offset from their clock read: the time between the
+     * two falling edges (what a monitor sees) is the timed region (what cycles% reports), which
+     * holds the first pulse's low time (FARM_TS_PULSE_US) and the N inferences; the second
+     * pulse comes after it. */
     bsp_timing_sync();
     uint32_t t0 = bsp_time_us();
     uint32_t c0 = bsp_cycles();
@@ -146,11 +151,11 @@ static void cmd_infer(char *rest)
     for (uint32_t i = 0; i < n && status == FARM_OK; ++i) {
         status = model_invoke();
     }
+    uint32_t c1 = bsp_cycles();
+    uint32_t t1 = bsp_time_us();
 #if FARM_ENERGY_MODE
     bsp_timestamp_pulse();
 #endif
-    uint32_t c1 = bsp_cycles();
-    uint32_t t1 = bsp_time_us();
     if (status != FARM_OK) {
         con_str("e-[Inference failed: ");
         con_str(model_status_text(status));
@@ -228,7 +233,13 @@ static void cmd_farm_info(void)
     con_str(bsp_info.cycle_unit);
     con_str(" kernels=");
     con_str(farm_runtime_kernel_path());
-    con_str(" mode=" FARM_MODE_NAME " model=");
+    con_str(" mode=" FARM_MODE_NAME " baud=");
+    con_u64(FARM_CONSOLE_BAUD);
+#if FARM_ENERGY_MODE
+    con_str(" ts_pulse_us=");
+    con_u64(FARM_TS_PULSE_US);
+#endif
+    con_str(" model=");
     con_str(info ? info->model_id : "none");
     con_str(" model_status=");
     con_str(model_status_text(model_status()));
@@ -250,6 +261,34 @@ static void cmd_farm_info(void)
 }
 
 #endif /* FARM_EXTENSIONS */
+
+/* help%: what MLPerf Tiny's reference firmware prints (firmware id, then one line per command;
+ * free text, no m- prefix: hosts show it to a person and wait for m-ready), plus our extensions. */
+static void cmd_help(void)
+{
+    static const char *const lines[] = {
+        FARM_FW_NAME " " FARM_FW_VERSION " (" FARM_MODE_NAME " mode)",
+        "",
+        "help         : Print this information",
+        "name         : Print the name of the device",
+        "profile      : Print the firmware and model ids",
+        "timestamp    : Generate a timestamp (m-lap-us, or a pulse in energy mode)",
+        "db SUBCMD    : Manipulate the input byte buffer",
+        "  load N     : Allocate N bytes and reset the load counter",
+        "  HH[HH]*    : Load 8-bit hex byte(s) until N bytes",
+        "  print      : Print the buffer as hex, 8 bytes a line",
+        "infer N [W]  : Load the input, run W warm-ups (default 10), then N timed inferences",
+        "results      : Outputs of the last inference, dequantized",
+#if FARM_EXTENSIONS
+        "results-raw  : Outputs of the last inference, int8 tensor as hex (farm extension)",
+        "cycles       : Cycles (instructions on a twin) of the last timed region (farm extension)",
+        "farm-info    : Firmware, board, model and arena facts (farm extension)",
+#endif
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; ++i) {
+        con_line(lines[i]);
+    }
+}
 
 #ifdef FARM_CALIBRATE
 /* Calibration build only (make ... EXTRA_DEFS=-DFARM_CALIBRATE): `calibrate N%` times a loop
@@ -283,7 +322,9 @@ void commands_dispatch(char *line)
     if (cmd == NULL) {
         return; /* a bare '%' : nothing to do but m-ready */
     }
-    if (strcmp(cmd, "name") == 0) {
+    if (strcmp(cmd, "help") == 0) {
+        cmd_help();
+    } else if (strcmp(cmd, "name") == 0) {
         con_line("m-name-dut-[" FARM_VENDOR "]");
     } else if (strcmp(cmd, "profile") == 0) {
         cmd_profile();
