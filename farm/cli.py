@@ -15,10 +15,10 @@ from farm.errors import ConfigError, FarmError
 AREAS = (
     "farm.lab_cli",  # inventory, matrix, leases, config
     "farm.compiler.cli",  # model inspect / compile / check
-    "farm.build.cli",  # build
+    "farm.firmware_cli",  # build
     "farm.powermon.cli",  # power probe / capture / emulate
     "farm.results.cli",  # report, push, trends
-    "farm.devices.linux_cli",  # linux hostkey / check / twin
+    "farm.linux_cli",  # linux hostkey / check / twin
     "farm.virtual.twin_cli",  # twin serve
 )
 

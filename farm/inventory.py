@@ -2,7 +2,7 @@
 
 Shape and per-field rules are declared here (pydantic v2, unknown keys rejected). Rules that
 need the catalog or several boards (known target, kind, backend needs, unique ids) and the
-mapping of errors back to ``file:line:column`` live in :mod:`farm.inventory_loader`;
+mapping of errors back to ``file:line:column`` live in :mod:`farm.inventory_loader`, whose
 ``load_inventory`` is the one loader.
 """
 
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from farm.catalog import Catalog, TargetKind
+from farm.catalog import TargetKind
+from farm.powermon.protocols import SampleFormat, TriggerSource
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -52,19 +53,9 @@ class PowerMonitorType(enum.StrEnum):
     NONE = "none"
 
 
-class SampleFormat(enum.StrEnum):
-    """Acquisition stream format (``ascii_dec`` / binary: ``bin_hex`` on a V3PWR, ``bin_hexa`` on an LPM01A)."""
-
-    ASCII = "ascii"
-    BINARY = "binary"
-
-
-class TriggerSource(enum.StrEnum):
-    """What starts an acquisition: ``start`` (sw), the V3PWR TGI pin (hw), LPM01A D7 (d7)."""
-
-    SW = "sw"
-    HW = "hw"
-    D7 = "d7"
+# The inventory spells the powermon's SampleFormat by member name (``format: binary``); the
+# enum's values are wire tokens.
+SampleFormatName = Literal["ascii", "binary"]
 
 
 # Supply ranges and sample rates from specs/powermon.md.
@@ -77,8 +68,8 @@ SAMPLE_RATES_HZ: tuple[int, ...] = (
 )  # fmt: skip
 ASCII_MAX_RATE_HZ = 5_000
 TRIGGERS: dict[PowerMonitorType, tuple[TriggerSource, ...]] = {
-    PowerMonitorType.STLINK_V3PWR: (TriggerSource.SW, TriggerSource.HW),
-    PowerMonitorType.LPM01A: (TriggerSource.SW, TriggerSource.D7),
+    PowerMonitorType.STLINK_V3PWR: (TriggerSource.SOFTWARE, TriggerSource.HARDWARE),
+    PowerMonitorType.LPM01A: (TriggerSource.SOFTWARE, TriggerSource.D7),
 }
 
 
@@ -114,16 +105,32 @@ class ConsoleConfig(_Config):
 
 
 class PowerMonitorConfig(_Config):
-    """Power monitor on the board's supply rail."""
+    """Power monitor on the board's supply rail.
 
-    type: PowerMonitorType = PowerMonitorType.NONE
+    ``type`` is one of :class:`PowerMonitorType` or the name of a monitor a third-party
+    package registers (``farm.powermon`` entry point). For the latter the section's other keys
+    are that driver's config, validated by its config model by the inventory loader and kept
+    in ``options``.
+    """
+
+    type: PowerMonitorType | str = Field(PowerMonitorType.NONE, union_mode="left_to_right")
+    options: dict[str, Any] = Field(default_factory=dict)
+    """A registered third-party monitor's settings (the YAML gives them beside ``type``)."""
     port: str | None = None
     serial_number: str | None = None
     voltage_mv: int = 3300
     """Supply voltage the monitor sets (stlink-v3pwr 1600..3600, lpm01a 1800..3300)."""
     sample_rate_hz: int = 100_000
-    format: SampleFormat = SampleFormat.BINARY
-    trigger: TriggerSource = TriggerSource.SW
+    format: SampleFormatName = "binary"
+    """Acquisition stream format: ``binary`` (``bin_hexa`` on the wire) or ``ascii``."""
+    trigger: TriggerSource = TriggerSource.SOFTWARE
+    """What starts an acquisition: sw (``start``), hw (the V3PWR TGI pin), d7 (LPM01A D7)."""
+
+    @property
+    def sample_format(self) -> SampleFormat:
+        """``format`` as the power-monitor drivers' enum."""
+        return SampleFormat[self.format.upper()]
+
     command: str | None = None
     """For ``external``: shell command that prints samples (the power engineer defines the form)."""
     rail: str | None = None
@@ -154,9 +161,9 @@ class PowerMonitorConfig(_Config):
 
     @field_validator("format")
     @classmethod
-    def _ascii_rate(cls, value: SampleFormat, info: ValidationInfo) -> SampleFormat:
+    def _ascii_rate(cls, value: str, info: ValidationInfo) -> str:
         rate = info.data.get("sample_rate_hz")
-        if value is SampleFormat.ASCII and rate is not None and rate > ASCII_MAX_RATE_HZ:
+        if value == "ascii" and rate is not None and rate > ASCII_MAX_RATE_HZ:
             raise config_error(
                 f"loses samples at sample_rate_hz={rate}; use format: binary or at most "
                 f"{ASCII_MAX_RATE_HZ} Hz"
@@ -167,9 +174,10 @@ class PowerMonitorConfig(_Config):
     @classmethod
     def _trigger_for_type(cls, value: TriggerSource, info: ValidationInfo) -> TriggerSource:
         kind = info.data.get("type")
-        allowed = TRIGGERS.get(kind, (TriggerSource.SW,)) if kind is not None else None
+        allowed = TRIGGERS.get(kind, (TriggerSource.SOFTWARE,)) if kind is not None else None
         if allowed is not None and value not in allowed:
-            raise config_error(f"not supported by {kind}; allowed {', '.join(allowed)}")
+            names = ", ".join(t.value for t in allowed)
+            raise config_error(f"not supported by {kind}; allowed {names}")
         return value
 
     @field_validator("supplies_target")
@@ -198,6 +206,9 @@ class SshConfig(_Config):
     known_host_key: str | None = None
     """Expected host key (``ssh-ed25519 AAAA...``); unknown keys are refused unless accepted."""
     accept_new_host_key: bool = False
+    known_hosts_file: Path | None = None
+    """Where keys accepted on first use are recorded (default: the farm's state directory's
+    ``ssh_known_hosts``; relative paths are relative to the inventory file)."""
     python: str = "python3"
     sysfs_root: str = "/sys"
 
@@ -253,10 +264,3 @@ class Inventory(_Config):
             if b.id == board_id:
                 return b
         raise KeyError(board_id)
-
-
-def load_inventory(path: str | Path, catalog: Catalog | None = None) -> Inventory:
-    """Load and validate ``path``; raises :class:`farm.errors.InventoryError` with every problem."""
-    from farm.inventory_loader import load_inventory as _load
-
-    return _load(path, catalog)

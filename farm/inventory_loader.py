@@ -19,6 +19,7 @@ from farm.catalog import Catalog
 from farm.did_you_mean import did_you_mean
 from farm.errors import InventoryError
 from farm.inventory import Backend, BoardConfig, Inventory, PowerMonitorType
+from farm.powermon.registry import get_powermon, powermon_kinds
 from farm.yaml_locations import LocatedYaml, Position, YamlPath, load_located_yaml
 
 
@@ -86,16 +87,32 @@ class _Checker:
         pos = self.located.key_position(loc) if at_key else self.located.value_position(loc)
         self.problems.append(Problem(pos, message))
 
-    def pydantic_errors(self, exc: ValidationError, prefix: YamlPath, who: str) -> None:
+    def pydantic_errors(
+        self,
+        exc: ValidationError,
+        prefix: YamlPath,
+        who: str,
+        section: tuple[tuple[str, ...], type[BaseModel], tuple[str, ...]] | None = None,
+    ) -> None:
+        """Every error of ``exc`` as a located problem.
+
+        ``section``: the errors are of one section's own model (a plugin monitor's config):
+        (its dotted name, the model, keys the section holds besides the model's).
+        """
         for err in exc.errors():
             loc = tuple(err["loc"])
-            field = _dotted(loc)
+            field = _dotted((*section[0], *loc) if section else loc)
             if err["type"] == "extra_forbidden":
-                parent = _model_at(
-                    BoardConfig if prefix[:1] == ("boards",) else Inventory, loc[:-1]
-                )
+                if section is not None:
+                    parent: type[BaseModel] | None = _model_at(section[1], loc[:-1])
+                else:
+                    parent = _model_at(
+                        BoardConfig if prefix[:1] == ("boards",) else Inventory, loc[:-1]
+                    )
                 allowed = sorted(parent.model_fields) if parent else []
-                allowed = [a for a in allowed if a != "path"]
+                if section is not None and len(loc) == 1:
+                    allowed = sorted([*allowed, *section[2]])
+                allowed = [a for a in allowed if a not in ("path", "options")]
                 key = str(loc[-1])
                 self.add(
                     prefix + loc,
@@ -105,7 +122,7 @@ class _Checker:
                 )
             elif err["type"] == "missing":
                 self.add(prefix + loc[:-1], f"{who}{field} missing; it is required")
-            elif err["type"] == "enum":
+            elif err["type"] in ("enum", "literal_error"):
                 value = err.get("input")
                 allowed = err.get("ctx", {}).get("expected", "")
                 choices = [c.strip(" '") for c in allowed.replace(" or ", ",").split(",")]
@@ -121,6 +138,32 @@ class _Checker:
                 if err["type"] == "string_pattern_mismatch" and loc[-1] == "id":
                     msg = "is not a slug; use lower-case letters, digits, '-', '_' and '.'"
                 self.add(prefix + loc, f"{who}{field}{shown} {msg}")
+
+    def plugin_monitor(self, raw: dict, loc: YamlPath, who: str) -> dict | None:
+        """A power monitor of a registered third-party type, validated by its config model.
+
+        Returns the board mapping with the section's keys moved into ``options`` (or unchanged
+        for our own types), None when the section has problems (they are recorded).
+        """
+        section = raw.get("power_monitor")
+        kind = section.get("type") if isinstance(section, dict) else None
+        if not isinstance(kind, str) or kind in BUILTIN_MONITOR_TYPES:
+            return raw
+        at: YamlPath = (*loc, "power_monitor")
+        if kind not in powermon_kinds():
+            allowed = sorted({*BUILTIN_MONITOR_TYPES, *powermon_kinds()})
+            self.add((*at, "type"), f"{who}power_monitor.type='{kind}' not allowed; allowed "
+                     f"{', '.join(allowed)}" + did_you_mean(kind, allowed))  # fmt: skip
+            return None
+        assert isinstance(section, dict)
+        options = {k: v for k, v in section.items() if k != "type"}
+        model = get_powermon(kind).config
+        try:
+            model.model_validate(options)
+        except ValidationError as exc:
+            self.pydantic_errors(exc, at, who, (("power_monitor",), model, ("type",)))
+            return None
+        return {**raw, "power_monitor": {"type": kind, "options": options}}
 
     def target_rule(self, raw: dict, loc: YamlPath, who: str) -> None:
         """Unknown target, checked on the raw mapping so it shows even if other fields fail."""
@@ -167,15 +210,23 @@ class _Checker:
                      f"serial_number for type {pm.type}; see 'farm inventory scan'")  # fmt: skip
 
 
+# Our own monitor types; any other ``type`` must be a registered driver (farm.powermon).
+BUILTIN_MONITOR_TYPES = frozenset(t.value for t in PowerMonitorType)
+
+
 def _resolve_paths(board: BoardConfig, base: Path) -> BoardConfig:
     update: dict[str, Any] = {}
     if board.probe and board.probe.pack and not board.probe.pack.is_absolute():
         update["probe"] = board.probe.model_copy(update={"pack": base / board.probe.pack})
-    if board.ssh and board.ssh.key:
-        key = board.ssh.key.expanduser()
-        update["ssh"] = board.ssh.model_copy(
-            update={"key": key if key.is_absolute() else base / key}
-        )
+    if board.ssh:
+        ssh_paths = {}
+        for field in ("key", "known_hosts_file"):
+            value = getattr(board.ssh, field)
+            if value is not None:
+                value = value.expanduser()
+                ssh_paths[field] = value if value.is_absolute() else base / value
+        if ssh_paths:
+            update["ssh"] = board.ssh.model_copy(update=ssh_paths)
     return board.model_copy(update=update) if update else board
 
 
@@ -208,6 +259,9 @@ def load_inventory(path: str | Path, catalog: Catalog | None = None) -> Inventor
             first_seen.setdefault(raw_id, index)
         if isinstance(raw, dict):
             check.target_rule(raw, loc, who)
+            raw = check.plugin_monitor(raw, loc, who)
+            if raw is None:
+                continue
         try:
             board = BoardConfig.model_validate(raw)
         except ValidationError as exc:

@@ -18,7 +18,7 @@ def inventory_check(
     path: Path | None = typer.Argument(None, help="Inventory file (default: the settings')."),
 ) -> None:
     """Validate an inventory file: exit 0 when valid, 2 with every problem otherwise."""
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
 
     path = path or resolve_settings().values.inventory
     inventory = load_inventory(path)
@@ -62,7 +62,7 @@ def matrix_command(
     """List every matrix item (model x board pool x firmware) with run/skip and the reason."""
     from farm.catalog import Catalog
     from farm.discovery import discover_firmware
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
     from farm.matrix import Selection, expand
     from farm.model_store import find_models
 

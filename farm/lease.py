@@ -225,12 +225,3 @@ class LeaseManager:
             if info is not None:
                 found.append((record.name.removesuffix(".holder.json"), info, info.is_alive()))
         return found
-
-
-@contextmanager
-def acquire(
-    pool_boards: Sequence[str], holder_info: HolderInfo, timeout_s: float, lock_dir: Path
-) -> Iterator[Lease]:
-    """Lease the first free board of ``pool_boards`` for the ``with`` block."""
-    with LeaseManager(lock_dir).lease(pool_boards, holder_info, timeout_s) as taken:
-        yield taken

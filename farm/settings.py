@@ -11,7 +11,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -35,32 +35,62 @@ class Source(enum.StrEnum):
     DEFAULT = "default"
 
 
-class FarmSettings(BaseModel):
-    """Effective settings. Relative paths are relative to the project root."""
+BuilderName = Literal["auto", "host", "container", "podman", "docker"]
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class FarmSettings(BaseModel):
+    """Effective settings. Relative paths are relative to the project root.
+
+    Every field is also the environment variable ``FARM_<FIELD>`` and the pytest option
+    ``--farm-<field>`` (dashes, without a trailing ``_s``): see :func:`option_name`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     inventory: Path = Path("inventory.yaml")
+    """The inventory file."""
     lock_dir: Path = Path(tempfile.gettempdir()) / "joulefarm-locks"
     """Board lease locks; machine-wide on purpose so separate checkouts and runs share them."""
     cache_dir: Path = Path(".farm/cache")
+    """Firmware images, model blobs and per-board scratch directories."""
+    state_dir: Path | None = None
+    """Farm state kept across runs (ssh_known_hosts); default: the parent of cache_dir."""
     reports_dir: Path = Path("reports")
     """Run directories ``<reports_dir>/<run_id>/`` go here."""
     models_dir: Path | S3Location = Path("models")
-    """A folder of model files, or ``s3://bucket/prefix`` (fetched with the ``farm push`` S3
-    connection settings into ``cache_dir``)."""
+    """The models: a folder of .tflite/.onnx files, or ``s3://bucket/prefix`` (fetched with the
+    ``farm push`` S3 connection settings into ``cache_dir``)."""
     firmware_dir: Path = Path("firmware")
+    """Firmware recipes and BSPs."""
     baseline_firmware: str | None = None
     """Firmware the run page's side-by-side ratios divide by (``name@version``, glob or bare
     version); None: per (model, target), the first version in the recipe."""
-    store_url: str | None = None
-    """Result store (``s3://bucket/prefix`` or a directory); None keeps results in the run dir."""
+    run_id: str | None = None
+    """Run id (default: a new one per run; xdist workers take the controller's)."""
     lease_timeout_s: float = Field(900.0, gt=0)
+    """Seconds to wait for a busy board."""
     infra_retries: int = Field(1, ge=0, le=5)
+    """Retries after an infra error."""
     quarantine_after: int = Field(3, ge=1)
+    """Consecutive infra errors before a board is quarantined."""
     dut_handshake_timeout_s: float = Field(10.0, gt=0)
+    """Seconds from reset to the firmware's m-ready."""
     dut_inference_timeout_s: float = Field(120.0, gt=0)
-    flash_timeout_s: float = Field(120.0, gt=0)
+    """Seconds one inference exchange may take."""
+    builder: BuilderName = "auto"
+    """Firmware builder: auto, host, container, podman or docker."""
+    rootfs_dir: Path | None = None
+    """Podman toolchain rootfs (default ~/.cache/joulefarm/rootfs/arm-gcc)."""
+    hil_inputs: int = Field(3, ge=1)
+    """Inputs checked bit for bit per inference test."""
+    hil_timed_inferences: int = Field(5, ge=1)
+    """Inferences per timed window."""
+    hil_windows: int = Field(3, ge=1)
+    """Timed windows; latency is their median."""
+    hil_seed: int = 20261122
+    """Seed of the generated model inputs (the same seed gives the same rows)."""
+    progress_every_s: float = Field(30.0, gt=0)
+    """Seconds between progress lines of a long run."""
 
     @field_validator("models_dir", mode="before")
     @classmethod
@@ -71,6 +101,16 @@ class FarmSettings(BaseModel):
             except ValueError as exc:
                 raise ValueError(str(exc)) from None
         return Path(value) if isinstance(value, str) else value
+
+
+def option_name(field: str) -> str:
+    """The pytest option of a setting: ``lease_timeout_s`` -> ``--farm-lease-timeout``."""
+    return "--farm-" + field.removesuffix("_s").replace("_", "-")
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting: ``lease_timeout_s`` -> ``FARM_LEASE_TIMEOUT_S``."""
+    return ENV_PREFIX + field.upper()
 
 
 PATH_FIELDS = tuple(
@@ -157,4 +197,7 @@ def resolve_settings(
         if isinstance(value, Path) and not value.is_absolute():
             base = cwd if sources[key] in (Source.CLI, Source.ENV) else root
             absolute[key] = base / value.expanduser()
-    return ResolvedSettings(values.model_copy(update=absolute), sources, root, pyproject)
+    values = values.model_copy(update=absolute)
+    if values.state_dir is None:
+        values = values.model_copy(update={"state_dir": values.cache_dir.parent})
+    return ResolvedSettings(values, sources, root, pyproject)

@@ -16,6 +16,7 @@ from farm.results.schema import safe_id
 @pytest.mark.farm_kind("mcu")
 def test_energy(model, board_pool, firmware, mcu, power, reference, hil, farm, record, request):
     """Energy per inference over a window of N inferences, with its method and uncertainty."""
+    from farm.hil.row_fields import energy_fields
     from farm.powermon.trace_store import save_trace
 
     dut = mcu.dut()
@@ -25,7 +26,7 @@ def test_energy(model, board_pool, firmware, mcu, power, reference, hil, farm, r
     trace_path = farm.run_dir / "traces" / f"{safe_id(request.node.nodeid)}.parquet"
     trace_path.parent.mkdir(parents=True, exist_ok=True)
     save_trace(capture.trace, trace_path, capture.windows)
-    fields = capture.energy.as_row()
+    fields = energy_fields(capture.energy)
     fields["energy_method"] = f"{capture.method}; {plan.describe()}"
     # The same window gives the latency, so energy and latency of one row belong together
     # (the energy-vs-latency plot pairs them).

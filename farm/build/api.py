@@ -148,6 +148,7 @@ def build_firmware(
     *,
     cache_dir: str | Path,
     builder: str = "auto",
+    rootfs_dir: Path | None = None,
     model: EmbeddedModel | None = None,
 ) -> FirmwareArtifact:
     """Build (or fetch from the cache) the firmware image of ``version`` for board ``bsp``.
@@ -159,6 +160,7 @@ def build_firmware(
             (``NUCLEO_L4R5ZI``); spelled for the recipe by its ``target_names``.
         cache_dir: the build cache root (shared by all processes; locking is per key).
         builder: ``auto``, ``host``, ``container``, ``podman`` or ``docker``.
+        rootfs_dir: the podman toolchain rootfs (default: ``~/.cache/joulefarm/rootfs/arm-gcc``).
         model: the model to compile in, for a recipe with ``model: embedded`` (ignored by
             the others, which load a blob at run time).
 
@@ -168,7 +170,7 @@ def build_firmware(
     start = time.monotonic()
     recipe = resolve_recipe(recipe_path_or_name)
     cache = BuildCache(Path(cache_dir))
-    chosen = select_builder(recipe, builder, cache.root)
+    chosen = select_builder(recipe, builder, cache.root, rootfs_dir)
     toolchain_text = chosen.toolchain_version()
     spec = recipe.version(version)
     for _attempt in range(3):

@@ -77,13 +77,28 @@ class FirmwareArtifact:
         return cls(**data, cache=cache, seconds=seconds)
 
 
+@dataclass(frozen=True)
+class MemoryFit:
+    """How much flash and RAM a model needs with a firmware, and whether that fits a target.
+
+    ``firmware_fits`` is False when the firmware alone (no model blob, no arena) already
+    exceeds the target: a defect of the firmware build, not a finding about the model.
+    """
+
+    fits: bool
+    firmware_fits: bool
+    flash_used_bytes: int
+    ram_used_bytes: int
+    reason: str
+
+
 def memory_fit(
     artifact: FirmwareArtifact,
     blob_bytes: int,
     arena_bytes: int,
     target_flash_bytes: int | None,
     target_ram_bytes: int | None,
-) -> tuple[bool, str]:
+) -> MemoryFit:
     """Whether a model (blob + arena it needs) fits this firmware on a target.
 
     Flash: firmware image + blob against the target's flash (and the blob against the model
@@ -96,8 +111,9 @@ def memory_fit(
         problems.append(f"model blob {blob_bytes} B > model region {artifact.model_region_bytes} B")
     if artifact.arena_bytes and arena_bytes > artifact.arena_bytes:
         problems.append(f"arena {arena_bytes} B > firmware arena buffer {artifact.arena_bytes} B")
+    static_ram = artifact.ram_bytes - artifact.arena_bytes
     flash_used = artifact.flash_bytes + blob_bytes
-    ram_used = artifact.ram_bytes - artifact.arena_bytes + arena_bytes
+    ram_used = static_ram + arena_bytes
     if target_flash_bytes is not None and flash_used > target_flash_bytes:
         problems.append(
             f"flash {flash_used} B (image {artifact.flash_bytes} + blob {blob_bytes}) "
@@ -105,11 +121,16 @@ def memory_fit(
         )
     if target_ram_bytes is not None and ram_used > target_ram_bytes:
         problems.append(
-            f"RAM {ram_used} B (static {artifact.ram_bytes - artifact.arena_bytes} + arena "
-            f"{arena_bytes}) > target {target_ram_bytes} B"
+            f"RAM {ram_used} B (static {static_ram} + arena {arena_bytes}) "
+            f"> target {target_ram_bytes} B"
         )
-    if problems:
-        return False, "does not fit: " + "; ".join(problems)
-    return True, (
-        f"fits: flash {flash_used}/{target_flash_bytes} B, RAM {ram_used}/{target_ram_bytes} B"
+    firmware_fits = (target_flash_bytes is None or artifact.flash_bytes <= target_flash_bytes) and (
+        target_ram_bytes is None or static_ram <= target_ram_bytes
     )
+    if problems:
+        reason = "does not fit: " + "; ".join(problems)
+    else:
+        reason = (
+            f"fits: flash {flash_used}/{target_flash_bytes} B, RAM {ram_used}/{target_ram_bytes} B"
+        )
+    return MemoryFit(not problems, firmware_fits, flash_used, ram_used, reason)

@@ -1,7 +1,7 @@
 """Choosing the builder for a recipe: host toolchain or a container engine.
 
-``auto`` (the default): the environment variable ``FARM_BUILDER`` (``host``, ``podman``,
-``docker``, ``container``) wins; a recipe with ``build.builder: container`` gets a container;
+``auto`` (the default; the farm's ``builder`` setting, ``FARM_BUILDER``, picks another): a
+recipe with ``build.builder: container`` gets a container;
 otherwise a container is used when an engine is present *and* its image is ready (a named image
 the engine has, or a prepared podman rootfs), else the host toolchain, else a container
 (preparing the rootfs). Which one ran is recorded in every artifact.
@@ -9,7 +9,6 @@ the engine has, or a prepared podman rootfs), else the host toolchain, else a co
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -40,9 +39,8 @@ class Builder(Protocol):
 
 
 def default_rootfs_dir() -> Path:
-    """Where the podman toolchain rootfs lives (``FARM_ROOTFS_DIR`` overrides)."""
-    env = os.environ.get("FARM_ROOTFS_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "joulefarm" / "rootfs" / "arm-gcc"
+    """Where the podman toolchain rootfs lives unless the caller names one (``rootfs_dir``)."""
+    return Path.home() / ".cache" / "joulefarm" / "rootfs" / "arm-gcc"
 
 
 def _image_present(engine: str, image: str) -> bool:
@@ -54,22 +52,27 @@ def _image_present(engine: str, image: str) -> bool:
 
 
 def _container(
-    recipe: Recipe, engine: str, cache_dir: Path, prepare: bool
+    recipe: Recipe, engine: str, cache_dir: Path, prepare: bool, rootfs: Path
 ) -> ContainerBuilder | None:
     conf_dir = cache_dir / ".engine"
     if recipe.container is not None and _image_present(engine, recipe.container.image):
         return ContainerBuilder(engine, image=recipe.container.image, conf_dir=conf_dir)
     if engine != "podman":
         return None
-    rootfs = default_rootfs_dir()
     if (rootfs / STAMP).exists() or prepare:
         return ContainerBuilder(engine, rootfs=build_rootfs(rootfs), conf_dir=conf_dir)
     return None
 
 
-def select_builder(recipe: Recipe, choice: str, cache_dir: Path) -> Builder:
-    """The builder for ``choice`` (one of BUILDER_NAMES), see the module docstring."""
-    choice = os.environ.get("FARM_BUILDER", "") if choice == "auto" else choice
+def select_builder(
+    recipe: Recipe, choice: str, cache_dir: Path, rootfs_dir: Path | None = None
+) -> Builder:
+    """The builder for ``choice`` (one of BUILDER_NAMES), see the module docstring.
+
+    ``rootfs_dir``: the podman toolchain rootfs (default :func:`default_rootfs_dir`).
+    """
+    rootfs = rootfs_dir or default_rootfs_dir()
+    choice = "" if choice == "auto" else choice
     choice = choice or (
         "container"
         if recipe.build.builder is BuilderChoice.CONTAINER
@@ -83,7 +86,7 @@ def select_builder(recipe: Recipe, choice: str, cache_dir: Path) -> Builder:
         return HostBuilder()
     if choice in ("container", "podman", "docker"):
         engine = require_engine(None if choice == "container" else choice)
-        found = _container(recipe, engine, cache_dir, prepare=True)
+        found = _container(recipe, engine, cache_dir, prepare=True, rootfs=rootfs)
         if found is None:
             image = recipe.container.image if recipe.container else "(none)"
             raise OptionError(
@@ -94,9 +97,9 @@ def select_builder(recipe: Recipe, choice: str, cache_dir: Path) -> Builder:
         return found
     engine = find_engine()
     if engine is not None:
-        found = _container(recipe, engine, cache_dir, prepare=False)
+        found = _container(recipe, engine, cache_dir, prepare=False, rootfs=rootfs)
         if found is not None:
             return found
     if shutil.which(COMPILER) is not None or engine is None:
         return HostBuilder()  # raises ToolchainNotFoundError at toolchain_version() if absent
-    return _container(recipe, engine, cache_dir, prepare=True) or HostBuilder()
+    return _container(recipe, engine, cache_dir, prepare=True, rootfs=rootfs) or HostBuilder()

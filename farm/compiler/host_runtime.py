@@ -30,9 +30,9 @@ STATUS_NAMES = {-1: "MAGIC", -2: "VERSION", -3: "CORRUPT", -4: "ARENA", -5: "OP"
 
 
 def cache_dir() -> Path:
-    """Where built libraries live (FARM_CACHE_DIR overrides ~/.cache/joulefarm)."""
-    base = os.environ.get("FARM_CACHE_DIR") or Path.home() / ".cache" / "joulefarm"
-    return Path(base) / "host-runtime"
+    """Where built libraries live: per user, not per project (they depend only on the runtime
+    sources, whose hash names each build), so every checkout and test run shares them."""
+    return Path.home() / ".cache" / "joulefarm" / "host-runtime"
 
 
 def runtime_sources() -> list[Path]:

@@ -42,6 +42,7 @@ from farm.devices.linux_ssh import CommandResult, SshLink, SshTarget
 from farm.devices.protocols import BoardFacts
 from farm.devices.registry import register_board
 from farm.errors import InventoryError, SshError
+from farm.powermon.from_inventory import DRIVEN_TYPES
 from farm.step import step
 
 if TYPE_CHECKING:
@@ -325,24 +326,14 @@ def _fraction(window: dict[str, Any]) -> float | None:
     return window.get("invoke_s", 0.0) / span if span > 0 else None
 
 
-def default_state_dir() -> Path:
-    """``$FARM_STATE_DIR``, else the parent of the settings' ``cache_dir`` (``<root>/.farm``)."""
-    if os.environ.get("FARM_STATE_DIR"):
-        return Path(os.environ["FARM_STATE_DIR"])
-    from farm.settings import resolve_settings
-
-    resolved = resolve_settings()
-    return (resolved.root / resolved.values.cache_dir).parent
-
-
-def open_linux_board(board: BoardConfig, *, state_dir: Path | None = None,
+def open_linux_board(board: BoardConfig, *, known_hosts: Path,
                      clock_hz: int = 0, log_path: Path | None = None) -> LinuxBoard:  # fmt: skip
     """A :class:`LinuxBoard` for an inventory entry with ``backend: ssh`` (not yet opened).
 
     Args:
         board: The inventory entry (``ssh`` and ``power_monitor`` sections are read).
-        state_dir: The farm's state directory; its ``ssh_known_hosts`` records keys accepted on
-            first use. Default: :func:`default_state_dir` (``<project>/.farm``).
+        known_hosts: The farm's known_hosts file, recording keys accepted on first use
+            (``ssh.known_hosts_file`` of the entry wins when set).
         clock_hz: The target's clock for the board facts (catalog ``max_clock_hz``).
         log_path: Per-test log the runner's stderr is appended to.
     """
@@ -352,14 +343,13 @@ def open_linux_board(board: BoardConfig, *, state_dir: Path | None = None,
             f"board '{board.id}': backend ssh needs an 'ssh' section (host, user, key)",
             field="ssh",
         )
-    state = Path(state_dir) if state_dir is not None else default_state_dir()
     policy = HostKeyPolicy(
         board=board.id,
         host=ssh.host,
         port=ssh.port,
         known_host_key=ssh.known_host_key,
         accept_new_host_key=ssh.accept_new_host_key,
-        farm_known_hosts=state / "ssh_known_hosts",
+        farm_known_hosts=ssh.known_hosts_file or known_hosts,
     )
     key = Path(ssh.key).expanduser() if ssh.key is not None else None
     target = SshTarget(board=board.id, host=ssh.host, port=ssh.port, user=ssh.user,
@@ -367,7 +357,7 @@ def open_linux_board(board: BoardConfig, *, state_dir: Path | None = None,
     pm = board.power_monitor
     kind = str(getattr(pm.type, "value", pm.type))
     sampler = None
-    if kind in ("stlink-v3pwr", "lpm01a"):
+    if kind in DRIVEN_TYPES:  # a lab-side monitor our powermon drivers read
         from farm.devices.linux_powermon import PowermonRailSampler
 
         sampler = functools.partial(PowermonRailSampler.for_board, board)
@@ -389,29 +379,9 @@ def linux_board(config: BoardConfig, target: TargetSpec, *, workdir: Path,
                 log_path: Path) -> LinuxBoard:  # fmt: skip
     """Backend ``ssh`` of the board registry (opened by the caller's ``with``).
 
-    A board tagged ``virtual`` gets its twin started on 127.0.0.1 (sandbox in ``workdir``); its
-    address, client key and pinned host key come from that server, a ``power_monitor`` of type
-    ``external`` uses the twin's watts command, and tags ``without-<module>`` hide a Python
-    distribution from the twin (a board lacking that runtime).
+    Keys accepted on first use go to ``ssh.known_hosts_file`` (the farm fills in its state
+    directory's file), else to ``ssh_known_hosts`` in ``workdir``. Virtual boards (tag
+    ``virtual``) are opened by :func:`farm.virtual.boards.open_lab_board`, which starts the twin.
     """
-    if "virtual" not in config.tags:
-        return open_linux_board(config, clock_hz=target.max_clock_hz, log_path=log_path)
-    from farm.virtual.linux_twin import start_linux_twin
-
-    missing = tuple(t.removeprefix("without-") for t in config.tags if t.startswith("without-"))
-    power_type = str(getattr(config.power_monitor.type, "value", config.power_monitor.type))
-    twin = start_linux_twin(config.id, config.target, power_type, workdir, missing)
-    policy = HostKeyPolicy(board=config.id, host=twin.host, port=twin.port,
-                           known_host_key=twin.host_key_line, user_known_hosts=None)  # fmt: skip
-    ssh_target = SshTarget(board=config.id, host=twin.host, port=twin.port, user="farm",
-                           key_path=twin.client_key_path, host_keys=policy)  # fmt: skip
-    # Twins follow a two-level model whose edges are sharp: a shorter window is as accurate
-    # and keeps the virtual lab's CPU budget (the method records the window).
-    rail = config.power_monitor.rail or ("VDD_IN" if power_type == "ina3221" else "supply")
-    power = LinuxPower(type=power_type, rail=rail,
-                       command=twin.power_command, sample_rate_hz=100.0, baseline_s=0.1,
-                       min_window_s=0.3)  # fmt: skip
-    sysfs = str(twin.sysfs_root) if twin.sysfs_root is not None else "/sys"
-    return LinuxBoard(config.id, ssh_target, board_target=config.target, python="python3",
-                      sysfs_root=sysfs, power=power, virtual=True, clock_hz=target.max_clock_hz,
-                      log_path=log_path, on_close=twin.stop)  # fmt: skip
+    return open_linux_board(config, known_hosts=Path(workdir) / "ssh_known_hosts",
+                            clock_hz=target.max_clock_hz, log_path=log_path)  # fmt: skip

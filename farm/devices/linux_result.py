@@ -13,8 +13,6 @@ import numpy as np
 
 from farm.errors import SshError
 
-ENERGY_METHODS = {"ina3221": "ina3221-sysfs", "external": "external-command"}
-
 
 class RuntimeMissingError(Exception):
     """The board has no runtime for this model format: a *skip with reason*, not a failure.
@@ -123,32 +121,6 @@ class RemoteRunResult:
     window_end_s: float
     power: PowerMeasurement | None
     method: dict[str, Any]
-
-    def row_fields(self) -> dict[str, Any]:
-        """Measurements and method as ``farm.results.schema.ResultRow`` fields."""
-        fields: dict[str, Any] = {
-            "backend": self.runtime,
-            "runtime": self.runtime,
-            "runtime_version": self.runtime_version,
-            "latency_ms": self.latency.median_ms,
-            "latency_p90_ms": self.latency.p90_ms,
-            "n_inferences": self.iterations,
-            "latency_method": "wallclock-board (perf_counter_ns around each invoke)",
-            "virtual": bool(self.method.get("virtual", False)),
-        }
-        if self.power is not None:
-            p = self.power
-            fields.update({
-                "energy_uj": p.energy_per_inference_uj,
-                "energy_uncertainty_uj": p.energy_uncertainty_uj,
-                "mean_power_mw": p.mean_power_mw,
-                "peak_power_mw": p.peak_power_mw,
-                "sample_rate_hz": p.sample_rate_hz,
-                "window_s": p.window_s,
-                "voltage_mv": p.voltage_mv,
-                "energy_method": ENERGY_METHODS.get(p.monitor, p.monitor),
-            })  # fmt: skip
-        return fields
 
     @property
     def first_outputs(self) -> list[np.ndarray]:

@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 QEMU_BINARY = "qemu-system-arm"
 PR_SET_PDEATHSIG = 1
 START_ATTEMPTS = 5
-LISTEN_TIMEOUT_S = 10.0
+# QEMU listens within ~40 ms on an idle machine; the limit must hold on a loaded one (the wait
+# ends early when QEMU exits, so a generous limit costs nothing on a bad start).
+LISTEN_TIMEOUT_S = 30.0
 
 _live: set[subprocess.Popen[bytes]] = set()
 _live_lock = threading.Lock()

@@ -42,13 +42,24 @@ def firmware_image(
     version: str,
     bsp: str,
     cache_dir: Path,
+    builder: str = "auto",
+    rootfs_dir: Path | None = None,
     model: EmbeddedModel | None = None,
 ) -> FirmwareArtifact:
     """The image of (firmware version, BSP[, model compiled in]), from the build cache (built
-    on a miss)."""
+    on a miss). ``builder`` and ``rootfs_dir``: the farm's settings of the same names.
+    """
     from farm.build import build_firmware
 
-    artifact = build_firmware(recipe_path, version, bsp, cache_dir=cache_dir, model=model)
+    artifact = build_firmware(
+        recipe_path,
+        version,
+        bsp,
+        cache_dir=cache_dir,
+        builder=builder,
+        rootfs_dir=rootfs_dir,
+        model=model,
+    )
     log.info(
         "firmware %s@%s for %s%s: cache %s",
         artifact.firmware,
@@ -66,10 +77,12 @@ def image_for(
     cache_dir: Path,
     *,
     firmware_dir: Path | None = None,
+    builder: str = "auto",
+    rootfs_dir: Path | None = None,
     model: ModelSpec | None = None,
 ) -> FirmwareArtifact:
-    """The image a board of ``pool`` runs for ``firmware`` (and ``model``, which a firmware
-    with ``model_in_image`` compiles in: one image per model).
+    """The image a board of ``pool`` runs for ``firmware`` (built with ``builder``; with
+    ``model`` compiled in for a firmware with ``model_in_image``: one image per model).
 
     With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
     exists (the memory test measures the real board's image, also for a twin pool), else the
@@ -83,9 +96,8 @@ def image_for(
         if model is None:
             raise ValueError(f"firmware {firmware.key} compiles the model in; pass the model")
         embedded = embedded_model(model)
-    return firmware_image(
-        firmware.recipe_path.resolve(), firmware.version, bsp, cache_dir, embedded
-    )
+    recipe = firmware.recipe_path.resolve()
+    return firmware_image(recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, embedded)
 
 
 def embedded_model(model: ModelSpec) -> EmbeddedModel:

@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from farm.settings import FarmSettings
+
 if TYPE_CHECKING:
     from farm.compiler.reference import TflmReference
 
-DEFAULT_SEED = 20261122
+# One default, declared with the setting (FARM_HIL_SEED / --farm-hil-seed).
+DEFAULT_SEED: int = FarmSettings.model_fields["hil_seed"].default
 
 
 def seeded_rng(name: str, seed: int = DEFAULT_SEED) -> np.random.Generator:

@@ -29,9 +29,10 @@ second::
 
 Infrastructure errors: raise :class:`farm.errors.InfraError` (or a subclass) from a test or a
 fixture. The farm reports it as a pytest *error* naming the board, calls
-``pytest_farm_reset_board`` while the lease is still held, retries the test once on any free
-board of the pool, and counts the error for the board; a board with ``quarantine_after``
-consecutive infra errors is quarantined and later tests on it skip with the first cause.
+``pytest_farm_reset_board`` while the lease is still held, retries the test once on a free
+board of the pool (the pool's other boards first), and counts the error for the board; a board
+with ``quarantine_after`` consecutive infra errors is quarantined and later tests on it skip
+with the first cause.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ from farm.plugin.session import FarmSession, get_session
 
 INFRA_ERROR_KEY = pytest.StashKey[InfraError | None]()
 LEASED_BOARD_KEY = pytest.StashKey[BoardConfig | None]()
+# Boards that raised an infra error in an earlier attempt of the same test: a retry tries the
+# pool's other boards first, so one faulty board does not fail the test twice.
+FAILED_BOARDS_KEY = pytest.StashKey[list[str]]()
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ def board(
     if not healthy:
         reasons = [book.health(b.id).skip_reason() for b in board_pool.boards]
         pytest.skip("; ".join(reasons))
+    failed = request.node.stash.setdefault(FAILED_BOARDS_KEY, [])
+    healthy.sort(key=lambda b: b.id in failed)  # stable: pool order otherwise
     holder = HolderInfo.current(farm.run_id, request.node.nodeid)
     timeout_s = farm.settings.values.lease_timeout_s
     lease = farm.leases.acquire([b.id for b in healthy], holder, timeout_s)
@@ -116,6 +122,7 @@ def board(
         error = request.node.stash.get(INFRA_ERROR_KEY, None)
         try:
             if error is not None and error.board in (None, config.id):
+                failed.append(config.id)
                 request.config.hook.pytest_farm_reset_board(board=config, error=error)
         finally:
             lease.release()

@@ -17,7 +17,6 @@ fixture             value
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ import numpy as np
 import pytest
 
 from farm.errors import ConfigError
-from farm.hil.inputs import DEFAULT_SEED
 from farm.plugin.fixtures import LeasedBoard
 from farm.plugin.recording import RowDraft
 from farm.plugin.session import FarmSession
@@ -40,40 +38,36 @@ if TYPE_CHECKING:
     from farm.devices.protocols import Board
     from farm.discovery import FirmwareSpec, ModelSpec
     from farm.matrix import BoardPool
+    from farm.settings import FarmSettings
 
 
 @dataclass(frozen=True)
 class HilOptions:
-    """How much each HIL test measures (``FARM_HIL_*`` environment variables override)."""
+    """How much each HIL test measures (settings ``hil_*``: ``FARM_HIL_*``, ``--farm-hil-*``)."""
 
-    inputs: int = 3
+    inputs: int
     """Inputs checked bit for bit per inference test."""
-    timed_inferences: int = 5
+    timed_inferences: int
     """Inferences per timed window."""
-    windows: int = 3
+    windows: int
     """Timed windows; latency is their median."""
-    seed: int = DEFAULT_SEED
+    seed: int
 
     @classmethod
-    def from_env(cls) -> HilOptions:
-        values: dict[str, int] = {}
-        for name in ("inputs", "timed_inferences", "windows", "seed"):
-            raw = os.environ.get(f"FARM_HIL_{name.upper()}")
-            if raw is None:
-                continue
-            try:
-                values[name] = int(raw)
-            except ValueError:
-                raise pytest.UsageError(
-                    f"environment FARM_HIL_{name.upper()}={raw!r}: not an integer"
-                ) from None
-        return cls(**values)
+    def from_settings(cls, settings: FarmSettings) -> HilOptions:
+        """The ``hil_*`` settings of this run."""
+        return cls(
+            inputs=settings.hil_inputs,
+            timed_inferences=settings.hil_timed_inferences,
+            windows=settings.hil_windows,
+            seed=settings.hil_seed,
+        )
 
 
 @pytest.fixture(scope="session")
-def hil() -> HilOptions:
+def hil(farm: FarmSession) -> HilOptions:
     """Measurement sizes of this run."""
-    return HilOptions.from_env()
+    return HilOptions.from_settings(farm.settings.values)
 
 
 @pytest.fixture
@@ -102,7 +96,15 @@ def image(
     embeds it), built (or taken from the cache) before the lease."""
     from farm.hil.artifacts import image_for
 
-    artifact = image_for(firmware, board_pool, _cache_dir(farm), model=model)
+    settings = farm.settings.values
+    artifact = image_for(
+        firmware,
+        board_pool,
+        _cache_dir(farm),
+        builder=settings.builder,
+        rootfs_dir=settings.rootfs_dir,
+        model=model,
+    )
     record.set(image_hash=artifact.image_hash)
     return artifact
 
@@ -163,11 +165,14 @@ def _opened(
     board: LeasedBoard, console_log: Path, farm: FarmSession, record: RowDraft
 ) -> Iterator[Any]:
     """Open the leased board with its backend (closed on exit) and record which board it is."""
-    from farm.devices.registry import open_board
     from farm.plugin.target_power import power_on_target
+    from farm.virtual.boards import open_lab_board
 
     workdir = _cache_dir(farm) / "boards" / board.id
-    with open_board(board.config, board.target, workdir=workdir, log_path=console_log) as device:
+    state_dir = farm.settings.values.state_dir
+    with open_lab_board(
+        board.config, board.target, workdir=workdir, log_path=console_log, state_dir=state_dir
+    ) as device:
         record.set(board_id=board.id, virtual=device.facts.virtual)
         power_on_target(board.config, device, farm)  # before prepare() flashes
         yield device
@@ -180,7 +185,7 @@ def power(board: LeasedBoard, mcu: Board) -> Iterator[Any]:
     from farm.hil.power_rig import open_power_rig
     from farm.powermon.from_inventory import DRIVEN_TYPES
 
-    kind = str(board.config.power_monitor.type.value)
+    kind = str(board.config.power_monitor.type)
     if kind not in DRIVEN_TYPES:
         pytest.skip(f"board '{board.id}' has power_monitor.type {kind}: no energy measurement")
     from farm.plugin.target_power import wire_log_into

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import subprocess
 from typing import Any
 
@@ -23,7 +22,7 @@ from farm.inventory import BoardConfig
 from farm.matrix import MatrixItem, Status, builtin_status
 from farm.plugin import newhooks
 from farm.plugin.fixtures import INFRA_ERROR_KEY, LEASED_BOARD_KEY
-from farm.plugin.options import RUN_ID_ENV, parse_options
+from farm.plugin.options import parse_options
 from farm.plugin.session import FARM_KEY, FarmSession, get_session
 from farm.s3_connection import S3Location
 from farm.settings import Source, resolve_settings
@@ -62,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None and "farm_run_id" in workerinput:
         run_id, is_worker = workerinput["farm_run_id"], True
     else:
-        run_id = options.run_id or os.environ.get(RUN_ID_ENV) or _new_run_id()
+        run_id = resolved.values.run_id or _new_run_id()
         is_worker = workerinput is not None
     config.stash[FARM_KEY] = FarmSession(options, resolved, run_id, is_worker)
     if config.pluginmanager.hasplugin("xdist"):

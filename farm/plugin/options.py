@@ -1,45 +1,60 @@
-"""``--farm-*`` options, parsed once into :class:`FarmOptions` in ``pytest_configure``."""
+"""``--farm-*`` options, parsed once into :class:`FarmOptions` in ``pytest_configure``.
+
+The matrix selection options are declared here; every other option is generated from a
+:class:`~farm.settings.FarmSettings` field (name, help text and type), so a new setting is
+one field in ``settings.py`` and appears as ``--farm-<name>``, ``FARM_<NAME>`` and in
+``farm config`` at once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
 from farm.errors import OptionError
 from farm.matrix import Selection
+from farm.s3_connection import is_s3_url
+from farm.settings import FarmSettings, env_name, option_name
 
-RUN_ID_ENV = "FARM_RUN_ID"
+SELECTION_OPTIONS = (
+    ("models", "model names"),
+    ("boards", "board or pool ids"),
+    ("targets", "catalog target names"),
+    ("firmware", "firmware name or name@version"),
+)
+
+
+def _dest(field: str) -> str:
+    return option_name(field).removeprefix("--").replace("-", "_")
+
+
+def _metavar(name: str, field: FieldInfo) -> str:
+    if field.annotation in (Path, Path | None):
+        return "PATH" if name == "inventory" else "DIR"
+    if name.endswith("_s"):
+        return "SECONDS"
+    return "N" if field.annotation is int else "VALUE"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the ``farm`` option group."""
     group = parser.getgroup("farm", "joulefarm hardware-in-the-loop farm")
-    group.addoption("--farm-inventory", metavar="PATH", help="inventory file (default: settings)")
-    for name, what in (
-        ("models", "model names"),
-        ("boards", "board or pool ids"),
-        ("targets", "catalog target names"),
-        ("firmware", "firmware name or name@version"),
-    ):
+    for name, what in SELECTION_OPTIONS:
         group.addoption(
             f"--farm-{name}", metavar="GLOBS", help=f"comma list of {what} (fnmatch globs)"
         )
-    group.addoption(
-        "--farm-models-dir",
-        metavar="DIR|URL",
-        help="models: a folder of .tflite/.onnx files or s3://bucket/prefix (default: settings)",
-    )
-    group.addoption("--farm-lock-dir", metavar="DIR", help="board lease lock directory")
-    group.addoption("--farm-reports-dir", metavar="DIR", help="root of run directories")
-    group.addoption("--farm-lease-timeout", metavar="SECONDS", help="wait for a busy board")
-    group.addoption("--farm-infra-retries", metavar="N", help="retries after an infra error")
-    group.addoption(
-        "--farm-quarantine-after", metavar="N", help="infra errors before a board is quarantined"
-    )
-    group.addoption("--farm-run-id", metavar="ID", help=f"run id (default: new; or ${RUN_ID_ENV})")
+    for name, field in FarmSettings.model_fields.items():
+        group.addoption(
+            option_name(name),
+            dest=_dest(name),
+            metavar=_metavar(name, field),
+            help=f"{(field.description or name).rstrip('.')} (setting {name}, ${env_name(name)})",
+        )
 
 
 @dataclass(frozen=True)
@@ -48,53 +63,44 @@ class FarmOptions:
 
     selection: Selection
     settings_overrides: dict[str, Any]
-    run_id: str | None
 
 
-def _number(config: pytest.Config, option: str, kind: type, form: str) -> Any:
-    raw = config.getoption(option.lstrip("-").replace("-", "_"))
+def _form(name: str, field: FieldInfo) -> str:
+    example = f"{option_name(name)}={field.default}"
+    if name.endswith("_s"):
+        return f"seconds, e.g. {example}"
+    if field.annotation is int:
+        floor = next((m.ge for m in field.metadata if getattr(m, "ge", None) is not None), None)
+        return f"a count{f' >= {floor}' if floor else ''}, e.g. {example}"
+    return f"{field.description or 'a value'}".rstrip(".")
+
+
+def _setting(config: pytest.Config, name: str, field: FieldInfo) -> Any:
+    raw = config.getoption(_dest(name))
     if raw is None:
         return None
+    if is_s3_url(raw):
+        return raw  # FarmSettings parses s3:// locations (a Path would fold the '//')
+    kind = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    adapter = TypeAdapter(kind)
     try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or value < 0:
-        raise pytest.UsageError(f"option '{option}': {raw!r} is not valid; use {form}")
-    return value
+        return adapter.validate_python(raw)
+    except ValidationError:
+        raise pytest.UsageError(
+            f"option '{option_name(name)}': {raw!r} is not valid; use {_form(name, field)}"
+        ) from None
 
 
 def parse_options(config: pytest.Config) -> FarmOptions:
     """Parse every farm option; bad values raise ``pytest.UsageError`` naming the form."""
     try:
-        selection = Selection.parse(
-            config.getoption("farm_models"),
-            config.getoption("farm_boards"),
-            config.getoption("farm_targets"),
-            config.getoption("farm_firmware"),
-        )
+        selection = Selection.parse(*(config.getoption(f"farm_{n}") for n, _ in SELECTION_OPTIONS))
     except OptionError as exc:
         raise pytest.UsageError(str(exc)) from exc
-    overrides: dict[str, Any] = {
-        "inventory": config.getoption("farm_inventory"),
-        "models_dir": config.getoption("farm_models_dir"),
-        "lock_dir": config.getoption("farm_lock_dir"),
-        "reports_dir": config.getoption("farm_reports_dir"),
-        "lease_timeout_s": _number(
-            config, "--farm-lease-timeout", float, "seconds, e.g. --farm-lease-timeout=600"
-        ),
-        "infra_retries": _number(
-            config, "--farm-infra-retries", int, "a count, e.g. --farm-infra-retries=1"
-        ),
-        "quarantine_after": _number(
-            config, "--farm-quarantine-after", int, "a count >= 1, e.g. --farm-quarantine-after=3"
-        ),
+    overrides = {
+        name: _setting(config, name, field) for name, field in FarmSettings.model_fields.items()
     }
-    for key in ("inventory", "lock_dir", "reports_dir"):
-        if overrides[key] is not None:
-            overrides[key] = Path(overrides[key])
     return FarmOptions(
         selection=selection,
         settings_overrides={k: v for k, v in overrides.items() if v is not None},
-        run_id=config.getoption("farm_run_id"),
     )

@@ -1,21 +1,21 @@
 """Progress of a long run, printed by the controller: tests done, boards, time left.
 
-One line every ``PROGRESS_EVERY_S`` seconds through pytest's terminal reporter (it reads well in
-a CI log and does not fight pytest's own output), plus the per-board table at the end. The
+One line every ``progress_every_s`` seconds (a setting) through pytest's terminal reporter (it
+reads well in a CI log and does not fight pytest's own output), plus the per-board table at the
+end. The
 state lives in :class:`farm.results.progress.ProgressTracker`; outcomes and board ids come from
 the row properties each teardown report carries (``farm_outcome``, ``farm_board_id``).
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
 
+from farm.plugin.session import get_session
 from farm.results.progress import ProgressTracker
 
-PROGRESS_EVERY_S = float(os.environ.get("FARM_PROGRESS_EVERY_S", "30"))
 TRACKER_KEY = pytest.StashKey[ProgressTracker]()
 
 
@@ -60,7 +60,8 @@ class FarmProgressReporter:
         if outcome is None:
             return  # not a matrix test
         tracker.test_finished(report.nodeid, outcome, _property(report, "farm_board_id"))
-        if tracker.due(PROGRESS_EVERY_S) and tracker.done < tracker.total:
+        every_s = get_session(self.config).settings.values.progress_every_s
+        if tracker.due(every_s) and tracker.done < tracker.total:
             self._board_states(tracker)
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:

@@ -11,7 +11,8 @@ import pytest
 from farm.catalog import Catalog
 from farm.discovery import discover_firmware
 from farm.errors import ModelSourceError
-from farm.inventory import Inventory, load_inventory
+from farm.inventory import Inventory
+from farm.inventory_loader import load_inventory
 from farm.lease import LeaseManager
 from farm.matrix import Matrix, expand
 from farm.model_store import ModelsFound, find_models

@@ -64,7 +64,7 @@ def _monitor_for(
         return create_powermon(device, port, {"port": port}), AcquisitionSettings()
     if board is None:
         raise OptionError("option --board: missing; give a board id (or --port and --device)")
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
     from farm.settings import resolve_settings
 
     path = inventory or resolve_settings().values.inventory
@@ -191,7 +191,7 @@ def target_command(
     """
     import time
 
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
     from farm.powermon.target_power import switch_target_power
     from farm.settings import resolve_settings
 

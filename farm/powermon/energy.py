@@ -46,20 +46,6 @@ class EnergyResult:
     window_s: float
     method: dict[str, Any] = field(default_factory=dict)
 
-    def as_row(self) -> dict[str, Any]:
-        """Fields named as in farm.results' ResultRow."""
-        return {
-            "energy_uj": self.energy_uj,
-            "energy_uncertainty_uj": self.energy_uncertainty_uj,
-            "mean_power_mw": self.mean_power_mw,
-            "peak_power_mw": self.peak_power_mw,
-            "n_inferences": self.n_inferences,
-            "energy_method": str(self.method.get("device", "")),
-            "sample_rate_hz": self.method.get("sample_rate_hz"),
-            "window_s": self.window_s,
-            "voltage_mv": self.method.get("voltage_mv"),
-        }
-
 
 def power_w(trace: CurrentTrace) -> np.ndarray:
     """Instantaneous power per sample (W), from amps or from joules per sample."""

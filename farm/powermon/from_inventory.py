@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from farm.errors import InventoryError
-from farm.powermon.protocols import AcquisitionSettings, PowerMonitor, SampleFormat, TriggerSource
+from farm.powermon.protocols import AcquisitionSettings, PowerMonitor
 from farm.powermon.registry import create_powermon, get_powermon
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def monitor_for_board(
         InventoryError: The board has no monitor this package drives.
     """
     config = board.power_monitor
-    kind = str(config.type.value)
+    kind = str(config.type)
     if kind not in DRIVEN_TYPES:
         raise InventoryError(
             f"board '{board.id}': power_monitor.type is '{kind}'; a capture needs one of "
@@ -47,10 +47,8 @@ def monitor_for_board(
     settings = AcquisitionSettings(
         voltage_mv=config.voltage_mv,
         sample_rate_hz=config.sample_rate_hz,
-        sample_format=SampleFormat.BINARY
-        if str(config.format.value) == "binary"
-        else SampleFormat.ASCII,
-        trigger=TriggerSource(str(config.trigger.value)),
+        sample_format=config.sample_format,
+        trigger=config.trigger,
     )
     return monitor, settings
 
@@ -73,7 +71,7 @@ def emulated_monitor_for_board(
     """
     from farm.powermon.emulator import start_emulator
 
-    kind = str(board.power_monitor.type.value)
+    kind = str(board.power_monitor.type)
     if kind not in DRIVEN_TYPES:
         monitor_for_board(board)  # raises the InventoryError naming the type
     handle = start_emulator(kind, source, realtime=False)  # type: ignore[arg-type]

@@ -40,11 +40,6 @@ def parse_number(text: str, *, allow_seconds_suffix: bool = False) -> float:
     return value
 
 
-def format_milli(value: float) -> str:
-    """Format a value in thousandths with the ``m`` letter: 3.3 V -> ``3300m``."""
-    return f"{round(value * 1000)}m"
-
-
 def format_duration(duration_s: float) -> str:
     """Format a duration without an ``s`` suffix (the LPM01A refuses it): 0.2 -> ``200m``."""
     milli = duration_s * 1000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -149,8 +148,3 @@ class PowerMonitor(Protocol):
     def capture_session(
         self, settings: AcquisitionSettings, timeout_s: float = 30.0
     ) -> AbstractContextManager[CaptureHandle]: ...
-
-
-def iter_marks(trace: CurrentTrace, kind: str) -> Iterator[SampleMark]:
-    """Marks of one kind, in stream order."""
-    return (m for m in trace.marks if m.kind == kind)

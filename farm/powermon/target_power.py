@@ -31,7 +31,7 @@ class TargetPowerSwitch(Protocol):
 
 def supplies_target(board: BoardConfig) -> bool:
     """True when the board's monitor powers the target (its driver has TARGET_POWER)."""
-    if str(board.power_monitor.type.value) not in DRIVEN_TYPES:
+    if str(board.power_monitor.type) not in DRIVEN_TYPES:
         return False
     monitor, _ = monitor_for_board(board)
     return Capability.TARGET_POWER in monitor.capabilities

@@ -1,4 +1,4 @@
-"""Raw traces as Parquet, in the format farm.results reads (see farm/results/schema.py).
+"""Raw traces as Parquet, in the farm's one trace format (:mod:`farm.trace_file`).
 
 Columns ``t_s`` (end of each sample period, seconds since the trigger) and ``current_a``;
 schema metadata ``farm.windows`` (JSON ``[[start_s, end_s], ...]``) and ``farm.powermon``
@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from farm.powermon.protocols import CurrentTrace, OutputMode, SampleMark
+from farm.trace_file import write_trace
 
-WINDOWS_KEY = b"farm.windows"
 POWERMON_KEY = b"farm.powermon"
 
 
@@ -24,9 +24,6 @@ def save_trace(
     trace: CurrentTrace, path: str | Path, windows: Sequence[tuple[float, float]] = ()
 ) -> Path:
     """Write ``trace`` (atomically) to ``path`` and return the path."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     count = len(trace.samples)
     t_s = np.arange(1, count + 1, dtype=np.float64) / trace.sample_rate_hz
     current = trace.samples
@@ -39,19 +36,8 @@ def save_trace(
         "marks": [[m.sample_index, m.kind, m.value, m.detail] for m in trace.marks],
         "method": trace.method,
     }
-    table = pa.table({"t_s": t_s, "current_a": np.asarray(current, dtype=np.float64)})
-    table = table.replace_schema_metadata(
-        {
-            WINDOWS_KEY: json.dumps([[float(a), float(b)] for a, b in windows]).encode(),
-            POWERMON_KEY: json.dumps(meta, default=str).encode(),
-        }
-    )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
-    return path
+    extra = {POWERMON_KEY: json.dumps(meta, default=str).encode()}
+    return write_trace(path, t_s, current, windows, metadata=extra)
 
 
 def load_trace(path: str | Path) -> CurrentTrace:

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from farm.errors import StoreError
-from farm.results.store import md5_file
+from farm.results.objects import md5_file
 from farm.results.storeconfig import LocalStoreConfig
 from farm.results.writer import atomic_write_bytes
 

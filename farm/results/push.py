@@ -19,8 +19,9 @@ from pathlib import Path
 
 from farm.errors import StoreError
 from farm.results.merge import PARQUET
+from farm.results.objects import md5_file
 from farm.results.runindex import render_index, run_summary
-from farm.results.store import RunStore, md5_file
+from farm.results.store import RunStore
 from farm.results.writer import ROWS_DIR, TMP_PREFIX, atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -86,12 +87,6 @@ class PushManifest:
     def save(self) -> None:
         data = {"store": self.store_name, "done": self.done}
         atomic_write_bytes(self.path, json.dumps(data, indent=1, sort_keys=True).encode())
-
-
-def pending_files(run_dir: Path, store_name: str) -> list[str]:
-    """Keys of the run not yet known to be in the store (no network)."""
-    manifest = PushManifest(run_dir, store_name)
-    return [k for k, p in run_files(run_dir).items() if manifest.done.get(k) != md5_file(p)]
 
 
 def _update_index(store: RunStore, run_dir: Path) -> bool:

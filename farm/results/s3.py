@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from farm.errors import StoreError
-from farm.results.store import content_type
+from farm.results.objects import content_type
 from farm.results.storeconfig import S3StoreConfig
 from farm.s3_connection import minio_client
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from farm.results.objects import content_type, md5_file
 from farm.results.storeconfig import LocalStoreConfig, StoreConfig
+
+__all__ = ["RunStore", "content_type", "md5_file", "open_store"]
 
 
 @runtime_checkable
@@ -31,23 +32,6 @@ class RunStore(Protocol):
     def put_bytes(self, key: str, data: bytes) -> None:
         """Store ``data`` as ``key``."""
         ...
-
-
-def md5_file(path: Path) -> str:
-    """Hex md5 of a file (S3's ETag of a single-part upload)."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def content_type(key: str) -> str:
-    """MIME type for ``key``; text types say UTF-8 so a static website renders them right."""
-    guessed = mimetypes.guess_type(key)[0] or "application/octet-stream"
-    if key.endswith((".parquet",)):
-        return "application/vnd.apache.parquet"
-    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
 
 
 def open_store(config: StoreConfig) -> RunStore:

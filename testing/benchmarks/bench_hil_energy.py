@@ -25,7 +25,7 @@ def main(models: list[str]) -> None:
     from farm.compiler.model_compiler import compile_model
     from farm.devices.registry import open_board
     from farm.hil.power_rig import open_power_rig
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
 
     inventory = load_inventory(ROOT / "inventory.yaml")
     configs = [inventory.board("l4r5-twin-1"), inventory.board("l4r5-twin-2")]

@@ -18,10 +18,10 @@ from farm.results.finish import compare_with_previous
 from farm.results.merge import merge_run
 from farm.results.report import prepare_rows, render_run
 from farm.results.runindex import render_reports_index
-from farm.results.synthetic import synthetic_rows
 from farm.results.testpages import render_test_pages
 from farm.results.trace import write_trace
 from farm.results.writer import RowWriter
+from testing.results.synthetic import synthetic_rows
 
 FIRMWARES = tuple(f"tflm-202{y}.{m:02d}" for y in (4, 5) for m in (3, 6, 11))
 N_TRACES = 20

@@ -39,7 +39,7 @@ class Twin:
         self.banner = self.until_ready()
 
     def _connect(self) -> socket.socket:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # QEMU starts in ~40 ms idle; far slower when loaded
         while True:
             try:
                 sock = socket.create_connection(("127.0.0.1", self.port), timeout=1)

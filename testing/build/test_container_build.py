@@ -12,14 +12,13 @@ from testing.build.conftest import HARNESS
 
 
 @pytest.mark.slow
-def test_podman_build_matches_host_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_podman_build_matches_host_build(tmp_path: Path) -> None:
     # A rootfs of its own (made once in ~6 s from the installed Debian packages, reused by
     # later runs), so this test never turns `builder="auto"` into podman for everyone else.
     rootfs = Path.home() / ".cache" / "joulefarm" / "rootfs" / "test-arm-gcc"
-    monkeypatch.setenv("FARM_ROOTFS_DIR", str(rootfs))
-    assert default_rootfs_dir() == rootfs
+    assert default_rootfs_dir() != rootfs
     podman = build_firmware(
-        HARNESS, "1.1", "mps2_an505", cache_dir=tmp_path / "p", builder="podman"
+        HARNESS, "1.1", "mps2_an505", cache_dir=tmp_path / "p", builder="podman", rootfs_dir=rootfs
     )
     host = build_firmware(HARNESS, "1.1", "mps2_an505", cache_dir=tmp_path / "h", builder="host")
     assert (podman.builder, host.builder) == ("podman", "host")

@@ -42,15 +42,28 @@ def _artifact() -> FirmwareArtifact:
 
 def test_memory_fit_numbers_in_reason() -> None:
     art = _artifact()
-    fits, reason = memory_fit(art, 7264, 4000, 2 * 1024 * 1024, 640 * 1024)
-    assert fits and reason.startswith("fits: flash ")
+    fit = memory_fit(art, 7264, 4000, 2 * 1024 * 1024, 640 * 1024)
     static = art.ram_bytes - art.arena_bytes
-    fits, reason = memory_fit(art, 200_000, 30_000, 128 * 1024, 32 * 1024)
-    assert not fits
+    assert fit.fits and fit.firmware_fits and fit.reason.startswith("fits: flash ")
+    assert (fit.flash_used_bytes, fit.ram_used_bytes) == (art.flash_bytes + 7264, static + 4000)
+    fit = memory_fit(art, 200_000, 30_000, 128 * 1024, 32 * 1024)
+    assert not fit.fits
+    reason = fit.reason
     assert f"flash {art.flash_bytes + 200_000} B (image {art.flash_bytes} + blob 200000)" in reason
     assert f"> target {128 * 1024} B" in reason
     assert f"RAM {static + 30_000} B (static {static} + arena 30000) > target 32768 B" in reason
     small = dataclasses.replace(art, model_region_bytes=1000, arena_bytes=100)
-    fits, reason = memory_fit(small, 2000, 200, None, None)
-    assert not fits and "model blob 2000 B > model region 1000 B" in reason
-    assert "arena 200 B > firmware arena buffer 100 B" in reason
+    fit = memory_fit(small, 2000, 200, None, None)
+    assert not fit.fits and "model blob 2000 B > model region 1000 B" in fit.reason
+    assert "arena 200 B > firmware arena buffer 100 B" in fit.reason
+
+
+def test_firmware_alone_over_the_target_is_told_apart() -> None:
+    art = _artifact()
+    static = art.ram_bytes - art.arena_bytes
+    fit = memory_fit(art, 100, 100, art.flash_bytes - 1, None)
+    assert not fit.fits and not fit.firmware_fits
+    fit = memory_fit(art, 100, 100, None, static - 1)
+    assert not fit.fits and not fit.firmware_fits
+    fit = memory_fit(art, 100, 100, art.flash_bytes + 99, static + 99)
+    assert not fit.fits and fit.firmware_fits  # only the model tips it over

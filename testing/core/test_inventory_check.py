@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from farm.errors import InventoryError
-from farm.inventory import Backend, PowerMonitorType, load_inventory
+from farm.inventory import Backend, PowerMonitorType
+from farm.inventory_loader import load_inventory
 from testing.core.conftest import run_farm
 
 VALID = Path(__file__).parents[1] / "data" / "inventories" / "valid.yaml"

@@ -10,7 +10,7 @@ import pytest
 from farm.catalog import Catalog
 from farm.discovery import discover_firmware, discover_models
 from farm.errors import OptionError
-from farm.inventory import load_inventory
+from farm.inventory_loader import load_inventory
 from farm.matrix import Selection, Status, build_pools, expand
 from testing.core.conftest import FIVE_BOARDS, HARNESS, THREE_MODELS, make_project, run_farm
 

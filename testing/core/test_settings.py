@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from farm.errors import OptionError
-from farm.settings import Source, resolve_settings
+from farm.settings import FarmSettings, Source, env_name, option_name, resolve_settings
 from testing.core.conftest import run_farm
 
 
@@ -48,4 +48,37 @@ def test_farm_config_prints_values_and_sources(project: Path) -> None:
     lines = {line.split()[0]: line for line in done.stdout.splitlines()}
     assert lines["inventory"].endswith(f"{project / 'lab.yaml'}  (pyproject.toml)")
     assert lines["infra_retries"].endswith("2  (environment)")
-    assert lines["flash_timeout_s"].endswith("(default)")
+    assert lines["dut_handshake_timeout_s"].endswith("(default)")
+    # farm config shows every setting, and only settings
+    assert set(lines) == set(FarmSettings.model_fields)
+    assert lines["state_dir"].endswith(f"{project / '.farm'}  (default)")  # cache_dir's parent
+
+
+def test_every_setting_is_an_env_variable_and_an_option(project: Path) -> None:
+    env = {env_name(name): "" for name in FarmSettings.model_fields}
+    assert "FARM_HIL_SEED" in env and "FARM_BUILDER" in env and "FARM_STATE_DIR" in env
+    assert option_name("lease_timeout_s") == "--farm-lease-timeout"
+    resolved = resolve_settings(
+        env={"FARM_HIL_SEED": "7", "FARM_BUILDER": "host", "FARM_STATE_DIR": "st"}, cwd=project
+    )
+    assert (resolved.values.hil_seed, resolved.values.builder) == (7, "host")
+    assert resolved.values.state_dir == project / "st"
+    with pytest.raises(OptionError, match=r"setting 'builder'='gcc' from environment"):
+        resolve_settings(env={"FARM_BUILDER": "gcc"}, cwd=project)
+
+
+def test_pytest_options_are_generated_from_the_settings(project: Path) -> None:
+    from testing.plugin.conftest import run_pytest
+
+    done = run_pytest(project, "--help")
+    assert done.returncode == 0, done.stderr
+    for name in FarmSettings.model_fields:
+        assert option_name(name) in done.stdout, name
+    done = run_pytest(project, "--collect-only", "--farm-reports-dir=out", "--farm-hil-seed=7")
+    assert done.returncode in (0, 5), done.stdout + done.stderr  # 5: no tests collected
+    done = run_pytest(project, "--farm-quarantine-after=0")
+    assert done.returncode == 4
+    assert (
+        "option '--farm-quarantine-after': '0' is not valid; use a count >= 1, "
+        "e.g. --farm-quarantine-after=3" in done.stderr
+    )

@@ -31,7 +31,8 @@ def pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def wait_gone(pid: int, timeout_s: float = 5.0) -> bool:
+# Returns as soon as the process is gone; the limit only has to hold on a loaded machine.
+def wait_gone(pid: int, timeout_s: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if not pid_alive(pid):
@@ -138,7 +139,7 @@ def test_no_orphan_when_parent_is_killed(
         qemu_pid = int(parent.stdout.readline())
         assert pid_alive(qemu_pid)
         os.kill(parent.pid, signum)
-        parent.wait(timeout=10)
+        parent.wait(timeout=60)
         assert wait_gone(qemu_pid), f"QEMU {qemu_pid} survived {signum.name} of its parent"
     finally:
         parent.kill()

@@ -18,9 +18,12 @@ from farm.results.exitcodes import FarmExitCode
 
 from .conftest import GOOD, HANG, MakeProject, pid_alive, wait_until
 
-# A run with hangs takes ~15-30 s when the DUT timeout is the configured 3 s, and over 120 s at
-# DutSession's 60 s default: cap it, so a setting that is not applied fails fast and clearly.
-HANG_RUN_TIMEOUT_S = 80
+# A run with hangs takes ~15-30 s on an idle machine when the DUT timeout is the configured
+# 3 s. The cap only stops a run that never ends; whether the configured timeout fired is judged
+# from the error text ("within 3.0 s"), not from wall time, which a loaded machine stretches.
+HANG_RUN_TIMEOUT_S = 300
+# How long processes may take to go after a signal on a loaded 2-core machine.
+SIGNAL_SETTLE_S = 60
 HANG_HINT = "; is FARM_DUT_INFERENCE_TIMEOUT_S (3 s here) applied to the DUT session?"
 
 
@@ -44,7 +47,7 @@ def test_hung_firmware_is_an_error_board_reset_next_test_passes(hil_project: Mak
     run = project.run(hang_id, good_id, timeout_s=HANG_RUN_TIMEOUT_S, hint=HANG_HINT)
 
     # pytest itself says error (not failed), and the farm's exit code says "infra only".
-    assert re.search(r"\b1 passed, 1 error\b", run.output), run.output
+    assert re.search(r"\b1 passed, (\d+ warnings?, )?1 error\b", run.output), run.output
     assert re.search(rf"^ERROR \S*{re.escape(hang_id)}", run.output, re.M), run.output
     assert "failed" not in run.output.splitlines()[-1], run.output
     assert run.returncode == FarmExitCode.INFRA_ERRORS_ONLY, run.output
@@ -101,7 +104,7 @@ def test_quarantine_after_repeated_infra_errors(hil_project: MakeProject) -> Non
     # The first cause, with the console log of the first attempt.
     assert "dut-timeout: DUT" in reason and "no m-ready within" in reason, reason
     assert f"farm: board '{board}' quarantined" in run.output, run.output
-    assert re.search(r"\b1 skipped, 1 error\b", run.output), run.output
+    assert re.search(r"\b1 skipped, (\d+ warnings?, )?1 error\b", run.output), run.output
     assert run.returncode == FarmExitCode.INFRA_ERRORS_ONLY, run.output
     assert len(run.qemu_pids_started()) == 2  # the skipped test never started its QEMU
     assert project.qemu_pids() == []
@@ -114,23 +117,30 @@ def test_sigint_to_xdist_run_leaves_no_qemu(hil_project: MakeProject) -> None:
     # A long DUT timeout keeps both hung twins running until the signal comes.
     run = project.popen("-n", "2", *ids, FARM_DUT_INFERENCE_TIMEOUT_S="120")
     try:
-        assert wait_until(lambda: project.qemu_pids() or run.poll() is not None, 90)
+        assert wait_until(lambda: project.qemu_pids() or run.poll() is not None, 240)
         assert run.poll() is None, run.communicate()[0].decode(errors="replace")
         # Both workers hold a twin within moments of each other; a little later is fine too.
-        wait_until(lambda: len(project.qemu_pids()) == 2, 10)
+        wait_until(lambda: len(project.qemu_pids()) == 2, 60)
         time.sleep(0.5)  # let the twins boot and the tests start talking to them
         running = project.qemu_pids()
         assert running and run.poll() is None
         os.killpg(run.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
-        # Judged before pytest is waited for: the twins must go with the signal.
-        left = [] if wait_until(lambda: not project.qemu_pids(), 10) else project.qemu_pids()
-        out, _ = run.communicate(timeout=60)
+        # Judged before pytest is waited for: the twins must go with the signal. The limit only
+        # bounds the wait; a loaded machine may take seconds to schedule the handlers.
+        left = (
+            []
+            if wait_until(lambda: not project.qemu_pids(), SIGNAL_SETTLE_S)
+            else project.qemu_pids()
+        )
+        out, _ = run.communicate(timeout=SIGNAL_SETTLE_S * 2)
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
             run.communicate()
     output = out.decode(errors="replace")
-    assert left == [], f"QEMU {left} still running 10 s after SIGINT (had {running}):\n{output}"
+    assert left == [], (
+        f"QEMU {left} still running {SIGNAL_SETTLE_S} s after SIGINT (had {running}):\n{output}"
+    )
     assert not [p for p in running if pid_alive(p)]
     assert run.returncode == FarmExitCode.INTERRUPTED, output
     assert "KeyboardInterrupt" in output, output

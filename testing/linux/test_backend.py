@@ -1,4 +1,4 @@
-"""The ``ssh`` backend through the board registry: a ``virtual`` board starts its own twin."""
+"""The ``ssh`` backend opened as the farm does: a ``virtual`` board starts its own twin."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 
 from farm.catalog import Catalog
 from farm.devices.linux import LinuxBoard
-from farm.devices.registry import open_board
 from farm.inventory import BoardConfig
+from farm.virtual.boards import open_lab_board
 from testing.linux.tiny_models import int8_inputs
 
 
@@ -21,7 +21,9 @@ def test_virtual_jetson_from_inventory_entry(tmp_path: Path, tflite_model: Path)
     })  # fmt: skip
     target = Catalog.load().get("JETSON_ORIN_NANO")
     log_path = tmp_path / "test.log"
-    board = open_board(config, target, workdir=tmp_path / "work", log_path=log_path)
+    board = open_lab_board(
+        config, target, workdir=tmp_path / "work", log_path=log_path, state_dir=tmp_path
+    )
     assert isinstance(board, LinuxBoard)
     with board:
         result = board.run_model(tflite_model, int8_inputs(1), warmup=1, iterations=5)

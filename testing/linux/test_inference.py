@@ -110,10 +110,11 @@ def test_onnx_outputs_and_external_energy_on_pi_twin(pi: VirtualSshServer,
 
 def test_result_maps_onto_a_result_row_and_a_trace_file(jetson_run: RemoteRunResult,
                                                         tmp_path: Path) -> None:  # fmt: skip
+    from farm.hil.row_fields import linux_run_fields
     from farm.results.schema import Outcome, ResultRow
     from farm.results.trace import read_trace, write_trace
 
-    fields = jetson_run.row_fields()
+    fields = linux_run_fields(jetson_run)
     row = ResultRow(run_id="r1", test_id="t::linux", outcome=Outcome.PASSED, **fields)
     assert row.energy_method == "ina3221-sysfs" and row.voltage_mv == 5000
     assert row.peak_power_mw == pytest.approx(7000, rel=0.01)
@@ -127,7 +128,7 @@ def test_result_maps_onto_a_result_row_and_a_trace_file(jetson_run: RemoteRunRes
 
 def test_host_reference_helpers_judge_board_outputs(jetson_run: RemoteRunResult,
                                                     tflite_model: Path, onnx_model: Path) -> None:  # fmt: skip
-    from farm.devices.linux_reference import compare_outputs, host_reference
+    from testing.linux.linux_reference import compare_outputs, host_reference
 
     host = host_reference(tflite_model, int8_inputs(3))
     check = compare_outputs(jetson_run.outputs, host)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from farm.devices.linux import open_linux_board
+from farm.hil.row_fields import linux_run_fields
 from farm.inventory import BoardConfig
 from farm.powermon.activity import ConstantSource
 from farm.powermon.emulator import start_emulator
@@ -30,7 +31,7 @@ def test_stlink_v3pwr_on_a_pi_rail(tmp_path: Path, tflite_model: Path) -> None:
             "power_monitor": {"type": "stlink-v3pwr", "port": emulator.port,
                               "voltage_mv": VOLTAGE_MV, "sample_rate_hz": 1000},
         })  # fmt: skip
-        with open_linux_board(config, state_dir=tmp_path / "state") as board:
+        with open_linux_board(config, known_hosts=tmp_path / "state" / "ssh_known_hosts") as board:
             result = board.run_model(tflite_model, int8_inputs(1), warmup=1, iterations=10)
     power = result.power
     assert power is not None and power.monitor == "stlink-v3pwr"
@@ -39,5 +40,5 @@ def test_stlink_v3pwr_on_a_pi_rail(tmp_path: Path, tflite_model: Path) -> None:
     assert power.energy_uj == pytest.approx(watts * power.window_s * 1e6, rel=0.01)
     assert power.window_s == pytest.approx(result.window_end_s - result.window_start_s, abs=0.02)
     assert power.sample_rate_hz == pytest.approx(1000, rel=0.2)
-    assert result.row_fields()["energy_method"] == "stlink-v3pwr"
+    assert linux_run_fields(result)["energy_method"] == "stlink-v3pwr"
     assert power.method["monitor_method"]  # the driver's own method record travels along

@@ -61,17 +61,26 @@ def _intervals(root: Path) -> list[Interval]:
     return found
 
 
-def _assert_no_overlap(intervals: list[Interval]) -> dict[str, float]:
+def _assert_no_overlap(intervals: list[Interval]) -> dict[str, list[Interval]]:
     per_board: dict[str, list[Interval]] = defaultdict(list)
     for interval in intervals:
         per_board[interval[0]].append(interval)
-    busy = {}
     for board, spans in per_board.items():
         spans.sort(key=lambda s: s[1])
         for before, after in zip(spans, spans[1:], strict=False):
             assert before[2] <= after[1], f"board {board}: {before} overlaps {after}"
-        busy[board] = sum(end - start for _, start, end, _ in spans)
-    return busy
+    return per_board
+
+
+def _longest_idle_s(spans: list[Interval]) -> float:
+    """The longest time a board sat free between two of its leases (spans sorted by start)."""
+    return max((b[1] - a[2] for a, b in zip(spans, spans[1:], strict=False)), default=0.0)
+
+
+# With 8 workers queued on 3 boards a released board is handed to a waiter by the kernel at
+# once; an idle gap this long means a waiter slept through the release (a lost wake-up), not
+# a slow machine: pytest's per-test overhead on a loaded 2-core box is tens of milliseconds.
+MAX_IDLE_S = 5.0
 
 
 def _project(root: Path, n: int, gate: str = "") -> Path:
@@ -89,11 +98,21 @@ def test_eight_workers_400_tests_never_share_a_board(tmp_path: Path) -> None:
     assert "400 passed" in done.stdout
     intervals = _intervals(tmp_path)
     assert len(intervals) == 400
-    busy = _assert_no_overlap(intervals)
-    assert set(busy) == {"s1", "s2", "s3"}
+    per_board = _assert_no_overlap(intervals)
+    counts = {board: len(spans) for board, spans in per_board.items()}
+    # s3 is a pool of its own; s1 and s2 form one pool and both must take a share of it.
+    assert counts["s3"] == 200 and counts["s1"] + counts["s2"] == 200, counts
+    assert min(counts["s1"], counts["s2"]) >= 40, f"one board of the pool sat unused: {counts}"
+    idle = {board: _longest_idle_s(spans) for board, spans in per_board.items()}
+    assert max(idle.values()) < MAX_IDLE_S, f"a board sat free while tests waited: {idle}"
+    busy = {b: sum(end - start for _, start, end, _ in spans) for b, spans in per_board.items()}
     wall = max(i[2] for i in intervals) - min(i[1] for i in intervals)
     ratio = sum(busy.values()) / (len(busy) * wall)
-    print(f"lease stress: 400 tests, 8 workers, 3 boards, wall {wall:.2f} s, busy/wall {ratio:.2f}")
+    # A figure for the reader, not a limit: it depends on the machine's load.
+    print(
+        f"lease stress: 400 tests, 8 workers, 3 boards, wall {wall:.2f} s, busy/wall {ratio:.2f},"
+        f" longest idle {max(idle.values()) * 1000:.0f} ms, per board {counts}"
+    )
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ def emulate(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     port = process.stdout.readline().strip()  # the pty path is the first line
     yield request.param, port
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=5) == 0
+    assert process.wait(timeout=60) == 0
 
 
 def test_probe_and_capture(emulate: tuple[str, str], tmp_path: Path) -> None:

@@ -142,7 +142,7 @@ def _acquire(raw: serial.Serial, device: str, fmt: bytes) -> bytes:
     for line in (b"freq 100k", b"acqtime 25m", b"format " + fmt):
         exchange(raw, line + b"\r\n")
     raw.write(b"start\r\n")
-    data, deadline = b"", time.monotonic() + 5
+    data, deadline = b"", time.monotonic() + 60
     while b"Acquisition completed" not in data and time.monotonic() < deadline:
         data += raw.read(65536)
     return data
@@ -172,7 +172,7 @@ def test_ascii_stream_layout(raw: serial.Serial, device: str) -> None:
     for line in (b"freq 1k", b"acqtime 1500m", b"format ascii_dec"):
         exchange(raw, line + b"\r\n")
     raw.write(b"start\r\n")
-    data, deadline = b"", time.monotonic() + 5
+    data, deadline = b"", time.monotonic() + 60
     while b"Acquisition completed" not in data and time.monotonic() < deadline:
         data += raw.read(65536)
     lines = data.decode().split("\r\n")

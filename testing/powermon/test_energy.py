@@ -111,7 +111,9 @@ def test_median_over_windows_and_power_figures() -> None:
     assert result.energy_uj == pytest.approx(3.0 * 0.020 * 0.020 * 1e6 / 4, rel=0.005)
     assert result.peak_power_mw == pytest.approx(60.0, rel=0.005)
     assert result.mean_power_mw == pytest.approx(60.0, rel=0.005)
-    row = result.as_row()
+    from farm.hil.row_fields import energy_fields
+
+    row = energy_fields(result)
     assert row["energy_method"] == "stlink-v3pwr" and row["sample_rate_hz"] == 100000
 
 

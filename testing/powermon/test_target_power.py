@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from farm.cli import app
 from farm.devices.console_log import ConsoleLog
 from farm.errors import InventoryError, PowerMonitorError
-from farm.inventory import Inventory, load_inventory
+from farm.inventory import Inventory
+from farm.inventory_loader import load_inventory
 from farm.lease import LeaseManager
 from farm.plugin.target_power import POWERED_DIR, power_off_target, power_on_target
 from farm.powermon.activity import ConstantSource

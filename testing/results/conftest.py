@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from farm.results.schema import ResultRow
-from farm.results.synthetic import synthetic_rows
 from farm.results.writer import RowWriter
+from testing.results.synthetic import synthetic_rows
 
 XSS = "<img src=x onerror=alert(1)>"
 

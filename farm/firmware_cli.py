@@ -44,7 +44,9 @@ def build_command(
         None, "--target", help="One target: catalog name (NUCLEO_L4R5ZI) or BSP (mps2_an386)."
     ),
     version: str | None = typer.Option(None, "--version", help="One version (default: all)."),
-    builder: str = typer.Option("auto", "--builder", help="auto, host, container, podman, docker."),
+    builder: str | None = typer.Option(
+        None, "--builder", help="auto, host, container, podman, docker (default: setting builder)."
+    ),
     cache_dir: Path = typer.Option(DEFAULT_CACHE, "--cache-dir", help="Build cache root."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of the builds."),
     model: Path | None = typer.Option(
@@ -52,6 +54,9 @@ def build_command(
     ),
 ) -> None:
     """Build every firmware version for every catalog MCU target and twin (or a selection)."""
+    from farm.settings import resolve_settings
+
+    settings = resolve_settings({"builder": builder}).values
     rows = []
     recipes = _recipes(firmware)
     if not recipes:
@@ -66,7 +71,13 @@ def build_command(
         for ver in versions:
             for bsp in bsps:
                 art = build_firmware(
-                    recipe.path, ver, bsp, cache_dir=cache_dir, builder=builder, model=embedded
+                    recipe.path,
+                    ver,
+                    bsp,
+                    cache_dir=cache_dir,
+                    builder=settings.builder,
+                    rootfs_dir=settings.rootfs_dir,
+                    model=embedded,
                 )
                 row = {
                     "firmware": art.firmware,

@@ -48,10 +48,10 @@ def check_command(
 
     from farm.catalog import Catalog
     from farm.devices.linux import LinuxBoard
-    from farm.devices.registry import open_board
     from farm.errors import OptionError
-    from farm.inventory import load_inventory
+    from farm.inventory_loader import load_inventory
     from farm.settings import resolve_settings
+    from farm.virtual.boards import open_lab_board
 
     values = resolve_settings({"inventory": inventory}).values
     catalog = Catalog.load()
@@ -63,8 +63,9 @@ def check_command(
         raise OptionError(f"board '{board_id}': not in {values.inventory}; ssh boards: {known}",
                           field="board_id") from exc  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        device = open_board(config, catalog.get(config.target), workdir=Path(tmp),
-                            log_path=Path(tmp) / "check.log")  # fmt: skip
+        device = open_lab_board(config, catalog.get(config.target), workdir=Path(tmp),
+                                log_path=Path(tmp) / "check.log",
+                                state_dir=values.state_dir)  # fmt: skip
         if not isinstance(device, LinuxBoard):
             raise OptionError(f"board '{board_id}': backend {config.backend.value} is not ssh",
                               field="board_id")  # fmt: skip

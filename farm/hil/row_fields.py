@@ -1,0 +1,55 @@
+"""Result-row fields of a measurement: the lower layers return typed results, this names them
+as :class:`farm.results.schema.ResultRow` fields."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from farm.devices.linux_result import RemoteRunResult
+    from farm.powermon.energy import EnergyResult
+
+# How a Linux board's rail power was read, as the row's energy_method says it.
+LINUX_ENERGY_METHODS = {"ina3221": "ina3221-sysfs", "external": "external-command"}
+
+
+def energy_fields(energy: EnergyResult) -> dict[str, Any]:
+    """An MCU energy capture's figures and method."""
+    return {
+        "energy_uj": energy.energy_uj,
+        "energy_uncertainty_uj": energy.energy_uncertainty_uj,
+        "mean_power_mw": energy.mean_power_mw,
+        "peak_power_mw": energy.peak_power_mw,
+        "n_inferences": energy.n_inferences,
+        "energy_method": str(energy.method.get("device", "")),
+        "sample_rate_hz": energy.method.get("sample_rate_hz"),
+        "window_s": energy.window_s,
+        "voltage_mv": energy.method.get("voltage_mv"),
+    }
+
+
+def linux_run_fields(result: RemoteRunResult) -> dict[str, Any]:
+    """A Linux board's run: latency, runtime and (when read) rail power."""
+    fields: dict[str, Any] = {
+        "backend": result.runtime,
+        "runtime": result.runtime,
+        "runtime_version": result.runtime_version,
+        "latency_ms": result.latency.median_ms,
+        "latency_p90_ms": result.latency.p90_ms,
+        "n_inferences": result.iterations,
+        "latency_method": "wallclock-board (perf_counter_ns around each invoke)",
+        "virtual": bool(result.method.get("virtual", False)),
+    }
+    if result.power is not None:
+        p = result.power
+        fields.update({
+            "energy_uj": p.energy_per_inference_uj,
+            "energy_uncertainty_uj": p.energy_uncertainty_uj,
+            "mean_power_mw": p.mean_power_mw,
+            "peak_power_mw": p.peak_power_mw,
+            "sample_rate_hz": p.sample_rate_hz,
+            "window_s": p.window_s,
+            "voltage_mv": p.voltage_mv,
+            "energy_method": LINUX_ENERGY_METHODS.get(p.monitor, p.monitor),
+        })  # fmt: skip
+    return fields
