@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what they need and are safe to run twice.
-.PHONY: farm test lint bootstrap bench
+.PHONY: farm test lint bootstrap bench fleet-demo
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -12,7 +12,11 @@ farm: bootstrap
 test: bootstrap
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
-	@.venv/bin/python -m pytest testing -n 2 -p no:cacheprovider -q
+	@.venv/bin/python -m pytest testing -n 2 --dist loadgroup -p no:cacheprovider -q
 
 bench: bootstrap
 	@bash scripts/run_benchmarks.sh
+
+## fleet-demo: farm fleet on loopback (Prefect server, workers pc-a/pc-b, S3); ends with the report path
+fleet-demo: bootstrap
+	@bash scripts/fleet_demo.sh

@@ -20,6 +20,7 @@ AREAS = (
     "farm.results.cli",  # report, push, trends
     "farm.linux_cli",  # linux hostkey / check / twin
     "farm.virtual.twin_cli",  # twin serve
+    "farm.fleet.cli",  # fleet run / deploy / status (Prefect imported only when used)
 )
 
 app = typer.Typer(

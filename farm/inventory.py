@@ -9,6 +9,7 @@ mapping of errors back to ``file:line:column`` live in :mod:`farm.inventory_load
 from __future__ import annotations
 
 import enum
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -245,6 +246,35 @@ class BoardConfig(_Config):
     tags: tuple[str, ...] = ()
     enabled: bool = True
     hooks: HooksConfig = HooksConfig()
+    host: str | tuple[str, ...] | None = None
+    """Lab PC the board is plugged into (``farm fleet``); absent: this PC. An SSH board
+    reachable from several PCs lists them all and is leased fleet-wide."""
+
+    @field_validator("host")
+    @classmethod
+    def _host_names(cls, value: str | tuple[str, ...] | None) -> str | tuple[str, ...] | None:
+        names = (value,) if isinstance(value, str) else value or ()
+        bad = [n for n in names if not re.fullmatch(SLUG_PATTERN, n)]
+        if bad or (value is not None and not names):
+            raise config_error(
+                f"bad lab PC name {bad or value}; use lower-case names like pc-a (a list for an "
+                "SSH board shared by several PCs)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _shared_only_over_ssh(self) -> BoardConfig:
+        if len(self.hosts) > 1 and self.backend is not Backend.SSH:
+            raise config_error(
+                f"lists {len(self.hosts)} lab PCs but backend {self.backend} is wired to one PC; "
+                "only ssh boards can be shared"
+            )
+        return self
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """Lab PCs that reach the board (empty: this PC)."""
+        return (self.host,) if isinstance(self.host, str) else tuple(self.host or ())
 
 
 class Inventory(_Config):
@@ -257,6 +287,10 @@ class Inventory(_Config):
     def enabled_boards(self) -> tuple[BoardConfig, ...]:
         """Boards with ``enabled: true``."""
         return tuple(b for b in self.boards if b.enabled)
+
+    def on_host(self, host: str) -> Inventory:
+        """The boards lab PC ``host`` drives (its own and the shared ones it reaches)."""
+        return self.model_copy(update={"boards": tuple(b for b in self.boards if host in b.hosts)})
 
     def board(self, board_id: str) -> BoardConfig:
         """The board with id ``board_id`` (KeyError when absent)."""

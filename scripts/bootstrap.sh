@@ -32,7 +32,7 @@ want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "bootstrap: installing joulefarm and its extras into .venv"
   .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -e ".[lab,reference,dev]"
+  .venv/bin/pip install -q -e ".[lab,reference,dev,fleet]"
   echo "$want" > "$stamp"
 fi
 echo "bootstrap: ready (.venv, $(.venv/bin/python --version))"

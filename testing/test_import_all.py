@@ -14,4 +14,6 @@ MODULES = sorted(m.name for m in pkgutil.walk_packages(farm.__path__, "farm."))
 
 @pytest.mark.parametrize("name", MODULES)
 def test_import(name: str) -> None:
+    if name == "farm.fleet.flow":  # the one module that imports Prefect at the top
+        pytest.importorskip("prefect", reason="farm fleet needs the 'fleet' extra")
     importlib.import_module(name)

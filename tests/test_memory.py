@@ -8,7 +8,7 @@ from farm.hil.artifacts import image_for
 
 
 @pytest.mark.farm_kind("mcu")
-def test_memory(model, board_pool, firmware, compiled, farm, record):
+def test_memory(model, board_pool, firmware, compiled, farm, record, build_remote):
     """Image + model blob in flash, static RAM + arena in RAM, against the target's limits.
 
     The image measured is the one the *real* target runs (its BSP builds here too), so a twin
@@ -25,6 +25,7 @@ def test_memory(model, board_pool, firmware, compiled, farm, record):
         firmware_dir=settings.firmware_dir,
         builder=settings.builder,
         rootfs_dir=settings.rootfs_dir,
+        remote=build_remote,
         model=model,
     )
     target = board_pool.target

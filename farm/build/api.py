@@ -10,6 +10,7 @@ command fails.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import logging
@@ -22,7 +23,7 @@ from pathlib import Path
 from farm.build.artifact import FirmwareArtifact
 from farm.build.build_log import first_error, tail
 from farm.build.builders import Builder, select_builder
-from farm.build.cache import BuildCache, cache_key, file_sha256
+from farm.build.cache import BuildCache, RemoteBuildCache, cache_key, file_sha256
 from farm.build.elf_report import memory_report
 from farm.build.embedded_model import EmbeddedModel, write_model_files
 from farm.build.recipe import Recipe, resolve_recipe
@@ -149,6 +150,7 @@ def build_firmware(
     cache_dir: str | Path,
     builder: str = "auto",
     rootfs_dir: Path | None = None,
+    remote: RemoteBuildCache | None = None,
     model: EmbeddedModel | None = None,
 ) -> FirmwareArtifact:
     """Build (or fetch from the cache) the firmware image of ``version`` for board ``bsp``.
@@ -161,11 +163,13 @@ def build_firmware(
         cache_dir: the build cache root (shared by all processes; locking is per key).
         builder: ``auto``, ``host``, ``container``, ``podman`` or ``docker``.
         rootfs_dir: the podman toolchain rootfs (default: ``~/.cache/joulefarm/rootfs/arm-gcc``).
+        remote: a cache shared by several lab PCs, asked on a local miss and given what is
+            built here (``farm fleet``).
         model: the model to compile in, for a recipe with ``model: embedded`` (ignored by
             the others, which load a blob at run time).
 
     Returns:
-        The artifact, with ``cache`` ``"hit"`` or ``"miss"`` and ``seconds`` for this call.
+        The artifact, with ``cache`` ``"hit"``, ``"remote"`` or ``"miss"`` and ``seconds``.
     """
     start = time.monotonic()
     recipe = resolve_recipe(recipe_path_or_name)
@@ -177,10 +181,15 @@ def build_firmware(
         src_hash = source_hash(spec.source, recipe.repo_root)
         fields = _key_fields(recipe, version, bsp, src_hash, toolchain_text)
         key = cache_key(fields | _model_key_fields(recipe, model))
-        with cache.lock(key):
+        with cache.lock(key), remote.exclusive(key) if remote else contextlib.nullcontext():
             if cache.valid(key):
                 return FirmwareArtifact.read(
                     cache.entry(key), cache="hit", seconds=time.monotonic() - start
+                )
+            fetched = _from_remote(cache, remote, key) if remote else None
+            if fetched is not None:
+                return FirmwareArtifact.read(
+                    fetched, cache="remote", seconds=time.monotonic() - start
                 )
             with tempfile.TemporaryDirectory(prefix="farm-src-", dir=cache.root) as scratch:
                 staged = stage_source(spec.source, recipe.repo_root, Path(scratch) / "src")
@@ -190,11 +199,22 @@ def build_firmware(
                 final = _build_entry(
                     recipe, version, bsp, chosen, toolchain_text, staged, cache, key, model
                 )
+            if remote is not None:
+                remote.publish(key, final)
             return FirmwareArtifact.read(final, cache="miss", seconds=time.monotonic() - start)
     raise BuildError(
         f"build '{recipe.name}@{version}' for '{bsp}': the source tree kept changing while it "
         "was copied; retry when edits have stopped"
     )
+
+
+def _from_remote(cache: BuildCache, remote: RemoteBuildCache, key: str) -> Path | None:
+    """The entry fetched from ``remote`` and committed locally, or None (absent or corrupt)."""
+    staged = cache.staging(key)
+    if not remote.fetch(key, staged):
+        shutil.rmtree(staged, ignore_errors=True)
+        return None
+    return cache.adopt(key, staged)
 
 
 def _build_entry(

@@ -10,6 +10,10 @@ toolchain identity). Layout under the cache root::
 An entry counts only when its manifest exists and every file still has its hash, so an entry
 cut short by a crash or edited afterwards is detected and rebuilt. Entries are built in a
 temporary directory and renamed into place, so a reader never sees half an entry.
+
+A :class:`RemoteBuildCache` (the lab's object store, for ``farm fleet``) is a second tier shared
+by several lab PCs: on a local miss the entry is fetched from it into a staging directory and
+must pass the same manifest check before it is committed; what a PC builds it publishes.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from filelock import FileLock
 
@@ -44,6 +50,30 @@ def cache_key(fields: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
+class RemoteBuildCache(Protocol):
+    """Cache entries shared by several lab PCs (keys as in :class:`BuildCache`)."""
+
+    def exclusive(self, key: str) -> AbstractContextManager[None]:
+        """Held while a PC looks up and builds ``key``, so one PC of the fleet builds it."""
+        ...
+
+    def fetch(self, key: str, dest: Path) -> bool:
+        """Copy the entry's files into ``dest``; False when absent, partial or corrupt."""
+        ...
+
+    def publish(self, key: str, entry: Path) -> None:
+        """Upload a committed entry (manifest last, so a reader never sees half of it)."""
+        ...
+
+
+def manifest_files(entry: Path) -> Iterator[Path]:
+    """Files of a committed entry, the manifest last."""
+    for path in sorted(entry.iterdir()):
+        if path.is_file() and path.name != MANIFEST:
+            yield path
+    yield entry / MANIFEST
+
+
 class BuildCache:
     """One cache root directory shared by every process of the lab PC."""
 
@@ -61,19 +91,19 @@ class BuildCache:
 
     def valid(self, key: str) -> bool:
         """True when the entry exists, has a manifest and every file matches its hash."""
+        return entry_valid(self.entry(key), key)
+
+    def adopt(self, key: str, fetched: Path) -> Path | None:
+        """Move a fetched entry into place if its manifest holds (call with the lock held)."""
+        if not entry_valid(fetched, key):
+            log.warning("cache entry %s from the remote cache is corrupt; rebuilding", key[:16])
+            shutil.rmtree(fetched, ignore_errors=True)
+            return None
         entry = self.entry(key)
-        try:
-            manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
-            files = manifest["files"]
-            if manifest.get("key") != key or not files:
-                return False
-            for name, digest in files.items():
-                if file_sha256(entry / name) != digest:
-                    log.warning("cache entry %s: %s changed since it was built", key[:16], name)
-                    return False
-        except (OSError, ValueError, KeyError, TypeError):
-            return False
-        return True
+        if entry.exists():
+            shutil.rmtree(entry)
+        os.replace(fetched, entry)
+        return entry
 
     def staging(self, key: str) -> Path:
         """A fresh private directory to build an entry in (same filesystem as the cache)."""
@@ -98,3 +128,19 @@ class BuildCache:
             shutil.rmtree(entry)
         os.replace(staged, entry)
         return entry
+
+
+def entry_valid(entry: Path, key: str) -> bool:
+    """True when ``entry`` has a manifest for ``key`` and every file matches its hash."""
+    try:
+        manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"]
+        if manifest.get("key") != key or not files:
+            return False
+        for name, digest in files.items():
+            if file_sha256(entry / name) != digest:
+                log.warning("cache entry %s: %s changed since it was built", key[:16], name)
+                return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True

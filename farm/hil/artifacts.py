@@ -16,6 +16,7 @@ from farm.inventory import Backend
 
 if TYPE_CHECKING:
     from farm.build.artifact import FirmwareArtifact
+    from farm.build.cache import RemoteBuildCache
     from farm.build.embedded_model import EmbeddedModel
     from farm.compiler.model_compiler import CompiledModel
     from farm.discovery import FirmwareSpec, ModelSpec
@@ -44,22 +45,21 @@ def firmware_image(
     cache_dir: Path,
     builder: str = "auto",
     rootfs_dir: Path | None = None,
+    remote: RemoteBuildCache | None = None,
     model: EmbeddedModel | None = None,
 ) -> FirmwareArtifact:
     """The image of (firmware version, BSP[, model compiled in]), from the build cache (built
-    on a miss). ``builder`` and ``rootfs_dir``: the farm's settings of the same names.
+    on a miss).
+
+    ``builder`` and ``rootfs_dir``: the farm's settings of the same names; ``remote``: the
+    fleet's shared build cache (``farm fleet``), None for the local cache only.
     """
     from farm.build import build_firmware
 
     artifact = build_firmware(
-        recipe_path,
-        version,
-        bsp,
-        cache_dir=cache_dir,
-        builder=builder,
-        rootfs_dir=rootfs_dir,
-        model=model,
-    )
+        recipe_path, version, bsp, cache_dir=cache_dir, builder=builder, rootfs_dir=rootfs_dir,
+        remote=remote, model=model,
+    )  # fmt: skip
     log.info(
         "firmware %s@%s for %s%s: cache %s",
         artifact.firmware,
@@ -79,6 +79,7 @@ def image_for(
     firmware_dir: Path | None = None,
     builder: str = "auto",
     rootfs_dir: Path | None = None,
+    remote: RemoteBuildCache | None = None,
     model: ModelSpec | None = None,
 ) -> FirmwareArtifact:
     """The image a board of ``pool`` runs for ``firmware`` (built with ``builder``; with
@@ -97,7 +98,9 @@ def image_for(
             raise ValueError(f"firmware {firmware.key} compiles the model in; pass the model")
         embedded = embedded_model(model)
     recipe = firmware.recipe_path.resolve()
-    return firmware_image(recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, embedded)
+    return firmware_image(
+        recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, remote, embedded
+    )
 
 
 def embedded_model(model: ModelSpec) -> EmbeddedModel:

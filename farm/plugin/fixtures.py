@@ -113,7 +113,8 @@ def board(
     healthy.sort(key=lambda b: b.id in failed)  # stable: pool order otherwise
     holder = HolderInfo.current(farm.run_id, request.node.nodeid)
     timeout_s = farm.settings.values.lease_timeout_s
-    lease = farm.leases.acquire([b.id for b in healthy], holder, timeout_s)
+    leases = request.config.hook.pytest_farm_leases(farm=farm) or farm.leases
+    lease = leases.acquire([b.id for b in healthy], holder, timeout_s)
     config = next(b for b in healthy if b.id == lease.board_id)
     request.node.stash[LEASED_BOARD_KEY] = config
     try:

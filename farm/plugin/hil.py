@@ -34,6 +34,7 @@ from farm.results.schema import safe_id
 
 if TYPE_CHECKING:
     from farm.build.artifact import FirmwareArtifact
+    from farm.build.cache import RemoteBuildCache
     from farm.compiler.model_compiler import CompiledModel
     from farm.devices.protocols import Board
     from farm.discovery import FirmwareSpec, ModelSpec
@@ -70,6 +71,12 @@ def hil(farm: FarmSession) -> HilOptions:
     return HilOptions.from_settings(farm.settings.values)
 
 
+@pytest.fixture(scope="session")
+def build_remote(pytestconfig: pytest.Config, farm: FarmSession) -> RemoteBuildCache | None:
+    """Second tier of the build cache (``pytest_farm_build_remote``; None: local cache only)."""
+    return pytestconfig.hook.pytest_farm_build_remote(farm=farm)
+
+
 @pytest.fixture
 def compiled(model: ModelSpec, record: RowDraft) -> CompiledModel:
     """The model blob; a model the runtime cannot run fails with the compiler's message."""
@@ -91,6 +98,7 @@ def image(
     compiled: CompiledModel,
     farm: FarmSession,
     record: RowDraft,
+    build_remote: RemoteBuildCache | None,
 ) -> FirmwareArtifact:
     """The firmware image for this pool (with the model compiled in, for a firmware that
     embeds it), built (or taken from the cache) before the lease."""
@@ -103,6 +111,7 @@ def image(
         _cache_dir(farm),
         builder=settings.builder,
         rootfs_dir=settings.rootfs_dir,
+        remote=build_remote,
         model=model,
     )
     record.set(image_hash=artifact.image_hash)

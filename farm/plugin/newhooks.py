@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from farm.build.cache import RemoteBuildCache
     from farm.discovery import FirmwareSpec, ModelSpec
     from farm.errors import InfraError
     from farm.inventory import BoardConfig
+    from farm.lease import LeaseManager
     from farm.matrix import BoardPool
+    from farm.plugin.session import FarmSession
 
 
 @pytest.hookspec(firstresult=True)
@@ -33,3 +36,16 @@ def pytest_farm_reset_board(board: BoardConfig, error: InfraError) -> bool | Non
     True when handled. The farm's own implementation (trylast) runs the board's
     ``hooks.reset`` shell command when there is one.
     """
+
+
+@pytest.hookspec(firstresult=True)
+def pytest_farm_leases(farm: FarmSession) -> LeaseManager | None:
+    """The lease manager the ``board`` fixture acquires from (None: ``farm.leases``, the local
+    file locks). ``farm fleet`` shards return one that also takes a fleet-wide slot for boards
+    several lab PCs reach. It must offer ``acquire(board_ids, holder, timeout_s) -> Lease``."""
+
+
+@pytest.hookspec(firstresult=True)
+def pytest_farm_build_remote(farm: FarmSession) -> RemoteBuildCache | None:
+    """A second tier for the firmware build cache (None: local cache only). ``farm fleet``
+    shards return the result store, so each image is compiled once for the whole fleet."""

@@ -96,6 +96,7 @@ def _identity(item: pytest.Item, session: FarmSession) -> dict[str, Any]:
     leased = item.stash.get(LEASED_BOARD_KEY, None)
     if leased is not None:
         fields["board_id"] = leased.id
+    fields["host"] = session.resolved.values.fleet_host
     return {k: v for k, v in fields.items() if v is not None}
 
 

@@ -53,7 +53,9 @@ class FarmSession:
     def inventory(self) -> Inventory:
         """The validated inventory (InventoryError on the first access if it is broken)."""
         if self._inventory is None:
-            self._inventory = load_inventory(self.resolved.values.inventory, self.catalog)
+            inventory = load_inventory(self.resolved.values.inventory, self.catalog)
+            host = self.resolved.values.fleet_host
+            self._inventory = inventory if host is None else inventory.on_host(host)
         return self._inventory
 
     @cached_property

@@ -123,6 +123,7 @@ class ResultRow(BaseModel):
     finished_at: datetime | None = None
     duration_s: float | None = None
     worker: str | None = Field(None, description="xdist worker id, e.g. gw3")
+    host: str | None = Field(None, description="lab PC that ran the test (farm fleet)")
 
 
 #: Column order of results.parquet / results.csv (the schema's field order).
