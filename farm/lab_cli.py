@@ -59,7 +59,11 @@ def matrix_command(
         None, "--models-dir", help="Folder of model files or s3://bucket/prefix."
     ),
 ) -> None:
-    """List every matrix item (model x board pool x firmware) with run/skip and the reason."""
+    """List every matrix item (model x board pool x firmware) with run, skip or n/a and why.
+
+    ``n/a`` items can never run (pytest does not collect them); ``skip`` items are collected
+    and reported as skipped.
+    """
     from farm.catalog import Catalog
     from farm.discovery import discover_firmware
     from farm.inventory_loader import load_inventory
@@ -91,8 +95,10 @@ def matrix_command(
     width = max(len(r["id"]) for r in records)
     for r in records:
         typer.echo(f"{r['id']:<{width}}  {r['status']:<4}  {r['reason']}".rstrip())
-    runs = sum(r["status"] == "run" for r in records)
-    typer.echo(f"{len(records)} items: {runs} run, {len(records) - runs} skip")
+    counts = Counter(str(r["status"]) for r in records)
+    typer.echo(
+        f"{len(records)} items: {counts['run']} run, {counts['skip']} skip, {counts['n/a']} n/a"
+    )
 
 
 def leases_command() -> None:

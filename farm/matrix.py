@@ -5,10 +5,16 @@ platform). A matrix item targets a pool, and at run time takes whichever board o
 free, so #items = #models x #pools x #firmware. Pool id: the board id when the pool has one
 board, else the target name in lower case (plus ``-<backend>`` if two backends share a target).
 
-Incompatible items stay in the matrix with status ``skip`` and a reason, so reports show them.
+Every item has a status. ``n/a``: the combination can never run (a model format the board kind
+cannot run, firmware not built for the target's core); ``farm matrix`` lists it with the reason,
+pytest does not collect it and counts it in one summary line. ``skip``: it could run but does
+not (does not fit, quarantined, ...); it is collected and reported as a skip. ``run``: collected.
+Pools of boards that run no firmware (Linux boards run the model with their own runtime) have no
+firmware axis: one item per (model, pool), with ``firmware`` None.
+
 Other areas add reasons through callables registered under the entry-point group
 ``farm.matrix_status`` (signature of :data:`StatusCheck`); the pytest plugin also asks the
-``pytest_farm_item_status`` hook.
+``pytest_farm_item_status`` hook. Both may answer ``skip`` or ``n/a``.
 """
 
 from __future__ import annotations
@@ -35,6 +41,17 @@ class Status(enum.StrEnum):
 
     RUN = "run"
     SKIP = "skip"
+    NA = "n/a"
+    """Can never run: not a test item; counted by :attr:`MatrixItem.na_kind`."""
+
+
+class NaKind(enum.StrEnum):
+    """Why an item can never run (the pytest summary counts n/a items by these)."""
+
+    MODEL_FORMAT = "model format the board kind cannot run"
+    FIRMWARE_TARGET = "firmware not built for the target"
+    FIRMWARE_MODELS = "firmware restricted to other models (recipe models:)"
+    OTHER = "other"
 
 
 @dataclass(frozen=True)
@@ -51,34 +68,47 @@ class BoardPool:
         """Ids of the boards in the pool."""
         return tuple(b.id for b in self.boards)
 
+    @property
+    def runs_firmware(self) -> bool:
+        """True when the farm flashes firmware on these boards (MCUs); Linux boards run the
+        model with the runtime of their own OS, so the firmware axis does not apply."""
+        return self.target.kind is TargetKind.MCU
+
 
 StatusCheck = Callable[[ModelSpec, BoardPool, FirmwareSpec], "tuple[str, str] | None"]
 
 
 @dataclass(frozen=True)
 class MatrixItem:
-    """One (model, pool, firmware) combination."""
+    """One (model, pool, firmware) combination (firmware None: the pool runs no firmware)."""
 
     model: ModelSpec
     pool: BoardPool
-    firmware: FirmwareSpec
+    firmware: FirmwareSpec | None
     status: Status = Status.RUN
     reason: str = ""
+    na_kind: NaKind | None = None
 
     @property
     def id(self) -> str:
-        """Test id: ``<model>-<pool>-<firmware>@<version>``."""
-        return f"{self.model.key}-{self.pool.id}-{self.firmware.key}"
+        """Test id: ``<model>-<pool>-<firmware>@<version>`` (``<model>-<pool>`` without firmware)."""
+        fw = f"-{self.firmware.key}" if self.firmware is not None else ""
+        return f"{self.model.key}-{self.pool.id}{fw}"
 
-    def as_json(self) -> dict[str, str | bool]:
+    @property
+    def collected(self) -> bool:
+        """True for the items pytest collects (run and skip; never n/a)."""
+        return self.status is not Status.NA
+
+    def as_json(self) -> dict[str, str | bool | None]:
         """The ``farm matrix --json`` record."""
         return {
             "id": self.id,
             "model": self.model.key,
             "board": self.pool.id,
             "target": self.pool.target.name,
-            "firmware": self.firmware.key,
-            "model_in_image": self.firmware.model_in_image,
+            "firmware": self.firmware.key if self.firmware is not None else None,
+            "model_in_image": self.firmware.model_in_image if self.firmware is not None else False,
             "status": self.status.value,
             "reason": self.reason,
         }
@@ -149,16 +179,35 @@ def build_pools(
     return pools
 
 
+def na_status(
+    model: ModelSpec | None, pool: BoardPool, firmware: FirmwareSpec | None
+) -> tuple[NaKind, str] | None:
+    """Why this combination can never run, or None (arguments may be None for partial items)."""
+    target = pool.target
+    if model is not None and target.kind is TargetKind.MCU and model.format is ModelFormat.ONNX:
+        return NaKind.MODEL_FORMAT, (
+            f"onnx model on MCU target {target.name}: MCUs run .tflite through TFLite Micro"
+        )
+    if firmware is not None and not _supported(firmware, pool):
+        return NaKind.FIRMWARE_TARGET, (
+            f"firmware {firmware.key} is not built for {target.name} ({target.core})"
+        )
+    if firmware is not None and model is not None and not firmware.runs_model(model.name):
+        return NaKind.FIRMWARE_MODELS, (
+            f"firmware {firmware.key} runs only models matching {', '.join(firmware.models or ())}"
+        )
+    return None
+
+
 def builtin_status(
     model: ModelSpec | None, pool: BoardPool, firmware: FirmwareSpec | None
 ) -> tuple[Status, str] | None:
     """The farm's own compatibility rules (arguments may be None for partial items)."""
+    never = na_status(model, pool, firmware)
+    if never is not None:
+        return Status.NA, never[1]
     target = pool.target
     if model is not None and target.kind is TargetKind.MCU:
-        if model.format is ModelFormat.ONNX:
-            return Status.SKIP, (
-                f"onnx model on MCU target {target.name}: MCUs run .tflite through TFLite Micro"
-            )
         blob, arena = model.blob_bytes, model.arena_bytes
         if blob is not None and target.flash_bytes is not None and blob > target.flash_bytes:
             return Status.SKIP, (
@@ -168,14 +217,6 @@ def builtin_status(
             return Status.SKIP, (
                 f"does not fit: tensor arena {arena} B > RAM {target.ram_bytes} B of {target.name}"
             )
-    if firmware is not None and model is not None and not firmware.runs_model(model.name):
-        return Status.SKIP, (
-            f"firmware {firmware.key} runs only models matching {', '.join(firmware.models or ())}"
-        )
-    if firmware is not None and not _supported(firmware, pool):
-        return Status.SKIP, (
-            f"firmware {firmware.key} does not support {target.name} ({target.core})"
-        )
     return None
 
 
@@ -200,17 +241,35 @@ def plugin_status_checks() -> list[StatusCheck]:
 
 
 def item_status(
-    model: ModelSpec, pool: BoardPool, firmware: FirmwareSpec, checks: Sequence[StatusCheck] = ()
+    model: ModelSpec,
+    pool: BoardPool,
+    firmware: FirmwareSpec | None,
+    checks: Sequence[StatusCheck] = (),
 ) -> tuple[Status, str]:
-    """Built-in rules first, then each registered check; the first skip wins."""
+    """Built-in rules first, then each registered check; the first skip or n/a wins."""
     found = builtin_status(model, pool, firmware)
     if found is not None:
         return found
     for check in checks:
-        result = check(model, pool, firmware)
+        result = check(model, pool, firmware)  # type: ignore[arg-type]
         if result is not None and result[0] != Status.RUN:
             return Status(result[0]), result[1]
     return Status.RUN, ""
+
+
+def make_item(
+    model: ModelSpec,
+    pool: BoardPool,
+    firmware: FirmwareSpec | None,
+    checks: Sequence[StatusCheck] = (),
+) -> MatrixItem:
+    """The item with its status, reason and (for n/a) the kind of reason."""
+    status, reason = item_status(model, pool, firmware, checks)
+    kind = None
+    if status is Status.NA:
+        never = na_status(model, pool, firmware)
+        kind = never[0] if never is not None else NaKind.OTHER
+    return MatrixItem(model, pool, firmware, status, reason, kind)
 
 
 @dataclass
@@ -221,6 +280,11 @@ class Matrix:
     pools: list[BoardPool]
     firmware: list[FirmwareSpec]
     items: list[MatrixItem] = field(default_factory=list)
+
+    @property
+    def collected(self) -> list[MatrixItem]:
+        """Items pytest collects (run and skip)."""
+        return [i for i in self.items if i.collected]
 
 
 def expand(
@@ -250,7 +314,7 @@ def expand(
     items = []
     for model in models:
         for fw in firmware:
-            for pool in pools:
-                status, reason = item_status(model, pool, fw, checks)
-                items.append(MatrixItem(model, pool, fw, status, reason))
+            items.extend(make_item(model, p, fw, checks) for p in pools if p.runs_firmware)
+        # Pools without firmware: one item per model, whatever firmware is selected.
+        items.extend(make_item(model, p, None, checks) for p in pools if not p.runs_firmware)
     return Matrix(list(models), pools, list(firmware), items)

@@ -25,6 +25,8 @@ pytest_plugins = [
     "farm.plugin.recording",
     "farm.plugin.hil",
     "farm.plugin.progress",
+    "farm.plugin.matrix_params",
+    "farm.plugin.schedule",
     "farm.plugin.target_power",
 ]
 

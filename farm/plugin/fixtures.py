@@ -37,6 +37,8 @@ with the first cause.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -49,6 +51,8 @@ from farm.inventory import BoardConfig
 from farm.lease import HolderInfo, Lease
 from farm.matrix import BoardPool
 from farm.plugin.session import FarmSession, get_session
+
+log = logging.getLogger(__name__)
 
 INFRA_ERROR_KEY = pytest.StashKey[InfraError | None]()
 LEASED_BOARD_KEY = pytest.StashKey[BoardConfig | None]()
@@ -127,3 +131,16 @@ def board(
                 request.config.hook.pytest_farm_reset_board(board=config, error=error)
         finally:
             lease.release()
+            _log_span(farm, lease, request.node.nodeid)
+
+
+def _log_span(farm: FarmSession, lease: Lease, test_id: str) -> None:
+    """Record how long the board was held (the report's busy fraction per board)."""
+    from farm.results.leaselog import LeaseSpan, append_span
+
+    end_s = time.time()
+    start_s = end_s - (time.monotonic() - lease.acquired_monotonic)
+    try:
+        append_span(farm.run_dir, LeaseSpan(lease.board_id, test_id, start_s, end_s))
+    except OSError:  # a lost span costs one busy figure, never the test
+        log.exception("cannot record the lease span of %s", test_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import subprocess
 from typing import Any
@@ -19,7 +18,6 @@ from farm.errors import (
     error_kind,
 )
 from farm.inventory import BoardConfig
-from farm.matrix import MatrixItem, Status, builtin_status
 from farm.plugin import newhooks
 from farm.plugin.fixtures import INFRA_ERROR_KEY, LEASED_BOARD_KEY
 from farm.plugin.options import parse_options
@@ -29,9 +27,9 @@ from farm.settings import Source, resolve_settings
 
 log = logging.getLogger(__name__)
 
-MATRIX_ARGS = ("model", "board_pool", "firmware")
 INFRA_PROPERTY = "farm_infra_error"
 KINDS = ("mcu", "linux")
+MATRIX_ARGS = ("model", "board_pool", "firmware")
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -109,18 +107,6 @@ def _kinds(metafunc: pytest.Metafunc) -> tuple[str, ...] | None:
     return tuple(marker.args)
 
 
-def _item_param(item: MatrixItem, config: pytest.Config) -> Any:
-    status, reason = item.status, item.reason
-    if status is Status.RUN:
-        found = config.hook.pytest_farm_item_status(
-            model=item.model, pool=item.pool, firmware=item.firmware
-        )
-        if found is not None and found[0] != Status.RUN:
-            status, reason = Status.SKIP, found[1]
-    marks = [pytest.mark.skip(reason=reason)] if status is Status.SKIP else []
-    return pytest.param(item.model, item.pool, item.firmware, id=item.id, marks=marks)
-
-
 def _marker_argnames(metafunc: pytest.Metafunc) -> set[str]:
     names: set[str] = set()
     for marker in metafunc.definition.iter_markers("parametrize"):
@@ -160,32 +146,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "model" in wanted and session.models_error is not None:
         # A models setting that names no models is never an empty, green run.
         pytest.exit(f"farm: {session.models_error}", returncode=pytest.ExitCode.INTERRUPTED)
-    kinds = _kinds(metafunc)
-    items = [i for i in matrix.items if kinds is None or i.pool.target.kind in kinds]
-    if len(wanted) == len(MATRIX_ARGS):
-        params = [_item_param(item, metafunc.config) for item in items]
-        metafunc.parametrize(list(MATRIX_ARGS), params, indirect=True)
-        return
-    # A test that uses only some axes gets every combination of those axes.
-    pools = [p for p in matrix.pools if kinds is None or p.target.kind in kinds]
-    axes: dict[str, list[Any]] = {
-        "model": matrix.models,
-        "board_pool": pools,
-        "firmware": matrix.firmware,
-    }
-    params = []
-    for combo in itertools.product(*(axes[n] for n in wanted)):
-        values = dict(zip(wanted, combo, strict=True))
-        status = None
-        if "board_pool" in values:
-            status = builtin_status(
-                values.get("model"), values["board_pool"], values.get("firmware")
-            )
-        marks = [pytest.mark.skip(reason=status[1])] if status else []
-        ids = {"model": lambda m: m.key, "board_pool": lambda p: p.id, "firmware": lambda f: f.key}
-        param_id = "-".join(ids[n](values[n]) for n in wanted)
-        params.append(pytest.param(*combo, id=param_id, marks=marks))
-    metafunc.parametrize(wanted, params, indirect=True)
+    # Imported here: the module is a plugin of its own (pytest_plugins), loaded by pytest first.
+    from farm.plugin.matrix_params import parametrize_matrix
+
+    parametrize_matrix(metafunc, matrix, wanted, _kinds(metafunc))
 
 
 @pytest.hookimpl(wrapper=True)

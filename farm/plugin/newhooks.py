@@ -18,12 +18,13 @@ if TYPE_CHECKING:
 
 @pytest.hookspec(firstresult=True)
 def pytest_farm_item_status(
-    model: ModelSpec, pool: BoardPool, firmware: FirmwareSpec
+    model: ModelSpec, pool: BoardPool, firmware: FirmwareSpec | None
 ) -> tuple[str, str] | None:
     """Decide whether a matrix item runs, called at collection for items the farm would run.
 
     Return ``("skip", "<reason>")`` to collect the item as skipped with that reason (for
-    instance "does not fit: 412 KB > 320 KB RAM"), or None to let it run. The first non-None
+    instance "does not fit: 412 KB > 320 KB RAM"), ``("n/a", "<reason>")`` when it can never
+    run (not collected, counted in the summary), or None to let it run. The first non-None
     result wins.
     """
 

@@ -10,6 +10,7 @@ the exit code that tells infrastructure errors from product failures.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import platform
@@ -183,6 +184,21 @@ def _baseline(config: pytest.Config, session: FarmSession) -> Any:
             baseline = _NoBaseline()
         config.stash[BASELINE_KEY] = baseline
     return baseline
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Load what the first row needs (pandas, the previous run's medians) before any test
+    leases a board: done at the first teardown, it held every worker's board idle for seconds
+    while all workers imported pandas at once. ``tryfirst``: before an xdist worker reports its
+    collection, so the controller starts no worker that is still loading."""
+    state = session.config.stash.get(FARM_KEY, None)
+    items = session.items
+    if state is None or not any("board_pool" in getattr(i, "fixturenames", ()) for i in items):
+        return
+    for module in ("farm.results.junit", "farm.results.writer"):
+        importlib.import_module(module)  # for its import cost only; used at teardown
+    _baseline(session.config, state)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from farm.results.compare import KEY, Comparison, key_str
 from farm.results.firmware_compare import METRICS, FirmwareComparison, compare_firmware
 from farm.results.heatmap import Heatmap, heatmap
+from farm.results.leaselog import board_busy, read_boards, read_spans
 from farm.results.merge import MergedRun
 from farm.results.schema import safe_id
 from farm.results.templating import copy_static, fmt_duration, fmt_time, render
@@ -152,6 +153,7 @@ def render_run(
         baseline=info.get("baseline_firmware"),
         firmware_order=info.get("firmware_order") or (),
     )
+    busy_wall_s, busy = board_busy(read_spans(run_dir), read_boards(run_dir))
     if test_pages:
         render_test_pages(run_dir, rows, comparison)
     return render(
@@ -174,4 +176,7 @@ def render_run(
         metrics=METRICS,
         heatmaps=_heatmaps(merged.frame),
         filters=_filters(rows),
+        busy=busy,
+        busy_wall=fmt_duration(busy_wall_s) if busy else None,
+        busy_mean=sum(b.fraction for b in busy) / len(busy) if busy else None,
     )

@@ -1,5 +1,5 @@
-"""`pytest --collect-only` over 5 boards x 3 models x 2 firmware versions collects 30 items,
-the same ones `farm matrix --json` lists."""
+"""`pytest --collect-only` over 5 boards x 3 models x 2 firmware versions collects exactly the
+`run` and `skip` items `farm matrix --json` lists; `n/a` items are counted, not collected."""
 
 from __future__ import annotations
 
@@ -15,19 +15,55 @@ def test_measure(model, board_pool, firmware, board):
 """
 
 
+LINUX_TEST = """
+import pytest
+
+
+@pytest.mark.farm_kind("linux")
+def test_linux(model, board_pool, board):
+    assert board_pool.target.kind == "linux"
+"""
+
+
+def _collected(stdout: str, prefix: str) -> set[str]:
+    return {
+        line.split("[", 1)[1].rstrip("]")
+        for line in stdout.splitlines()
+        if line.startswith(prefix + "[")
+    }
+
+
 def test_collect_only_matches_farm_matrix(tmp_path: Path) -> None:
     make_project(tmp_path, FIVE_BOARDS, THREE_MODELS, HARNESS)
     (tmp_path / "test_hil.py").write_text(HIL_TEST)
+    (tmp_path / "test_linux.py").write_text(LINUX_TEST)
     done = run_pytest(tmp_path, "--collect-only", "-q")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "30 tests collected" in done.stdout
-    collected = {
-        line.split("[", 1)[1].rstrip("]")
-        for line in done.stdout.splitlines()
-        if line.startswith("test_hil.py::test_measure[")
-    }
     listed = json.loads(run_farm("matrix", "--json", cwd=tmp_path).stdout)
-    assert collected == {r["id"] for r in listed} and len(collected) == 30
+    wanted = {r["id"] for r in listed if r["status"] in ("run", "skip")}
+    assert len(listed) == 27 and len(wanted) == 19  # 8 onnx-on-MCU items are n/a
+    assert _collected(done.stdout, "test_hil.py::test_measure") == wanted
+    linux = {r["id"] for r in listed if r["board"] == "rpi5-01"}
+    assert _collected(done.stdout, "test_linux.py::test_linux") == linux
+    assert "22 tests collected" in done.stdout  # 19 + 3 Linux items of the Linux-only test
+    assert (
+        "farm: 8 matrix items n/a (can never run, not collected): "
+        "8 model format the board kind cannot run" in done.stdout
+    )
+
+
+def test_na_counted_across_xdist_workers_and_no_empty_parameter_set(tmp_path: Path) -> None:
+    make_project(tmp_path, FIVE_BOARDS, THREE_MODELS, HARNESS)
+    (tmp_path / "test_hil.py").write_text(HIL_TEST)
+    (tmp_path / "test_linux.py").write_text(LINUX_TEST)
+    done = run_pytest(
+        tmp_path, "-n", "2", "-rs", "--farm-targets=NUCLEO_*", "--farm-models=ad*,kws*"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    # ad.onnx on the 4 MCU pools x 2 firmware is n/a; the Linux test has no item: deselected.
+    assert "got empty parameter set" not in done.stdout
+    assert "= 8 passed in" in done.stdout  # no skip row for the n/a items or the Linux test
+    assert "farm: 8 matrix items n/a (can never run, not collected)" in done.stdout
 
 
 def test_skips_carry_reasons_and_selection_applies(tmp_path: Path) -> None:
@@ -37,6 +73,7 @@ def test_skips_carry_reasons_and_selection_applies(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 passed, 1 skipped" in done.stdout
     assert "does not fit: model blob 400000 B > flash 131072 B of NUCLEO_G431RB" in done.stdout
+    assert "n/a" not in done.stdout  # vww* has no n/a item
 
 
 def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
