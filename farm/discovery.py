@@ -12,6 +12,7 @@ it supports; absent means everything).
 from __future__ import annotations
 
 import enum
+import fnmatch
 import hashlib
 import logging
 import re
@@ -46,6 +47,12 @@ class ModelSpec(BaseModel):
     format: ModelFormat
     sha256: str
     metadata: dict[str, Any] = Field(default_factory=dict)
+    source: str | None = None
+    """Where the file came from when it is not a local folder: ``s3://bucket/key``."""
+    source_version: str | None = None
+    """The object's version id, when the bucket is versioned."""
+    fetch_error: str | None = None
+    """Why the file could not be fetched (its tests error with this; ``path`` does not exist)."""
 
     @property
     def blob_bytes(self) -> int | None:
@@ -83,17 +90,19 @@ class FirmwareSpec(BaseModel):
     """Cores the recipe supports (None: not restricted)."""
     targets: tuple[str, ...] | None = None
     """Targets the recipe supports (None: not restricted)."""
-
-    @property
-    def model_id(self) -> str | None:
-        """Id the blob carries for ``profile%`` (models.yaml ``model_id``), None: the stem."""
-        value = self.metadata.get("model_id")
-        return str(value) if value is not None else None
+    models: tuple[str, ...] | None = None
+    """fnmatch globs of the models the recipe runs (None: every model)."""
+    model_in_image: bool = False
+    """The recipe compiles the model in (``model: embedded``): one image per model."""
 
     @property
     def key(self) -> str:
         """``name@version`` as used in test ids."""
         return f"{self.name}@{self.version}"
+
+    def runs_model(self, name: str) -> bool:
+        """True when the recipe's ``models`` globs (if any) match model ``name``."""
+        return self.models is None or any(fnmatch.fnmatchcase(name, g) for g in self.models)
 
     def supports(self, target: str, core: str) -> bool:
         """True when this firmware can be built for ``target`` (with CPU ``core``).
@@ -133,32 +142,47 @@ def _read_yaml(path: Path, error_cls: type[ConfigError]) -> Any:
         ) from exc
 
 
+def read_models_metadata(meta_path: Path) -> dict[str, Any]:
+    """``models.yaml``: model name -> metadata mapping (empty when the file is absent)."""
+    if not meta_path.is_file():
+        return {}
+    loaded = _read_yaml(meta_path, ConfigError)
+    metadata = loaded.get("models", loaded) if isinstance(loaded, dict) else {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def is_model_file(name: str) -> bool:
+    """True for the file names the matrix takes as models (``.tflite``, ``.onnx``)."""
+    return Path(name).suffix in (".tflite", ".onnx")
+
+
+def model_spec(
+    path: Path, metadata: dict[str, Any], meta_path: Path | None = None, **extra: Any
+) -> ModelSpec:
+    """The spec of one model file (``extra``: sha256 when known, source fields)."""
+    meta = metadata.get(path.stem)
+    if isinstance(meta, dict) and "model_id" in meta:
+        _check_model_id(meta["model_id"], path.stem, meta_path or Path(MODELS_METADATA))
+    extra.setdefault("sha256", _sha256(path) if path.is_file() else "")
+    return ModelSpec(
+        name=path.stem,
+        path=path,
+        format=ModelFormat(path.suffix[1:]),
+        metadata=meta if isinstance(meta, dict) else {},
+        **extra,
+    )
+
+
 def discover_models(models_dir: Path) -> list[ModelSpec]:
     """Every ``*.tflite`` and ``*.onnx`` directly in ``models_dir``, sorted by name."""
     if not models_dir.is_dir():
         return []
-    meta_path = models_dir / MODELS_METADATA
-    metadata: dict[str, Any] = {}
-    if meta_path.is_file():
-        loaded = _read_yaml(meta_path, ConfigError)
-        metadata = loaded.get("models", loaded) if isinstance(loaded, dict) else {}
-    found = []
-    for path in sorted(models_dir.iterdir()):
-        if path.suffix not in (".tflite", ".onnx") or not path.is_file():
-            continue
-        meta = metadata.get(path.stem)
-        if isinstance(meta, dict) and "model_id" in meta:
-            _check_model_id(meta["model_id"], path.stem, meta_path)
-        found.append(
-            ModelSpec(
-                name=path.stem,
-                path=path,
-                format=ModelFormat(path.suffix[1:]),
-                sha256=_sha256(path),
-                metadata=meta if isinstance(meta, dict) else {},
-            )
-        )
-    return found
+    metadata = read_models_metadata(models_dir / MODELS_METADATA)
+    return [
+        model_spec(path, metadata, models_dir / MODELS_METADATA)
+        for path in sorted(models_dir.iterdir())
+        if is_model_file(path.name) and path.is_file()
+    ]
 
 
 def _check_model_id(value: Any, model: str, meta_path: Path) -> None:
@@ -203,8 +227,18 @@ def read_recipe(path: Path) -> list[FirmwareSpec]:
         )
     cores = _str_tuple(data.get("cores"), "cores", path)
     targets = _str_tuple(data.get("targets"), "targets", path)
+    models = _str_tuple(data.get("models"), "models", path)
+    embedded = data.get("model", "blob") == "embedded"
     return [
-        FirmwareSpec(name=name, version=v, recipe_path=path, cores=cores, targets=targets)
+        FirmwareSpec(
+            name=name,
+            version=v,
+            recipe_path=path,
+            cores=cores,
+            targets=targets,
+            models=models,
+            model_in_image=embedded,
+        )
         for v in version_names
     ]
 

@@ -260,6 +260,10 @@ class DutSession:
             )
         return lines
 
+    def extensions(self) -> dict[str, bool]:
+        """Farm extensions tried so far: command -> whether the firmware knows it."""
+        return {k: v for k, v in self._extensions.items() if v is not None}
+
     def name(self) -> str:
         """The DUT name from ``m-name-dut-[...]``."""
         return self._bracketed(self.command("name%"), "name-dut")

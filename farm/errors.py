@@ -67,6 +67,11 @@ class ModelFormatError(ConfigError):
     """A model file cannot be compiled: corrupt, float, unsupported operator or shape."""
 
 
+class ModelSourceError(ConfigError):
+    """The models setting names no models: a missing folder, an empty prefix, a missing bucket
+    or an unreachable store (the run stops before any board is touched)."""
+
+
 class RecipeError(ConfigError):
     """A firmware recipe file is malformed."""
 

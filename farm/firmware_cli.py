@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from farm.build.api import build_firmware
+from farm.build.embedded_model import EmbeddedModel
 from farm.build.recipe import RECIPE_FILE, Recipe, load_recipe, resolve_recipe
 from farm.errors import OptionError
 
@@ -48,6 +49,9 @@ def build_command(
     ),
     cache_dir: Path = typer.Option(DEFAULT_CACHE, "--cache-dir", help="Build cache root."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of the builds."),
+    model: Path | None = typer.Option(
+        None, "--model", help="A .tflite to compile into firmware that embeds the model."
+    ),
 ) -> None:
     """Build every firmware version for every catalog MCU target and twin (or a selection)."""
     from farm.settings import resolve_settings
@@ -57,7 +61,11 @@ def build_command(
     recipes = _recipes(firmware)
     if not recipes:
         raise OptionError("firmware: no recipes under ./firmware; run from the repository root")
+    embedded = _embedded(model) if model is not None else None
     for recipe in recipes:
+        if recipe.model_in_image and embedded is None:
+            typer.echo(f"{recipe.name}: compiles the model in; skipped (pass --model)", err=True)
+            continue
         bsps = [recipe.target_name(target)] if target else _bsps_for(recipe)
         versions = [version] if version else list(recipe.versions)
         for ver in versions:
@@ -69,6 +77,7 @@ def build_command(
                     cache_dir=cache_dir,
                     builder=settings.builder,
                     rootfs_dir=settings.rootfs_dir,
+                    model=embedded,
                 )
                 row = {
                     "firmware": art.firmware,
@@ -80,6 +89,7 @@ def build_command(
                     "flash_bytes": art.flash_bytes,
                     "ram_bytes": art.ram_bytes,
                     "elf": str(art.elf),
+                    "model": art.model_name,
                 }
                 rows.append(row)
                 if not as_json:
@@ -90,6 +100,19 @@ def build_command(
                     )
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
+
+
+def _embedded(path: Path) -> EmbeddedModel:
+    """The model to compile in: the .tflite and the farm's blob of it."""
+    import hashlib
+
+    from farm.compiler.model_compiler import compile_model
+
+    if not path.is_file():
+        raise OptionError(f"option '--model': '{path}' is not a file; give a .tflite model")
+    blob = compile_model(path).blob
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    return EmbeddedModel(path.stem, path.resolve(), sha, blob)
 
 
 def register(app: typer.Typer) -> None:

@@ -55,6 +55,9 @@ def matrix_command(
     boards: str | None = typer.Option(None, "--boards", help="Comma list of board/pool globs."),
     targets: str | None = typer.Option(None, "--targets", help="Comma list of target globs."),
     firmware: str | None = typer.Option(None, "--firmware", help="Comma list of firmware globs."),
+    models_dir: str | None = typer.Option(
+        None, "--models-dir", help="Folder of model files or s3://bucket/prefix."
+    ),
 ) -> None:
     """List every matrix item (model x board pool x firmware) with run, skip or n/a and why.
 
@@ -62,16 +65,20 @@ def matrix_command(
     and reported as skipped.
     """
     from farm.catalog import Catalog
-    from farm.discovery import discover_firmware, discover_models
+    from farm.discovery import discover_firmware
     from farm.inventory_loader import load_inventory
     from farm.matrix import Selection, expand
+    from farm.model_store import find_models
 
-    values = resolve_settings({"inventory": inventory}).values
+    values = resolve_settings({"inventory": inventory, "models_dir": models_dir}).values
     catalog = Catalog.load()
+    found = find_models(values.models_dir, values.cache_dir.resolve())
+    if not as_json:
+        typer.echo(found.summary())
     matrix = expand(
         load_inventory(values.inventory, catalog),
         catalog,
-        discover_models(values.models_dir),
+        found.models,
         discover_firmware(values.firmware_dir),
         Selection.parse(models, boards, targets, firmware),
     )

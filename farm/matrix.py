@@ -50,6 +50,7 @@ class NaKind(enum.StrEnum):
 
     MODEL_FORMAT = "model format the board kind cannot run"
     FIRMWARE_TARGET = "firmware not built for the target"
+    FIRMWARE_MODELS = "firmware restricted to other models (recipe models:)"
     OTHER = "other"
 
 
@@ -99,7 +100,7 @@ class MatrixItem:
         """True for the items pytest collects (run and skip; never n/a)."""
         return self.status is not Status.NA
 
-    def as_json(self) -> dict[str, str | None]:
+    def as_json(self) -> dict[str, str | bool | None]:
         """The ``farm matrix --json`` record."""
         return {
             "id": self.id,
@@ -107,6 +108,7 @@ class MatrixItem:
             "board": self.pool.id,
             "target": self.pool.target.name,
             "firmware": self.firmware.key if self.firmware is not None else None,
+            "model_in_image": self.firmware.model_in_image if self.firmware is not None else False,
             "status": self.status.value,
             "reason": self.reason,
         }
@@ -189,6 +191,10 @@ def na_status(
     if firmware is not None and not _supported(firmware, pool):
         return NaKind.FIRMWARE_TARGET, (
             f"firmware {firmware.key} is not built for {target.name} ({target.core})"
+        )
+    if firmware is not None and model is not None and not firmware.runs_model(model.name):
+        return NaKind.FIRMWARE_MODELS, (
+            f"firmware {firmware.key} runs only models matching {', '.join(firmware.models or ())}"
         )
     return None
 

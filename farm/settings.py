@@ -7,17 +7,23 @@ import enum
 import os
 import tempfile
 import tomllib
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from farm.did_you_mean import did_you_mean
 from farm.errors import OptionError
+from farm.s3_connection import S3Location, is_s3_url
 
 ENV_PREFIX = "FARM_"
+
+
+def _args(info: Any) -> tuple[Any, ...]:
+    return typing.get_args(info.annotation)
 
 
 class Source(enum.StrEnum):
@@ -60,10 +66,14 @@ class FarmSettings(BaseModel):
     """Farm state kept across runs (ssh_known_hosts); default: the parent of cache_dir."""
     reports_dir: Path = Path("reports")
     """Run directories ``<reports_dir>/<run_id>/`` go here."""
-    models_dir: Path = Path("models")
-    """The model zoo (.tflite, .onnx)."""
+    models_dir: Path | S3Location = Path("models")
+    """The models: a folder of .tflite/.onnx files, or ``s3://bucket/prefix`` (fetched with the
+    ``farm push`` S3 connection settings into ``cache_dir``)."""
     firmware_dir: Path = Path("firmware")
     """Firmware recipes and BSPs."""
+    baseline_firmware: str | None = None
+    """Firmware the run page's side-by-side ratios divide by (``name@version``, glob or bare
+    version); None: per (model, target), the first version in the recipe."""
     run_id: str | None = None
     """Run id (default: a new one per run; xdist workers take the controller's)."""
     lease_timeout_s: float = Field(900.0, gt=0)
@@ -98,6 +108,16 @@ class FarmSettings(BaseModel):
     energy_rule: EnergyRule = EnergyRule.SAMPLES
     """Energy windows: ``samples`` (>= 200 samples, one window) or ``mlperf`` (>= 10 s, 5)."""
 
+    @field_validator("models_dir", mode="before")
+    @classmethod
+    def _folder_or_s3(cls, value: Any) -> Any:
+        if is_s3_url(value):
+            try:
+                return S3Location.parse(value)
+            except ValueError as exc:
+                raise ValueError(str(exc)) from None
+        return Path(value) if isinstance(value, str) else value
+
 
 def option_name(field: str) -> str:
     """The pytest option of a setting: ``lease_timeout_s`` -> ``--farm-lease-timeout``."""
@@ -110,9 +130,7 @@ def env_name(field: str) -> str:
 
 
 PATH_FIELDS = tuple(
-    name
-    for name, f in FarmSettings.model_fields.items()
-    if f.annotation is Path or f.annotation == Path | None
+    name for name, f in FarmSettings.model_fields.items() if Path in (f.annotation, *_args(f))
 )
 
 
@@ -192,7 +210,7 @@ def resolve_settings(
     absolute = {}
     for key in PATH_FIELDS:
         value = getattr(values, key)
-        if value is not None and not value.is_absolute():
+        if isinstance(value, Path) and not value.is_absolute():
             base = cwd if sources[key] in (Source.CLI, Source.ENV) else root
             absolute[key] = base / value.expanduser()
     values = values.model_copy(update=absolute)

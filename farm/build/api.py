@@ -25,10 +25,11 @@ from farm.build.build_log import first_error, tail
 from farm.build.builders import Builder, select_builder
 from farm.build.cache import BuildCache, RemoteBuildCache, cache_key, file_sha256
 from farm.build.elf_report import memory_report
+from farm.build.embedded_model import EmbeddedModel, write_model_files
 from farm.build.recipe import Recipe, resolve_recipe
 from farm.build.sources import hash_tree, source_hash, stage_source
 from farm.build.toolchain import toolchain_id
-from farm.errors import BuildError
+from farm.errors import BuildError, RecipeError
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,20 @@ def _key_fields(
     if extra_vars:  # absent when empty: keys of the images built before this field stay valid
         fields["extra_vars"] = dict(sorted(extra_vars.items()))
     return fields
+
+
+def _model_key_fields(recipe: Recipe, model: EmbeddedModel | None) -> dict:
+    """A recipe that embeds the model is keyed by the model too (one image per model); the
+    others ignore ``model``, so their key, and their cache entries, are unchanged."""
+    if not recipe.model_in_image:
+        return {}
+    if model is None:
+        raise RecipeError(
+            f"recipe '{recipe.name}': embeds the model (model: embedded); build it for a model",
+            path=recipe.path,
+            field="model",
+        )
+    return model.key_fields()
 
 
 def _collect(recipe: Recipe, out: Path, entry: Path, bsp: str) -> dict[str, Path]:
@@ -101,8 +116,14 @@ def _run_build(
     entry: Path,
     build_id: str,
     extra_vars: dict[str, str],
+    model: EmbeddedModel | None = None,
 ) -> float:
     source_arg, out_arg = builder.paths(staged_src, out)
+    model_files = None
+    if recipe.model_in_image and model is not None:
+        written = write_model_files(model, out / "model")
+        shutil.copy2(written["model_c"], entry / "model.h")  # kept with the image, for review
+        model_files = {k: f"{out_arg}/model/{p.name}" for k, p in written.items()}
     command = recipe.render_command(
         version,
         bsp,
@@ -111,6 +132,7 @@ def _run_build(
         build_id=build_id,
         jobs=BUILD_JOBS,
         extra_vars=extra_vars,
+        model_files=model_files,
     )
     log_path = entry / "build.log"
     start = time.monotonic()
@@ -142,6 +164,7 @@ def build_firmware(
     extra_vars: dict[str, str] | None = None,
     rootfs_dir: Path | None = None,
     remote: RemoteBuildCache | None = None,
+    model: EmbeddedModel | None = None,
 ) -> FirmwareArtifact:
     """Build (or fetch from the cache) the firmware image of ``version`` for board ``bsp``.
 
@@ -157,6 +180,8 @@ def build_firmware(
         rootfs_dir: the podman toolchain rootfs (default: ``~/.cache/joulefarm/rootfs/arm-gcc``).
         remote: a cache shared by several lab PCs, asked on a local miss and given what is
             built here (``farm fleet``).
+        model: the model to compile in, for a recipe with ``model: embedded`` (ignored by
+            the others, which load a blob at run time).
 
     Returns:
         The artifact, with ``cache`` ``"hit"``, ``"remote"`` or ``"miss"`` and ``seconds``.
@@ -169,9 +194,8 @@ def build_firmware(
     spec = recipe.version(version)
     for _attempt in range(3):
         src_hash = source_hash(spec.source, recipe.repo_root)
-        key = cache_key(
-            _key_fields(recipe, version, bsp, src_hash, toolchain_text, extra_vars or {})
-        )
+        fields = _key_fields(recipe, version, bsp, src_hash, toolchain_text, extra_vars or {})
+        key = cache_key(fields | _model_key_fields(recipe, model))
         with cache.lock(key), remote.exclusive(key) if remote else contextlib.nullcontext():
             if cache.valid(key):
                 return FirmwareArtifact.read(
@@ -188,7 +212,16 @@ def build_firmware(
                     log.warning("sources of %s changed while staging; hashing again", recipe.name)
                     continue
                 final = _build_entry(
-                    recipe, version, bsp, chosen, toolchain_text, staged, cache, key, extra_vars
+                    recipe,
+                    version,
+                    bsp,
+                    chosen,
+                    toolchain_text,
+                    staged,
+                    cache,
+                    key,
+                    model,
+                    extra_vars=extra_vars,
                 )
             if remote is not None:
                 remote.publish(key, final)
@@ -217,6 +250,7 @@ def _build_entry(
     staged_src: Path,
     cache: BuildCache,
     key: str,
+    model: EmbeddedModel | None = None,
     extra_vars: dict[str, str] | None = None,
 ) -> Path:
     """Build into a staging entry, describe it (image.json) and seal it into the cache."""
@@ -226,7 +260,7 @@ def _build_entry(
     build_id = key[:16]
     try:
         seconds = _run_build(
-            recipe, version, bsp, chosen, staged_src, out, entry, build_id, extra_vars or {}
+            recipe, version, bsp, chosen, staged_src, out, entry, build_id, extra_vars or {}, model
         )
         files = _collect(recipe, out, entry, bsp)
     except BaseException:
@@ -256,6 +290,8 @@ def _build_entry(
         builder=chosen.kind,
         toolchain=toolchain_id(toolchain_text),
         build_seconds=round(seconds, 3),
+        model_name=model.name if recipe.model_in_image and model else None,
+        model_sha256=model.sha256 if recipe.model_in_image and model else None,
         console_baud=recipe.version(version).console_baud,
     )
     artifact.write(entry)

@@ -39,6 +39,9 @@ class FirmwareArtifact:
     memory: dict[str, Any] = field(repr=False)
     builder: str = "host"
     toolchain: str = ""
+    model_name: str | None = None
+    """The model compiled into the image (recipe ``model: embedded``), else None."""
+    model_sha256: str | None = None
     build_seconds: float = 0.0
     console_baud: int | None = None
     """Console UART rate the recipe version declares (None: the inventory's console.baud)."""

@@ -25,6 +25,11 @@ A version may set ``console_baud``: the rate its image's console UART runs at (9
 EEMBC energy setup, whose UART goes through an isolating IO manager). The build passes it to
 the firmware (``{console_baud}``), the artifact records it, and the farm opens the board's
 console at that rate (else at the inventory's ``console.baud``).
+
+A firmware that compiles the model in (a lab's TFLite Micro app with an ``xxd -i`` model.h, a
+vendor code generator) says ``model: embedded`` and uses ``{model_tflite}``, ``{model_c}`` or
+``{model_blob_c}`` (see ``farm.build.embedded_model``); it is built once per model. ``models:``
+(fnmatch globs) restricts the models a recipe runs.
 """
 
 from __future__ import annotations
@@ -35,14 +40,25 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from farm.build.embedded_model import MODEL_PLACEHOLDERS
 from farm.did_you_mean import did_you_mean
 from farm.errors import RecipeError
 from farm.yaml_locations import LocatedYaml, load_located_yaml
 
 RECIPE_FILE = "recipe.yaml"
-PLACEHOLDERS = ("source", "out", "target", "version", "build_id", "vars", "jobs", "console_baud")
+PLACEHOLDERS = (
+    "source", "out", "target", "version", "build_id", "vars", "jobs", "console_baud",
+    *MODEL_PLACEHOLDERS,
+)  # fmt: skip
 DEFAULT_CONSOLE_BAUD = 115_200
 
 
@@ -51,6 +67,13 @@ class TargetNames(enum.StrEnum):
 
     BSP = "bsp"  # lower-case board folder: nucleo_l4r5zi, mps2_an386
     CATALOG = "catalog"  # Mbed/catalog name: NUCLEO_L4R5ZI
+
+
+class ModelMode(enum.StrEnum):
+    """Where the model lives: a blob the farm writes at run time, or compiled into the image."""
+
+    BLOB = "blob"
+    EMBEDDED = "embedded"
 
 
 class BuilderChoice(enum.StrEnum):
@@ -152,11 +175,38 @@ class Recipe(BaseModel):
     versions: dict[str, VersionSpec] = Field(min_length=1)
     cores: tuple[str, ...] | None = None
     targets: tuple[str, ...] | None = None
+    models: tuple[str, ...] | None = None
+    """fnmatch globs of the model names this firmware runs (None: every model)."""
+    model: ModelMode = ModelMode.BLOB
     target_names: TargetNames = TargetNames.BSP
     container: ContainerSpec | None = None
     build: BuildSpec
     path: Path = Path(RECIPE_FILE)
     repo_root: Path = Path(".")
+
+    @model_validator(mode="after")
+    def _model_placeholders_match_mode(self) -> Recipe:
+        import string
+
+        used = {f for _, f, _, _ in string.Formatter().parse(self.build.command) if f}
+        model_fields = used & set(MODEL_PLACEHOLDERS)
+        if self.model is ModelMode.EMBEDDED and not model_fields:
+            raise ValueError(
+                "model: embedded, but build.command uses none of "
+                + ", ".join("{" + p + "}" for p in MODEL_PLACEHOLDERS)
+                + "; pass the model to the build or drop 'model: embedded'"
+            )
+        if self.model is ModelMode.BLOB and model_fields:
+            raise ValueError(
+                f"build.command uses {{{sorted(model_fields)[0]}}} but the recipe does not "
+                "embed the model; add 'model: embedded'"
+            )
+        return self
+
+    @property
+    def model_in_image(self) -> bool:
+        """True when the image compiles the model in (built per model, no blob written)."""
+        return self.model is ModelMode.EMBEDDED
 
     @field_validator("versions", mode="before")
     @classmethod
@@ -191,9 +241,11 @@ class Recipe(BaseModel):
         out: str,
         build_id: str,
         jobs: int = 1,
+        model_files: dict[str, str] | None = None,
         extra_vars: Mapping[str, str] | None = None,
     ) -> str:
-        """The shell command building ``version`` for ``target``, placeholders filled in.
+        """The shell command building ``version`` for ``target``, placeholders filled in
+        (``model_files``: placeholder -> path, for a recipe that embeds the model).
 
         ``extra_vars`` add to (and override) the version's ``vars``: a build mode the farm
         asks for, such as ``MODE=energy`` for the energy test's image.
@@ -201,7 +253,16 @@ class Recipe(BaseModel):
         spec = self.version(version)
         merged = {**spec.vars, **(extra_vars or {})}
         words = " ".join(shlex.quote(f"{k}={v}") for k, v in sorted(merged.items()))
+        if self.model_in_image and not model_files:
+            raise RecipeError(
+                f"recipe '{self.name}': embeds the model; build it for a model "
+                "(farm build --model NAME, or through a matrix test)",
+                path=self.path,
+                field="model",
+            )
+        models = {k: shlex.quote(v) for k, v in (model_files or {}).items()}
         return self.build.command.format(
+            **models,
             source=shlex.quote(source),
             out=shlex.quote(out),
             target=shlex.quote(self.target_name(target)),

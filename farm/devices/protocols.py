@@ -98,6 +98,8 @@ class BoardFacts:
         """
         if self.virtual and result.cycles is not None and self.cycles_per_instruction:
             return result.cycles / result.n * self.cycles_per_instruction / self.clock_hz * 1e6
+        # A twin's m-lap-us is already the real target's time (farm.devices.twin_timebase), so
+        # a firmware without cycles% (plain MLPerf Tiny) is timed by its own laps.
         if result.us_per_inference is None and result.cycles is not None and self.clock_hz:
             # Energy mode prints no m-lap-us: the core cycles of cycles% give the time.
             return result.cycles / result.n / self.clock_hz * 1e6

@@ -17,6 +17,7 @@ from farm.inventory import Backend
 if TYPE_CHECKING:
     from farm.build.artifact import FirmwareArtifact
     from farm.build.cache import RemoteBuildCache
+    from farm.build.embedded_model import EmbeddedModel
     from farm.compiler.model_compiler import CompiledModel
     from farm.discovery import FirmwareSpec, ModelSpec
     from farm.matrix import BoardPool
@@ -45,10 +46,11 @@ def firmware_image(
     builder: str = "auto",
     rootfs_dir: Path | None = None,
     remote: RemoteBuildCache | None = None,
+    model: EmbeddedModel | None = None,
     extra_vars: tuple[tuple[str, str], ...] = (),
 ) -> FirmwareArtifact:
-    """The image of (firmware version, BSP[, build variables]), from the build cache (built on
-    a miss).
+    """The image of (firmware version, BSP[, model compiled in][, build variables]), from the
+    build cache (built on a miss).
 
     ``builder`` and ``rootfs_dir``: the farm's settings of the same names; ``remote``: the
     fleet's shared build cache (``farm fleet``), None for the local cache only;
@@ -64,9 +66,17 @@ def firmware_image(
         builder=builder,
         rootfs_dir=rootfs_dir,
         remote=remote,
+        model=model,
         extra_vars=dict(extra_vars) or None,
     )
-    log.info("firmware %s@%s for %s: cache %s", artifact.firmware, version, bsp, artifact.cache)
+    log.info(
+        "firmware %s@%s for %s%s: cache %s",
+        artifact.firmware,
+        version,
+        bsp,
+        f" with {model.name}" if model else "",
+        artifact.cache,
+    )
     return artifact
 
 
@@ -79,9 +89,11 @@ def image_for(
     builder: str = "auto",
     rootfs_dir: Path | None = None,
     remote: RemoteBuildCache | None = None,
+    model: ModelSpec | None = None,
     energy_mode: bool = False,
 ) -> FirmwareArtifact:
-    """The image a board of ``pool`` runs for ``firmware`` (built with ``builder``).
+    """The image a board of ``pool`` runs for ``firmware`` (built with ``builder``; with
+    ``model`` compiled in for a firmware with ``model_in_image``: one image per model).
 
     With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
     exists (the memory test measures the real board's image, also for a twin pool), else the
@@ -91,11 +103,24 @@ def image_for(
     bsp = bsp_for(pool)
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
         bsp = pool.target.slug
+    embedded = None
+    if firmware.model_in_image:
+        if model is None:
+            raise ValueError(f"firmware {firmware.key} compiles the model in; pass the model")
+        embedded = embedded_model(model)
     recipe = firmware.recipe_path.resolve()
     extra = (("MODE", "energy"),) if energy_mode else ()
     return firmware_image(
-        recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, remote, extra
+        recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, remote, embedded, extra
     )
+
+
+def embedded_model(model: ModelSpec) -> EmbeddedModel:
+    """What a firmware that compiles ``model`` in gets: the .tflite and the farm's blob."""
+    from farm.build.embedded_model import EmbeddedModel
+
+    blob = model_blob(model).blob
+    return EmbeddedModel(model.name, model.path.resolve(), model.sha256, blob)
 
 
 @functools.cache

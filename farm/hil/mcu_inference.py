@@ -1,7 +1,10 @@
 """Inference on a prepared MCU board through the DUT protocol: outputs and latency.
 
 Correctness: each input is uploaded with ``db`` chunks, run once, and the int8 output tensor
-read back with ``results-raw%`` and compared byte for byte with the host reference. Latency:
+read back with ``results-raw%`` and compared byte for byte with the host reference. A plain
+MLPerf Tiny firmware (a lab's TFLM or vendor build, without the farm's extensions) only prints
+``m-results-[...]`` with 3 decimals: then each value is compared with the reference's
+dequantized output within half a display step (0.0005), and the row says so. Latency:
 several timed windows of ``infer N W``; the figure is the median window. On real boards a
 window is timed by the firmware's microsecond timer; on a QEMU twin by the instruction count
 (``cycles%``), converted with the real target's clock and the catalog's per-core factor.
@@ -17,6 +20,16 @@ import numpy as np
 from farm.devices.protocols import Board
 from farm.dut import InferResult
 
+DISPLAY_STEP = 0.001
+"""MLPerf Tiny's ``m-results`` print 3 decimals."""
+DISPLAY_TOLERANCE = DISPLAY_STEP / 2 + 1e-6
+"""Half a display step (rounding), plus float32 slack of the firmware's own dequantization."""
+RAW_METHOD = "int8 output tensor via results-raw%, bit for bit"
+DECIMAL_METHOD = (
+    f"m-results (3 decimals) vs the reference's dequantized outputs within "
+    f"+/-{DISPLAY_STEP / 2:g} (half a display step); firmware has no results-raw%"
+)
+
 
 @dataclass
 class OutputCheck:
@@ -24,10 +37,16 @@ class OutputCheck:
 
     outputs: list[bytes] = field(default_factory=list)
     mismatched_inputs: list[int] = field(default_factory=list)
-    max_abs_diff: int = 0
+    max_abs_diff: float = 0
+    method: str = RAW_METHOD
 
     @property
-    def bit_exact(self) -> bool:
+    def bit_exact(self) -> bool | None:
+        """True/False on the raw route; None when only 3-decimal outputs could be compared."""
+        return None if self.method != RAW_METHOD else not self.mismatched_inputs
+
+    @property
+    def passed(self) -> bool:
         return not self.mismatched_inputs
 
 
@@ -55,24 +74,28 @@ class LatencyWindows:
 
 
 def check_outputs(
-    board: Board, inputs: list[np.ndarray], expected: list[np.ndarray]
+    board: Board,
+    inputs: list[np.ndarray],
+    expected: list[np.ndarray],
+    output_quant: tuple[float, int] | None = None,
 ) -> OutputCheck:
-    """Run every input once and compare the raw int8 outputs with ``expected``."""
+    """Run every input once and compare the outputs with ``expected`` (int8).
+
+    Bit for bit through ``results-raw%``; on firmware without it, the 3-decimal ``m-results``
+    against ``expected`` dequantized with ``output_quant`` (scale, zero point).
+    """
     dut = board.dut()
     check = OutputCheck()
     for index, (x, ref) in enumerate(zip(inputs, expected, strict=True)):
         dut.load_input(np.ascontiguousarray(x, dtype=np.int8).tobytes())
         result = dut.infer(1, 0)
         raw = dut.results_raw()
+        want8 = np.asarray(ref, dtype=np.int8).reshape(-1)
         if raw is None:
-            # Firmware without results-raw% gives 3-decimal floats only: bit-exactness cannot
-            # be shown, so the input counts as a mismatch.
-            check.outputs.append(np.asarray(result.results, dtype=np.float32).tobytes())
-            check.mismatched_inputs.append(index)
+            _compare_decimals(check, index, result.results, want8, output_quant)
             continue
         check.outputs.append(raw)
         got8 = np.frombuffer(raw, dtype=np.int8)
-        want8 = np.asarray(ref, dtype=np.int8).reshape(-1)
         if got8.shape != want8.shape or not np.array_equal(got8, want8):
             check.mismatched_inputs.append(index)
             if got8.shape == want8.shape:
@@ -83,6 +106,33 @@ def check_outputs(
     return check
 
 
+def _compare_decimals(
+    check: OutputCheck,
+    index: int,
+    printed: list[float],
+    want8: np.ndarray,
+    output_quant: tuple[float, int] | None,
+) -> None:
+    """The 3-decimal route for one input (``max_abs_diff`` in output units, not LSB)."""
+    check.method = DECIMAL_METHOD
+    got = np.asarray(printed, dtype=np.float64)
+    check.outputs.append(got.astype(np.float32).tobytes())
+    if output_quant is None:
+        # Without the output's scale the printed values cannot be checked at all.
+        check.mismatched_inputs.append(index)
+        return
+    scale, zero_point = output_quant
+    want = (want8.astype(np.float64) - zero_point) * scale
+    if got.shape != want.shape:
+        check.mismatched_inputs.append(index)
+        check.max_abs_diff = max(check.max_abs_diff, float("inf"))
+        return
+    diff = float(np.max(np.abs(got - want))) if got.size else 0.0
+    check.max_abs_diff = max(check.max_abs_diff, diff)
+    if diff > DISPLAY_TOLERANCE:
+        check.mismatched_inputs.append(index)
+
+
 def time_windows(board: Board, n: int, warmup: int, windows: int) -> LatencyWindows:
     """``windows`` timed windows of ``infer n warmup`` on the input already loaded."""
     dut = board.dut()
@@ -91,7 +141,13 @@ def time_windows(board: Board, n: int, warmup: int, windows: int) -> LatencyWind
     latency = [facts.latency_us(r) for r in results]
     if any(v is None for v in latency):
         raise ValueError("the firmware reported no timestamps and no cycle count")
-    if facts.virtual:
+    if facts.virtual and results[0].cycles is None:
+        method = (
+            f"virtual: m-lap-us of the twin (target time from QEMU -icount instructions x "
+            f"{facts.cycles_per_instruction} cycles/instr / {facts.clock_hz / 1e6:g} MHz); "
+            f"median of {windows} windows of {n}; firmware has no cycles%"
+        )
+    elif facts.virtual:
         method = (
             f"virtual: QEMU -icount instructions x {facts.cycles_per_instruction} cycles/instr "
             f"/ {facts.clock_hz / 1e6:g} MHz; median of {windows} windows of {n}"
@@ -99,3 +155,15 @@ def time_windows(board: Board, n: int, warmup: int, windows: int) -> LatencyWind
     else:
         method = f"device timer (m-lap-us); median of {windows} windows of {n}"
     return LatencyWindows(results, [float(v) for v in latency if v is not None], method)
+
+
+def checks_possible(extensions: dict[str, bool]) -> str:
+    """Which checks the firmware made possible, from the extensions it answered."""
+    outputs = "bit-exact int8" if extensions.get("results-raw%") else "3-decimal m-results"
+    latency = "cycles%" if extensions.get("cycles%") else "m-lap-us"
+    identity = (
+        "farm-info% build id"
+        if extensions.get("farm-info%")
+        else "not reported (no farm-info%: reflashed every test)"
+    )
+    return f"outputs: {outputs}; latency: {latency}; image identity: {identity}"

@@ -14,6 +14,7 @@ from farm.plugin.hooks import (
     pytest_runtest_logreport,
     pytest_runtest_makereport,
     pytest_runtest_protocol,
+    pytest_sessionstart,
     pytest_terminal_summary,
 )
 from farm.plugin.options import pytest_addoption
@@ -48,5 +49,6 @@ __all__ = [
     "pytest_runtest_logreport",
     "pytest_runtest_makereport",
     "pytest_runtest_protocol",
+    "pytest_sessionstart",
     "pytest_terminal_summary",
 ]

@@ -94,11 +94,14 @@ def compiled(model: ModelSpec, record: RowDraft) -> CompiledModel:
 def image(
     firmware: FirmwareSpec,
     board_pool: BoardPool,
+    model: ModelSpec,
+    compiled: CompiledModel,
     farm: FarmSession,
     record: RowDraft,
     build_remote: RemoteBuildCache | None,
 ) -> FirmwareArtifact:
-    """The firmware image for this pool, built (or taken from the cache) before the lease."""
+    """The firmware image for this pool (with the model compiled in, for a firmware that
+    embeds it), built (or taken from the cache) before the lease."""
     from farm.hil.artifacts import image_for
 
     settings = farm.settings.values
@@ -109,6 +112,7 @@ def image(
         builder=settings.builder,
         rootfs_dir=settings.rootfs_dir,
         remote=build_remote,
+        model=model,
     )
     record.set(image_hash=artifact.image_hash)
     return artifact
@@ -152,7 +156,8 @@ def mcu(
 ) -> Iterator[Board]:
     """The leased MCU board running ``image`` with the model blob written."""
     with _opened(board, console_log, farm, record) as device:
-        device.prepare(image, compiled.blob)
+        # A firmware with the model compiled in is flashed per model; no blob is written.
+        device.prepare(image, b"" if image.model_sha256 else compiled.blob)
         settings = farm.settings.values
         dut = device.dut()
         dut.boot_timeout_s = settings.dut_handshake_timeout_s

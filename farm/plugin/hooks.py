@@ -9,13 +9,21 @@ from typing import Any
 import pytest
 from _pytest.runner import runtestprotocol
 
-from farm.errors import BoardBusyError, BoardQuarantinedError, ConfigError, InfraError, error_kind
+from farm.errors import (
+    BoardBusyError,
+    BoardQuarantinedError,
+    ConfigError,
+    InfraError,
+    ModelSourceError,
+    error_kind,
+)
 from farm.inventory import BoardConfig
 from farm.plugin import newhooks
 from farm.plugin.fixtures import INFRA_ERROR_KEY, LEASED_BOARD_KEY
 from farm.plugin.options import parse_options
 from farm.plugin.session import FARM_KEY, FarmSession, get_session
-from farm.settings import resolve_settings
+from farm.s3_connection import S3Location
+from farm.settings import Source, resolve_settings
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +76,23 @@ class _XdistRunId:
         node.workerinput["farm_run_id"] = self.run_id
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fetch ``s3://`` models once in the controller, before xdist starts its workers (they
+    then find every model in the cache); a store that is down, or a models setting the user
+    named that holds no models, stops the run here with one message and exit 2."""
+    farm = session.config.stash.get(FARM_KEY, None)
+    if farm is None or farm.is_worker:
+        return
+    named = farm.resolved.sources["models_dir"] is not Source.DEFAULT
+    if not named and not isinstance(farm.resolved.values.models_dir, S3Location):
+        return  # the default folder is checked when a test needs the matrix
+    try:
+        farm.models()
+    except ModelSourceError as exc:
+        pytest.exit(f"farm: {exc}", returncode=pytest.ExitCode.INTERRUPTED)
+
+
 def _kinds(metafunc: pytest.Metafunc) -> tuple[str, ...] | None:
     marker = metafunc.definition.get_closest_marker("farm_kind")
     if marker is None:
@@ -113,10 +138,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     ]
     if not wanted:
         return
+    session = get_session(metafunc.config)
     try:
-        matrix = get_session(metafunc.config).matrix()
+        matrix = session.matrix()
     except ConfigError as exc:
         pytest.fail(str(exc), pytrace=False)
+    if "model" in wanted and session.models_error is not None:
+        # A models setting that names no models is never an empty, green run.
+        pytest.exit(f"farm: {session.models_error}", returncode=pytest.ExitCode.INTERRUPTED)
     # Imported here: the module is a plugin of its own (pytest_plugins), loaded by pytest first.
     from farm.plugin.matrix_params import parametrize_matrix
 
@@ -250,7 +279,13 @@ def pytest_farm_reset_board(board: BoardConfig, error: InfraError) -> bool | Non
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Name the run directory and any quarantined board (controller or single process)."""
     session = config.stash.get(FARM_KEY, None)
-    if session is None or session.is_worker or session._inventory is None:
+    if session is None or session.is_worker:
+        return
+    if session._models is not None:
+        terminalreporter.write_line(f"farm: {session._models.summary()}")
+        for key in session._models.failed:
+            terminalreporter.write_line(f"farm: download failed: {key}", red=True)
+    if session._inventory is None:
         return
     run_dir = session.resolved.values.reports_dir / session.run_id
     if not run_dir.is_dir():

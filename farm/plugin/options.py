@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 
 from farm.errors import OptionError
 from farm.matrix import Selection
+from farm.s3_connection import is_s3_url
 from farm.settings import FarmSettings, env_name, option_name
 
 SELECTION_OPTIONS = (
@@ -78,6 +79,8 @@ def _setting(config: pytest.Config, name: str, field: FieldInfo) -> Any:
     raw = config.getoption(_dest(name))
     if raw is None:
         return None
+    if is_s3_url(raw):
+        return raw  # FarmSettings parses s3:// locations (a Path would fold the '//')
     kind = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
     adapter = TypeAdapter(kind)
     try:

@@ -81,7 +81,8 @@ def _identity(item: pytest.Item, session: FarmSession) -> dict[str, Any]:
     model = params.get("model")
     if isinstance(model, ModelSpec):
         meta = model.metadata
-        fields.update(model=model.key, model_sha256=model.sha256)
+        fields.update(model=model.key, model_sha256=model.sha256 or None)
+        fields.update(model_source=model.source, model_version_id=model.source_version)
         fields.update(model_family=meta.get("family"), task=meta.get("task"))
         fields.update(macs=meta.get("macs"))
     pool = params.get("board_pool")
@@ -266,7 +267,19 @@ def _run_info(session: FarmSession, config: pytest.Config, started: datetime) ->
         "inventory": str(inventory),
         "inventory_hash": inventory_hash,
         "options": list(config.invocation_params.args),
+        "firmware_order": _firmware_order(session),
+        "baseline_firmware": session.resolved.values.baseline_firmware,
     }
+
+
+def _firmware_order(session: FarmSession) -> list[str]:
+    """Firmware keys in recipe order (the run page's default baseline is the first version)."""
+    from farm.discovery import discover_firmware
+
+    try:
+        return [f.key for f in discover_firmware(session.resolved.values.firmware_dir)]
+    except FarmError:  # a broken recipe already failed the run; the order is only cosmetic
+        return []
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

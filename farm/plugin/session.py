@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from farm.catalog import Catalog
-from farm.discovery import discover_firmware, discover_models
+from farm.discovery import discover_firmware
+from farm.errors import ModelSourceError
 from farm.inventory import Inventory
 from farm.inventory_loader import load_inventory
 from farm.lease import LeaseManager
 from farm.matrix import Matrix, expand
+from farm.model_store import ModelsFound, find_models
 from farm.plugin.options import FarmOptions
 from farm.quarantine import QuarantineBook
 from farm.settings import ResolvedSettings
@@ -33,6 +35,9 @@ class FarmSession:
     is_worker: bool
     _inventory: Inventory | None = field(default=None, repr=False)
     _matrix: Matrix | None = field(default=None, repr=False)
+    _models: ModelsFound | None = field(default=None, repr=False)
+    models_error: ModelSourceError | None = field(default=None, repr=False)
+    """Why the models setting gave no models (raised by tests that use the model axis)."""
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -70,14 +75,26 @@ class FarmSession:
         """Infra-error counts of this run."""
         return QuarantineBook(self.run_dir, self.resolved.values.quarantine_after)
 
+    def models(self) -> ModelsFound:
+        """The models of the run, fetched once (ModelSourceError when the setting names none)."""
+        if self._models is None:
+            values = self.resolved.values
+            self._models = find_models(values.models_dir, values.cache_dir.resolve())
+        return self._models
+
     def matrix(self) -> Matrix:
-        """Models x pools x firmware after ``--farm-*`` selection (computed once)."""
+        """Models x pools x firmware after ``--farm-*`` selection (computed once). Without
+        models (``models_error`` set) the matrix has pools and firmware but no items."""
         if self._matrix is None:
             values = self.resolved.values
+            try:
+                models = self.models().models
+            except ModelSourceError as exc:
+                self.models_error, models = exc, []
             self._matrix = expand(
                 self.inventory,
                 self.catalog,
-                discover_models(values.models_dir),
+                models,
                 discover_firmware(values.firmware_dir),
                 self.options.selection,
             )

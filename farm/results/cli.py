@@ -50,11 +50,20 @@ def report(
         False, "--fail-on-regression", help=f"Exit {FarmExitCode.REGRESSIONS} on regressions."
     ),
     test_pages: bool = typer.Option(True, "--test-pages/--no-test-pages"),
+    compare_firmware: tuple[str, str] | None = typer.Option(
+        None,
+        "--compare-firmware",
+        metavar="A B",
+        help="Print firmware A (baseline) and B side by side (name@version, glob or version).",
+    ),
 ) -> None:
     """Rebuild a run's results and HTML report from its rows (works for killed runs too)."""
     from farm.results.finish import finish_run
 
     target = _resolve_run(run_dir, latest, reports)
+    if compare_firmware:
+        _print_firmware_comparison(target, compare_firmware)
+        return
     summary = finish_run(target, threshold_pct=threshold_pct, test_pages=test_pages)
     counts = ", ".join(f"{n} {k}" for k, n in summary.outcomes.items())
     typer.echo(f"run {summary.merged.run_id}: {len(summary.merged.frame)} tests ({counts})")
@@ -69,6 +78,29 @@ def report(
     typer.echo(str(summary.index_html) if print_path else f"report: {summary.index_html}")
     if fail_on_regression and regressions:
         raise typer.Exit(int(FarmExitCode.REGRESSIONS))
+
+
+def _print_firmware_comparison(run_dir: Path, pair: tuple[str, str]) -> None:
+    """``--compare-firmware A B``: the run page's side-by-side table for two firmware."""
+    from farm.results.firmware_compare import compare_firmware, format_table
+    from farm.results.merge import load_frame, read_run_info
+
+    frame = load_frame(run_dir, prefer_merged=True)
+    info = read_run_info(run_dir)
+    found = compare_firmware(
+        frame, baseline=pair[0], firmware_order=info.get("firmware_order") or (), only=pair
+    )
+    if found is None:
+        have = sorted(
+            {f"{f}@{v}" for f, v in zip(frame["firmware"], frame["firmware_version"], strict=True)
+             if isinstance(f, str)}
+        )  # fmt: skip
+        raise OptionError(
+            f"option '--compare-firmware': no model measured on one target with both "
+            f"'{pair[0]}' and '{pair[1]}' in run '{run_dir.name}'; firmware in the run: "
+            + (", ".join(have) or "(none)")
+        )
+    typer.echo(format_table(found))
 
 
 def push(

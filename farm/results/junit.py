@@ -17,6 +17,8 @@ _IDENTITY = (
     "test_kind",
     "model",
     "model_sha256",
+    "model_source",
+    "model_version_id",
     "model_family",
     "task",
     "firmware",

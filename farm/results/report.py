@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from farm.results.compare import KEY, Comparison, key_str
+from farm.results.firmware_compare import METRICS, FirmwareComparison, compare_firmware
 from farm.results.heatmap import Heatmap, heatmap
 from farm.results.leaselog import board_busy, read_boards, read_spans
 from farm.results.merge import MergedRun
@@ -64,8 +65,11 @@ def prepare_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _plots(frame: pd.DataFrame, run_dir: Path) -> list[dict[str, str]]:
+def _plots(
+    frame: pd.DataFrame, run_dir: Path, firmware: FirmwareComparison | None = None
+) -> list[dict[str, str]]:
     from farm.results import plots
+    from farm.results.firmware_plot import firmware_ratios
 
     out = run_dir / PLOTS_DIR
     specs = [
@@ -74,6 +78,10 @@ def _plots(frame: pd.DataFrame, run_dir: Path) -> list[dict[str, str]]:
         ("memory.png", "flash and RAM against target limits", "",
          lambda p: plots.memory_vs_limits(frame, p)),
     ]  # fmt: skip
+    if firmware is not None:
+        specs.append(("firmware_ratios.png", "firmware side by side: ratio to the baseline per "
+                      "target (bar: geometric mean over models; dots: models)", "wide",
+                      lambda p: firmware_ratios(firmware, p)))  # fmt: skip
     made = []
     for name, title, cls, draw in specs:
         try:
@@ -140,6 +148,11 @@ def render_run(
         span = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
         duration = fmt_duration(span.total_seconds())
     regressed = _regressed(rows, comparison)
+    firmware = compare_firmware(
+        merged.frame,
+        baseline=info.get("baseline_firmware"),
+        firmware_order=info.get("firmware_order") or (),
+    )
     busy_wall_s, busy = board_busy(read_spans(run_dir), read_boards(run_dir))
     if test_pages:
         render_test_pages(run_dir, rows, comparison)
@@ -158,7 +171,9 @@ def render_run(
         comparison=comparison,
         regressed=regressed,
         pages=pages,
-        plots=_plots(merged.frame, run_dir),
+        plots=_plots(merged.frame, run_dir, firmware),
+        firmware=firmware,
+        metrics=METRICS,
         heatmaps=_heatmaps(merged.frame),
         filters=_filters(rows),
         busy=busy,

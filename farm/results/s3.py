@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from farm.errors import StoreError
 from farm.results.objects import content_type
 from farm.results.storeconfig import S3StoreConfig
+from farm.s3_connection import minio_client
 
 if TYPE_CHECKING:
     from minio import Minio
@@ -36,22 +37,13 @@ class S3Store:
     @property
     def client(self) -> Minio:
         if self._client is None:
-            import urllib3
-            from minio import Minio
-
-            # Few retries: an unreachable store should fail the push in seconds, not minutes.
-            http = urllib3.PoolManager(
-                timeout=urllib3.Timeout(connect=self._timeout_s, read=60.0),
-                retries=urllib3.Retry(total=1, backoff_factor=0.2, status_forcelist=[502, 503]),
-                maxsize=8,
-            )
-            self._client = Minio(
+            self._client = minio_client(
                 self.config.endpoint,
                 access_key=self.config.access_key,
                 secret_key=self.config.secret_key,
                 secure=self.config.secure,
                 region=self.config.region,
-                http_client=http,
+                connect_timeout_s=self._timeout_s,
             )
         return self._client
 

@@ -64,6 +64,8 @@ class ResultRow(BaseModel):
     test_kind: TestKind = TestKind.OTHER
     model: str | None = Field(None, description="model name (file stem)")
     model_sha256: str | None = None
+    model_source: str | None = Field(None, description="s3://bucket/key the model came from")
+    model_version_id: str | None = Field(None, description="object version (versioned bucket)")
     model_family: str | None = Field(None, description="e.g. mobilenet, ds-cnn, resnet")
     task: str | None = Field(None, description="e.g. kws, vww, ic, ad")
     firmware: str | None = None
@@ -102,7 +104,8 @@ class ResultRow(BaseModel):
     arena_bytes: int | None = None
     blob_bytes: int | None = None
     macs: int | None = None
-    outputs_bit_exact: bool | None = None
+    outputs_bit_exact: bool | None = Field(None, description="None: only 3 decimals compared")
+    outputs_match: bool | None = Field(None, description="outputs agree by output_method")
     max_abs_diff: float | None = None
     n_inferences: int | None = None
 
@@ -112,6 +115,8 @@ class ResultRow(BaseModel):
     sample_rate_hz: float | None = None
     window_s: float | None = None
     voltage_mv: float | None = None
+    output_method: str | None = Field(None, description="how outputs were compared")
+    checks: str | None = Field(None, description="which checks the firmware made possible")
     runtime: str | None = None
     runtime_version: str | None = None
 

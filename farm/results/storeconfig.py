@@ -137,3 +137,20 @@ def load_store_config(
         f"FARM_S3_ACCESS_KEY/FARM_S3_SECRET_KEY), or FARM_STORE_DIR, or write {path}, "
         "or pass --store-dir"
     )
+
+
+def s3_config_for(bucket: str, prefix: str, env: Mapping[str, str] | None = None) -> S3StoreConfig:
+    """The S3 connection ``farm push`` uses (``FARM_S3_*`` or the config file's ``[s3]``), for
+    another bucket and prefix (the models of an ``s3://`` models setting)."""
+    env = os.environ if env is None else env
+    path, data = _config_file(env)
+    table = {**data.get("s3", {}), "bucket": bucket, "prefix": prefix}
+    overridden = {k: v for k, v in env.items() if k not in (ENV_KEYS["bucket"], ENV_KEYS["prefix"])}
+    if "endpoint" not in table and ENV_KEYS["endpoint"] not in env:
+        raise OptionError(
+            f"models 's3://{bucket}/{prefix}'".rstrip("/")
+            + "': no S3 endpoint configured; set FARM_S3_ENDPOINT (plus FARM_S3_ACCESS_KEY/"
+            f"FARM_S3_SECRET_KEY) or [s3].endpoint in {path}, as for 'farm push'",
+            field="endpoint",
+        )
+    return _s3_from(overridden, table, path)

@@ -31,6 +31,7 @@ _UNITS = (
 )  # fmt: skip
 IDENTITY = [
     ("run", "run_id"), ("kind", "test_kind"), ("model", "model"), ("model sha256", "model_sha256"),
+    ("model source", "model_source"), ("model version id", "model_version_id"),
     ("family", "model_family"), ("task", "task"), ("target", "target"), ("board", "board_id"),
     ("firmware", "firmware"), ("firmware version", "firmware_version"),
     ("image hash", "image_hash"), ("backend", "backend"), ("worker", "worker"),

@@ -34,8 +34,9 @@ def test_build_json_then_all_hits(build_cache: Path) -> None:
     ]
     assert set(rows[0]) == {
         "firmware", "version", "target", "cache", "seconds", "builder", "flash_bytes",
-        "ram_bytes", "elf",
+        "ram_bytes", "elf", "model",
     }  # fmt: skip
+    assert rows[0]["model"] is None  # the harness loads a blob: no model in the image
     assert Path(rows[0]["elf"]).is_file() and rows[0]["builder"] == "host"
     again = json.loads(_farm(*args, cache=build_cache).stdout)
     assert [r["cache"] for r in again] == ["hit", "hit"]

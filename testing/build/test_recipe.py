@@ -35,11 +35,14 @@ def test_mbed_command_construction() -> None:
     recipe = load_recipe(REPO / "firmware" / "legacy_mbed" / "mbed-recipe.yaml")
     assert recipe.target_names is TargetNames.CATALOG
     assert recipe.versions["2.3"].source.ref == "legacy-mbed-2.3"
-    cmd = recipe.render_command("2.3", "nucleo_l4r5zi", source="/src", out="/out", build_id="x")
+    model = {"model_c": "/m/model.h"}
+    cmd = recipe.render_command(
+        "2.3", "nucleo_l4r5zi", source="/src", out="/out", build_id="x", model_files=model
+    )
     assert (
         "mbedtools compile -m NUCLEO_L4R5ZI -t GCC_ARM -b release --build /out/cmake_build" in cmd
     )
-    assert cmd.startswith("cp -r /src/. /out/app && cd /out/app && ")
+    assert cmd.startswith("cp -r /src/. /out/app && cp /m/model.h /out/app/model.h && cd ")
     assert recipe.build.artifacts["elf"].format(target="NUCLEO_L4R5ZI") == (
         "cmake_build/NUCLEO_L4R5ZI/release/GCC_ARM/*.elf"
     )

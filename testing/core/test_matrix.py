@@ -51,8 +51,9 @@ def test_farm_matrix_json_lists_the_same_items(tmp_path: Path) -> None:
     records = json.loads(done.stdout)
     assert len(records) == 27
     assert {tuple(sorted(r)) for r in records} == {
-        ("board", "firmware", "id", "model", "reason", "status", "target")
+        ("board", "firmware", "id", "model", "model_in_image", "reason", "status", "target")
     }
+    assert not any(r["model_in_image"] for r in records)  # the harness loads a blob
     assert {r["id"] for r in records} == {i.id for i in _matrix(tmp_path).items}
     statuses = [r["status"] for r in records]
     assert statuses.count("n/a") == 8  # onnx on 4 MCU pools x 2 firmware: never runs

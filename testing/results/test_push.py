@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,63 +12,10 @@ import pytest
 from farm.results.exitcodes import FarmExitCode
 from farm.results.merge import merge_run
 from farm.results.push import RUNS_JSON, run_files
+from testing.s3_server import S3Server
 
 FARM = [sys.executable, "-m", "farm.cli"]
 RUN = "20261122T010000Z-bbbbbb"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class S3Server:
-    """moto's S3 server on 127.0.0.1, restartable on the same port (state is per server)."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.server = None
-
-    def start(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self.server.start()
-        # moto keeps its backends in module globals: a restarted server would see old state.
-        urllib.request.urlopen(
-            urllib.request.Request(f"http://127.0.0.1:{self.port}/moto-api/reset", method="POST")
-        ).close()
-        self.client().make_bucket("farm")
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
-
-    def client(self):
-        from minio import Minio
-
-        return Minio(f"127.0.0.1:{self.port}", "test", "test", secure=False, region="us-east-1")
-
-    def env(self) -> dict[str, str]:
-        import os
-
-        return {
-            **os.environ,
-            "FARM_S3_ENDPOINT": f"127.0.0.1:{self.port}",
-            "FARM_S3_BUCKET": "farm",
-            "FARM_S3_PREFIX": "lab/nightly",
-            "FARM_S3_ACCESS_KEY": "test",
-            "FARM_S3_SECRET_KEY": "test",
-            "FARM_S3_SECURE": "false",
-            "FARM_S3_REGION": "us-east-1",
-            "FARM_STORE_CONFIG": "/nonexistent/store.toml",
-        }
-
-    def keys(self) -> set[str]:
-        objs = self.client().list_objects("farm", prefix="lab/nightly/", recursive=True)
-        return {o.object_name.removeprefix("lab/nightly/") for o in objs}
 
 
 @pytest.fixture

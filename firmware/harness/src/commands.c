@@ -190,6 +190,12 @@ static void cmd_infer(char *rest)
     print_results();
 }
 
+#if FARM_EXTENSIONS
+#define HAS_RAW true
+#else
+#define HAS_RAW false
+#endif
+
 static void cmd_results(bool raw)
 {
     if (!require_model()) {
@@ -199,7 +205,7 @@ static void cmd_results(bool raw)
         con_line("e-[No results yet; run infer first]");
         return;
     }
-    if (raw) {
+    if (raw && HAS_RAW) {
         con_str("m-results-raw-[");
         con_hex_bytes((const uint8_t *)model_output(), model_info()->output_bytes);
         con_line("]");
@@ -208,6 +214,7 @@ static void cmd_results(bool raw)
     }
 }
 
+#if FARM_EXTENSIONS
 static void cmd_cycles(void)
 {
     if (g_last_runs == 0u) {
@@ -259,6 +266,8 @@ static void cmd_farm_info(void)
     con_line("]");
 }
 
+#endif /* FARM_EXTENSIONS */
+
 /* help%: what MLPerf Tiny's reference firmware prints (firmware id, then one line per command;
  * free text, no m- prefix: hosts show it to a person and wait for m-ready), plus our extensions. */
 static void cmd_help(void)
@@ -276,9 +285,11 @@ static void cmd_help(void)
         "  print      : Print the buffer as hex, 8 bytes a line",
         "infer N [W]  : Load the input, run W warm-ups (default 10), then N timed inferences",
         "results      : Outputs of the last inference, dequantized",
+#if FARM_EXTENSIONS
         "results-raw  : Outputs of the last inference, int8 tensor as hex (farm extension)",
         "cycles       : Cycles (instructions on a twin) of the last timed region (farm extension)",
         "farm-info    : Firmware, board, model and arena facts (farm extension)",
+#endif
     };
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; ++i) {
         con_line(lines[i]);
@@ -302,7 +313,6 @@ static void cmd_calibrate(char *rest)
     __asm__ volatile("mov r0, %0\n1: subs r0, r0, #1\n bne 1b" : : "r"(n) : "r0", "cc");
     uint32_t c1 = bsp_cycles();
     uint32_t t1 = bsp_time_us();
-    bsp_timed_region(c0, c1);
     con_str("m-calibrate-cycles-");
     con_u64(c1 - c0);
     con_str("-us-");
@@ -332,12 +342,14 @@ void commands_dispatch(char *line)
         cmd_infer(rest);
     } else if (strcmp(cmd, "results") == 0) {
         cmd_results(false);
+#if FARM_EXTENSIONS
     } else if (strcmp(cmd, "results-raw") == 0) {
         cmd_results(true);
     } else if (strcmp(cmd, "cycles") == 0) {
         cmd_cycles();
     } else if (strcmp(cmd, "farm-info") == 0) {
         cmd_farm_info();
+#endif
 #ifdef FARM_CALIBRATE
     } else if (strcmp(cmd, "calibrate") == 0) {
         cmd_calibrate(rest);

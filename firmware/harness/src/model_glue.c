@@ -14,6 +14,17 @@
 extern const uint8_t __model_region_start[];
 extern const uint8_t __model_region_end[];
 
+/* MODEL_BLOB_C=<model_blob.h> (recipe model: embedded): the blob is compiled into the image,
+ * flashed with it, and the reserved region is not read. */
+#ifdef FARM_MODEL_BLOB_HEADER
+#include FARM_MODEL_BLOB_HEADER
+#define MODEL_SOURCE ((const uint8_t *)model_blob)
+#define MODEL_SOURCE_BYTES ((size_t)model_blob_len)
+#else
+#define MODEL_SOURCE __model_region_start
+#define MODEL_SOURCE_BYTES model_region_bytes()
+#endif
+
 static uint8_t g_storage[FARM_MODEL_STORAGE_BYTES] __attribute__((aligned(8)));
 static uint8_t g_arena[FARM_ARENA_BYTES] __attribute__((aligned(16)));
 static farm_model_t *g_model;
@@ -25,7 +36,7 @@ void model_load(void)
 {
     g_model = NULL;
     g_has_output = false;
-    g_status = farm_model_init(g_storage, __model_region_start, model_region_bytes(), g_arena,
+    g_status = farm_model_init(g_storage, MODEL_SOURCE, MODEL_SOURCE_BYTES, g_arena,
                                sizeof g_arena, &g_model);
     if (g_status != FARM_OK) {
         g_model = NULL;

@@ -2,7 +2,14 @@
 #ifndef FARM_VERSION_H
 #define FARM_VERSION_H
 
+#ifndef FARM_FW_NAME
 #define FARM_FW_NAME "joulefarm-harness"
+#endif
+/* 0: a plain MLPerf Tiny DUT (no farm-info%, results-raw%, cycles%), as a lab's TFLM or vendor
+ * firmware would be; the farm then checks outputs from m-results and times with m-lap-us. */
+#ifndef FARM_EXTENSIONS
+#define FARM_EXTENSIONS 1
+#endif
 #define FARM_VENDOR "joulefarm"
 
 #ifndef FARM_FW_VERSION
