@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import enum
 import fnmatch
-import hashlib
 import logging
 import re
 from pathlib import Path
@@ -23,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from farm.errors import ConfigError, RecipeError
+from farm.file_digest import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -121,14 +121,6 @@ def core_key(core: str) -> str:
     return key[:-1] if key.startswith("m") and key.endswith("f") else key
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _read_yaml(path: Path, error_cls: type[ConfigError]) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -163,7 +155,7 @@ def model_spec(
     meta = metadata.get(path.stem)
     if isinstance(meta, dict) and "model_id" in meta:
         _check_model_id(meta["model_id"], path.stem, meta_path or Path(MODELS_METADATA))
-    extra.setdefault("sha256", _sha256(path) if path.is_file() else "")
+    extra.setdefault("sha256", file_sha256(path) if path.is_file() else "")
     return ModelSpec(
         name=path.stem,
         path=path,

@@ -41,6 +41,7 @@ from farm.discovery import (
     read_models_metadata,
 )
 from farm.errors import ModelSourceError
+from farm.file_digest import file_sha256
 from farm.s3_connection import S3Location, minio_client
 
 if TYPE_CHECKING:
@@ -140,14 +141,6 @@ def _list(client: Minio, location: S3Location, endpoint: str) -> tuple[list[Obje
     return objects, versioned
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class _ObjectCache:
     """Content-addressed model files plus one location's index (use under the lock)."""
 
@@ -170,7 +163,7 @@ class _ObjectCache:
         if entry is None or entry.get("etag") != etag:
             return None
         path = self.path(entry["sha256"], Path(key).name)
-        if not path.is_file() or _sha256(path) != entry["sha256"]:
+        if not path.is_file() or file_sha256(path) != entry["sha256"]:
             log.warning("model cache: %s changed or vanished since download; fetching again", path)
             return None
         return path

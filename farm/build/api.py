@@ -23,13 +23,14 @@ from pathlib import Path
 from farm.build.artifact import FirmwareArtifact
 from farm.build.build_log import first_error, tail
 from farm.build.builders import Builder, select_builder
-from farm.build.cache import BuildCache, RemoteBuildCache, cache_key, file_sha256
+from farm.build.cache import BuildCache, RemoteBuildCache, cache_key
 from farm.build.elf_report import memory_report
 from farm.build.embedded_model import EmbeddedModel, write_model_files
 from farm.build.recipe import Recipe, resolve_recipe
 from farm.build.sources import hash_tree, source_hash, stage_source
 from farm.build.toolchain import toolchain_id
 from farm.errors import BuildError, RecipeError
+from farm.file_digest import file_sha256
 
 log = logging.getLogger(__name__)
 

@@ -30,19 +30,12 @@ from typing import Any, Protocol
 
 from filelock import FileLock
 
+from farm.file_digest import file_sha256
+
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 LOCK_TIMEOUT_S = 1800.0
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def cache_key(fields: dict[str, Any]) -> str:
