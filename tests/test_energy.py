@@ -16,21 +16,9 @@ from farm.results.schema import safe_id
 
 
 @pytest.fixture
-def image(firmware, board_pool, model, compiled, farm, record, build_remote):  # type: ignore[no-untyped-def]
+def image(firmware, board_pool, model, compiled, record, build_image):  # type: ignore[no-untyped-def]
     """The energy-mode build of the firmware for this pool (from the build cache)."""
-    from farm.hil.artifacts import image_for
-
-    settings = farm.settings.values
-    artifact = image_for(
-        firmware,
-        board_pool,
-        settings.cache_dir.resolve(),
-        builder=settings.builder,
-        rootfs_dir=settings.rootfs_dir,
-        remote=build_remote,
-        model=model,
-        energy_mode=True,
-    )
+    artifact = build_image(firmware, board_pool, model=model, energy_mode=True)
     record.set(image_hash=artifact.image_hash)
     return artifact
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from farm.hil.artifacts import image_for
-
 
 @pytest.mark.farm_kind("mcu")
-def test_memory(model, board_pool, firmware, compiled, farm, record, build_remote):
+def test_memory(model, board_pool, firmware, compiled, farm, record, build_image):
     """Image + model blob in flash, static RAM + arena in RAM, against the target's limits.
 
     The image measured is the one the *real* target runs (its BSP builds here too), so a twin
@@ -17,16 +15,8 @@ def test_memory(model, board_pool, firmware, compiled, farm, record, build_remot
     """
     from farm.build.artifact import memory_fit
 
-    settings = farm.settings.values
-    artifact = image_for(
-        firmware,
-        board_pool,
-        settings.cache_dir.resolve(),
-        firmware_dir=settings.firmware_dir,
-        builder=settings.builder,
-        rootfs_dir=settings.rootfs_dir,
-        remote=build_remote,
-        model=model,
+    artifact = build_image(
+        firmware, board_pool, firmware_dir=farm.settings.values.firmware_dir, model=model
     )
     target = board_pool.target
     # A firmware with the model compiled in already counts it in its image.

@@ -8,6 +8,7 @@ fixture             value
 ==================  =====================================================================
 ``hil``             :class:`HilOptions`: inputs per test, timed windows, seed
 ``compiled``        the model blob and its facts (``farm.compiler``), MCU tests only
+``build_image``     ``image_for`` with this run's build settings bound (session-wide)
 ``image``           the firmware image a board of the pool runs (``farm.build``)
 ``reference``       the inputs of this test and TFLite Micro's outputs for them
 ``mcu``             the leased board, opened and prepared (image + model blob), closed after
@@ -17,7 +18,8 @@ fixture             value
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,30 +92,36 @@ def compiled(model: ModelSpec, record: RowDraft) -> CompiledModel:
     return blob
 
 
+@pytest.fixture(scope="session")
+def build_image(
+    farm: FarmSession, build_remote: RemoteBuildCache | None
+) -> Callable[..., FirmwareArtifact]:
+    """``image_for`` with this run's build settings bound (cache, builder, rootfs, remote tier),
+    so every test that needs an image asks for it the same way."""
+    from farm.hil.artifacts import image_for
+
+    settings = farm.settings.values
+    return functools.partial(
+        image_for,
+        cache_dir=_cache_dir(farm),
+        builder=settings.builder,
+        rootfs_dir=settings.rootfs_dir,
+        remote=build_remote,
+    )
+
+
 @pytest.fixture
 def image(
     firmware: FirmwareSpec,
     board_pool: BoardPool,
     model: ModelSpec,
     compiled: CompiledModel,
-    farm: FarmSession,
     record: RowDraft,
-    build_remote: RemoteBuildCache | None,
+    build_image: Callable[..., FirmwareArtifact],
 ) -> FirmwareArtifact:
     """The firmware image for this pool (with the model compiled in, for a firmware that
     embeds it), built (or taken from the cache) before the lease."""
-    from farm.hil.artifacts import image_for
-
-    settings = farm.settings.values
-    artifact = image_for(
-        firmware,
-        board_pool,
-        _cache_dir(farm),
-        builder=settings.builder,
-        rootfs_dir=settings.rootfs_dir,
-        remote=build_remote,
-        model=model,
-    )
+    artifact = build_image(firmware, board_pool, model=model)
     record.set(image_hash=artifact.image_hash)
     return artifact
 
