@@ -7,11 +7,12 @@
  * Padded taps: TFLite skips them. With the input offset folded into the bias, a padded tap
  * holding the input zero point contributes exactly nothing, so both views agree.
  *
- * CONV tensors: in, scratch, out. Consts: weights OHWI, folded bias, multiplier, shift.
+ * CONV tensors: in, scratch, out. Consts: weights OHWI, folded bias, requantization records.
  * CONV params: n, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h,
- *   dil_w, pad_h, pad_w, in_offset, out_offset, act_min, act_max, window pixels (1 or 2).
- * DEPTHWISE params: same with depth_multiplier after out_c.
- * DEPTHWISE consts: weights 1HWO, bias, folded bias, multiplier, shift (per out channel).
+ *   dil_w, pad_h, pad_w, in_offset, out_offset, act_min, act_max, window pixels (1 or 2),
+ *   fast requantization flag.
+ * DEPTHWISE params: as CONV up to act_max with depth_multiplier after out_c, then the fast flag.
+ * DEPTHWISE consts: weights 1HWO, bias, folded bias, requantization records (per out channel).
  */
 #include <string.h>
 
@@ -70,8 +71,8 @@ void farm_k_conv(const farm_op_t *op)
     const int32_t out_c = p[6], k_h = p[7], k_w = p[8], s_h = p[9], s_w = p[10], d_h = p[11];
     const int32_t d_w = p[12], pad_h = p[13], pad_w = p[14], in_off = p[15];
     const int32_t window_rows = p[19] == 1 ? 1 : 2; /* pixels per gather (scratch size) */
-    const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2],
-                         (const int32_t *)op->c[3], p[16], p[17], p[18], op->single_rounding};
+    const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2], p[16], p[17], p[18],
+                         farm_rq_mode(op, p[20])};
     const int8_t *w = (const int8_t *)op->c[0];
     int8_t *patch = op->t[1];
     int8_t *out = op->t[op->n_t - 1];
@@ -275,7 +276,7 @@ static inline __attribute__((always_inline)) void dw_full3x3(const int8_t *x, co
 
 /* Invariants of a depthwise layer for the per-pixel routine. */
 typedef struct {
-    const int32_t *bias, *folded, *mult, *shift;
+    const int32_t *bias, *folded, *rq;
     int32_t c, x_row, w_row, out_off, act_min, act_max;
 } dw_layer_t;
 
@@ -286,12 +287,12 @@ typedef struct {
 static inline __attribute__((always_inline)) void dw_pixel_impl(const dw_layer_t *l,
                                                                 const int8_t *x, const int8_t *w,
                                                                 int32_t n_y, int32_t n_x, int32_t off,
-                                                                int full, int8_t *o, const int single,
+                                                                int full, int8_t *o, const int mode,
                                                                 const int sat8)
 {
     const int32_t c = l->c, x_row = l->x_row, w_row = l->w_row, out_off = l->out_off;
     const int32_t act_min = l->act_min, act_max = l->act_max;
-    const int32_t *mult = l->mult, *shift = l->shift; /* locals: the byte stores cannot alias */
+    const int32_t *rq = l->rq; /* a local: the byte stores cannot alias it */
     const int full3x3 = full && n_y == 3 && n_x == 3;
     const int32_t *b0 = full ? l->folded : l->bias;
     for (int32_t oc = 0; oc < c; oc += 4) {
@@ -302,27 +303,29 @@ static inline __attribute__((always_inline)) void dw_pixel_impl(const dw_layer_t
             dw_block4(x + oc, w + oc, c, n_y, n_x, c, x_row, w_row, off, acc);
         }
         for (int32_t j = 0; j < 4; j++) {
-            const int32_t v = farm_requant(acc[j], mult[oc + j], shift[oc + j], single) + out_off;
+            const int32_t v = farm_rq_apply(acc[j], rq + (oc + j) * FARM_RQ_WORDS, mode) + out_off;
             o[oc + j] = (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, act_min, act_max));
         }
     }
 }
 
-/* The four instantiations (rounding mode x clamp kind), each one small function: the
+/* The six instantiations (requantization mode x clamp kind), each one small function: the
  * inline assembly gets its registers and the flags are constants. */
 typedef void (*dw_pixel_fn)(const dw_layer_t *, const int8_t *, const int8_t *, int32_t, int32_t,
                             int32_t, int, int8_t *);
-#define DW_PIXEL(NAME, SINGLE, SAT8)                                                               \
+#define DW_PIXEL(NAME, MODE, SAT8)                                                               \
     static __attribute__((noinline)) void NAME(const dw_layer_t *l, const int8_t *x,             \
                                                const int8_t *w, int32_t n_y, int32_t n_x,         \
                                                int32_t off, int full, int8_t *o)                  \
     {                                                                                              \
-        dw_pixel_impl(l, x, w, n_y, n_x, off, full, o, SINGLE, SAT8);                              \
+        dw_pixel_impl(l, x, w, n_y, n_x, off, full, o, MODE, SAT8);                              \
     }
-DW_PIXEL(dw_pixel_d, 0, 0)
-DW_PIXEL(dw_pixel_ds, 0, 1)
-DW_PIXEL(dw_pixel_s, 1, 0)
-DW_PIXEL(dw_pixel_ss, 1, 1)
+DW_PIXEL(dw_pixel_f, FARM_RQ_FAST, 0)
+DW_PIXEL(dw_pixel_fs, FARM_RQ_FAST, 1)
+DW_PIXEL(dw_pixel_d, FARM_RQ_DOUBLE, 0)
+DW_PIXEL(dw_pixel_ds, FARM_RQ_DOUBLE, 1)
+DW_PIXEL(dw_pixel_s, FARM_RQ_SINGLE, 0)
+DW_PIXEL(dw_pixel_ss, FARM_RQ_SINGLE, 1)
 
 /* Depthwise with multiplier 1, a multiple of 4 channels and dilation 1 in x (the DS-CNN case):
  * one call per output pixel. */
@@ -333,11 +336,13 @@ static void depthwise_pixels(const farm_op_t *op)
     const int32_t k_h = p[8], k_w = p[9], s_h = p[10], s_w = p[11];
     const int32_t d_h = p[12], d_w = p[13], pad_h = p[14], pad_w = p[15];
     const dw_layer_t l = {(const int32_t *)op->c[1], (const int32_t *)op->c[2],
-                          (const int32_t *)op->c[3], (const int32_t *)op->c[4], in_c,
-                          d_h * in_w * in_c, k_w * in_c, p[17], p[18], p[19]};
+                          (const int32_t *)op->c[3], in_c, d_h * in_w * in_c, k_w * in_c,
+                          p[17], p[18], p[19]};
     const int sat8 = l.act_min <= -128 && l.act_max >= 127;
-    const dw_pixel_fn px = op->single_rounding ? (sat8 ? dw_pixel_ss : dw_pixel_s)
-                                               : (sat8 ? dw_pixel_ds : dw_pixel_d);
+    const int mode = farm_rq_mode(op, p[20]);
+    const dw_pixel_fn px = mode == FARM_RQ_FAST     ? (sat8 ? dw_pixel_fs : dw_pixel_f)
+                           : mode == FARM_RQ_SINGLE ? (sat8 ? dw_pixel_ss : dw_pixel_s)
+                                                    : (sat8 ? dw_pixel_ds : dw_pixel_d);
     const int8_t *w = (const int8_t *)op->c[0];
     int8_t *o = op->t[op->n_t - 1];
     for (int32_t b = 0; b < n; b++) {
@@ -361,7 +366,7 @@ static void depthwise_pixels(const farm_op_t *op)
 #endif /* FARM_USE_DSP */
 
 static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t *op,
-                                                                 const int single)
+                                                                 const int mode)
 {
     const int32_t *p = op->p;
     const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
@@ -370,7 +375,7 @@ static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t
     const int32_t out_off = p[17], act_min = p[18], act_max = p[19];
     const int8_t *w = (const int8_t *)op->c[0];
     const int32_t *bias = (const int32_t *)op->c[1], *folded = (const int32_t *)op->c[2];
-    const int32_t *mult = (const int32_t *)op->c[3], *shift = (const int32_t *)op->c[4];
+    const int32_t *rq = (const int32_t *)op->c[3];
     int8_t *o = op->t[op->n_t - 1];
     const int32_t x_step = d_w * in_c, x_row = d_h * in_w * in_c, w_row = k_w * out_c;
     for (int32_t b = 0; b < n; b++) {
@@ -393,7 +398,7 @@ static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t
                         int32_t acc[4] = {b0[oc], b0[oc + 1], b0[oc + 2], b0[oc + 3]};
                         dw_block4(x + oc, wt + oc, in_c, n_y, n_x, x_step, x_row, w_row, off, acc);
                         for (int32_t j = 0; j < 4; j++) {
-                            const int32_t v = farm_requant(acc[j], mult[oc + j], shift[oc + j], single);
+                            const int32_t v = farm_rq_apply(acc[j], rq + (oc + j) * FARM_RQ_WORDS, mode);
                             o[oc + j] = farm_clamp8(v + out_off, act_min, act_max);
                         }
                     }
@@ -407,7 +412,7 @@ static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t
                                    wt[ky * w_row + kx * out_c + oc];
                         }
                     }
-                    o[oc] = farm_clamp8(farm_requant(acc, mult[oc], shift[oc], single) + out_off,
+                    o[oc] = farm_clamp8(farm_rq_apply(acc, rq + oc * FARM_RQ_WORDS, mode) + out_off,
                                         act_min, act_max);
                 }
             }
@@ -424,10 +429,13 @@ void farm_k_depthwise(const farm_op_t *op)
         return;
     }
 #endif
-    /* Two instantiations: the rounding mode is a constant inside the loops. */
-    if (op->single_rounding) {
-        depthwise_impl(op, 1);
+    /* Three instantiations: the requantization mode is a constant inside the loops. */
+    const int mode = farm_rq_mode(op, op->p[20]);
+    if (mode == FARM_RQ_FAST) {
+        depthwise_impl(op, FARM_RQ_FAST);
+    } else if (mode == FARM_RQ_SINGLE) {
+        depthwise_impl(op, FARM_RQ_SINGLE);
     } else {
-        depthwise_impl(op, 0);
+        depthwise_impl(op, FARM_RQ_DOUBLE);
     }
 }
