@@ -36,6 +36,19 @@ static taps_t in_bounds(int32_t origin, int32_t k, int32_t dil, int32_t size)
     return t;
 }
 
+/* A window row is short (a few taps of a few channels: 4 bytes in KWS's first layer, 9 in
+ * VWW's): word moves and a byte tail inline cost less than a library call per row. */
+static inline void copy_row(int8_t *dst, const int8_t *src, int32_t n)
+{
+    int32_t i = 0;
+    for (; i + 3 < n; i += 4) {
+        farm_st32(dst + i, farm_ld32(src + i));
+    }
+    for (; i < n; i++) {
+        dst[i] = src[i];
+    }
+}
+
 /* Gather the kernel window of one output pixel into `dst` (k_h * k_w * in_c bytes, OHWI order),
  * writing the input zero point for padded taps. */
 static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, int32_t y0, int32_t x0,
@@ -50,7 +63,7 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
         }
         const int8_t *row = in + iy * in_w * in_c;
         if (d_w == 1 && x0 >= 0 && x0 + k_w <= in_w) {
-            memcpy(dst, row + x0 * in_c, (size_t)row_bytes);
+            copy_row(dst, row + x0 * in_c, row_bytes);
             continue;
         }
         for (int32_t kx = 0; kx < k_w; kx++) {
@@ -58,7 +71,7 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
             if (ix < 0 || ix >= in_w) {
                 memset(dst + kx * in_c, pad, (size_t)in_c);
             } else {
-                memcpy(dst + kx * in_c, row + ix * in_c, (size_t)in_c);
+                copy_row(dst + kx * in_c, row + ix * in_c, in_c);
             }
         }
     }
@@ -302,10 +315,16 @@ static inline __attribute__((always_inline)) void dw_pixel_impl(const dw_layer_t
         } else {
             dw_block4(x + oc, w + oc, c, n_y, n_x, c, x_row, w_row, off, acc);
         }
-        for (int32_t j = 0; j < 4; j++) {
-            const int32_t v = farm_rq_apply(acc[j], rq + (oc + j) * FARM_RQ_WORDS, mode) + out_off;
-            o[oc + j] = (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, act_min, act_max));
-        }
+        /* Written out: the four results stay in registers, no loop over a stack array. */
+        const int32_t *r = rq + oc * FARM_RQ_WORDS;
+        const int32_t v0 = farm_rq_apply(acc[0], r, mode) + out_off;
+        const int32_t v1 = farm_rq_apply(acc[1], r + FARM_RQ_WORDS, mode) + out_off;
+        const int32_t v2 = farm_rq_apply(acc[2], r + 2 * FARM_RQ_WORDS, mode) + out_off;
+        const int32_t v3 = farm_rq_apply(acc[3], r + 3 * FARM_RQ_WORDS, mode) + out_off;
+        o[oc] = (int8_t)(sat8 ? FARM_SSAT8(v0) : farm_clamp8(v0, act_min, act_max));
+        o[oc + 1] = (int8_t)(sat8 ? FARM_SSAT8(v1) : farm_clamp8(v1, act_min, act_max));
+        o[oc + 2] = (int8_t)(sat8 ? FARM_SSAT8(v2) : farm_clamp8(v2, act_min, act_max));
+        o[oc + 3] = (int8_t)(sat8 ? FARM_SSAT8(v3) : farm_clamp8(v3, act_min, act_max));
     }
 }
 

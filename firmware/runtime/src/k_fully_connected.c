@@ -112,7 +112,7 @@ static __attribute__((noinline)) void block_1x4(const int8_t *x, const int8_t *w
 }
 
 /* Two input rows times two weight rows: 16 MACs per 4 LDR, 8 SXTB16, 8 SMLAD. */
-static void block_2x2(const int8_t *x0, const int8_t *w0, int32_t n, int32_t acc[4])
+static inline __attribute__((always_inline)) void block_2x2(const int8_t *x0, const int8_t *w0, int32_t n, int32_t acc[4])
 {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
     int32_t blocks = n >> 2;
