@@ -14,7 +14,6 @@
  * DEPTHWISE params: as CONV up to act_max with depth_multiplier after out_c, then the fast flag.
  * DEPTHWISE consts: weights 1HWO, bias, folded bias, requantization records (per out channel).
  */
-#include <string.h>
 
 #include "farm_fixedpoint.h"
 #include "farm_kernels.h"
@@ -49,6 +48,19 @@ static inline void copy_row(int8_t *dst, const int8_t *src, int32_t n)
     }
 }
 
+/* The padding counterpart of copy_row. */
+static inline void fill_row(int8_t *dst, int8_t pad, int32_t n)
+{
+    const int32_t word = (int32_t)(0x01010101u * (uint8_t)pad);
+    int32_t i = 0;
+    for (; i + 3 < n; i += 4) {
+        farm_st32(dst + i, word);
+    }
+    for (; i < n; i++) {
+        dst[i] = pad;
+    }
+}
+
 /* Gather the kernel window of one output pixel into `dst` (k_h * k_w * in_c bytes, OHWI order),
  * writing the input zero point for padded taps. */
 static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, int32_t y0, int32_t x0,
@@ -58,7 +70,7 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
     for (int32_t ky = 0; ky < k_h; ky++, dst += row_bytes) {
         const int32_t iy = y0 + ky * d_h;
         if (iy < 0 || iy >= in_h) {
-            memset(dst, pad, (size_t)row_bytes);
+            fill_row(dst, pad, row_bytes);
             continue;
         }
         const int8_t *row = in + iy * in_w * in_c;
@@ -69,7 +81,7 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
         for (int32_t kx = 0; kx < k_w; kx++) {
             const int32_t ix = x0 + kx * d_w;
             if (ix < 0 || ix >= in_w) {
-                memset(dst + kx * in_c, pad, (size_t)in_c);
+                fill_row(dst + kx * in_c, pad, in_c);
             } else {
                 copy_row(dst + kx * in_c, row + ix * in_c, in_c);
             }
