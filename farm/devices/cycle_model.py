@@ -164,9 +164,17 @@ def _method(timing: CoreTiming, flash: FlashTiming | None, clock_hz: int) -> str
 
 
 class CycleModelUnavailableError(FarmError):
-    """No cycle estimate for this (image, model): the twin falls back to the flat factor."""
+    """No cycle estimate for this (image, model): the twin falls back to the flat factor.
+
+    ``transient``: the trace run failed (QEMU, the DUT link, a timeout), so a later prepare may
+    try again; otherwise the image itself cannot be traced (no bracket, counts disagree).
+    """
 
     kind = "cycle-model-unavailable"
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @runtime_checkable

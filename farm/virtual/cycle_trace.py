@@ -56,10 +56,12 @@ class TraceProfileCache:
 
     Args:
         cache_dir: the farm's cache directory (settings ``cache_dir``).
-        timeout_s: limit of the traced inference (logging slows QEMU about 3x).
+        timeout_s: limit of the traced inference (logging slows QEMU about 3x; VWW, the
+            zoo's largest, traces in about 15 s). An image that cannot be traced
+            (no bracket, counts disagree) is cached as such.
     """
 
-    def __init__(self, cache_dir: Path, timeout_s: float = 600.0) -> None:
+    def __init__(self, cache_dir: Path, timeout_s: float = 300.0) -> None:
         self.root = Path(cache_dir) / "cycle-profiles"
         self.timeout_s = timeout_s
 
@@ -74,22 +76,37 @@ class TraceProfileCache:
         path = self.root / f"{self.key(image, model_blob, machine)}.json"
         with FileLock(str(path) + ".lock"):
             if path.exists():
-                return TraceProfile.from_json(json.loads(path.read_text())["profile"])
+                record = json.loads(path.read_text())
+                if "unavailable" in record:
+                    raise CycleModelUnavailableError(f"{record['unavailable']} (cached)")
+                return TraceProfile.from_json(record["profile"])
             started = time.monotonic()
-            profile, counted = trace_profile(image, model_blob, machine, self.timeout_s)
             record = {
                 "image_hash": image.image_hash,
                 "blob_sha256": hashlib.sha256(model_blob).hexdigest(),
                 "machine": machine,
+            }
+            try:
+                profile, counted = trace_profile(image, model_blob, machine, self.timeout_s)
+            except CycleModelUnavailableError as exc:
+                # Cached too: a firmware that cannot be traced is not traced again per test.
+                if not exc.transient:
+                    _write_atomic(path, {**record, "unavailable": str(exc)})
+                raise
+            record |= {
                 "firmware_instructions": counted,
                 "trace_s": round(time.monotonic() - started, 2),
                 "profile": profile.to_json(),
             }
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(record))
-            tmp.replace(path)
+            _write_atomic(path, record)
             log.info("cycle profile of %s traced in %.1f s", path.name, record["trace_s"])
             return profile
+
+
+def _write_atomic(path: Path, record: dict[str, object]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record))
+    tmp.replace(path)
 
 
 def trace_profile(
@@ -136,7 +153,9 @@ def trace_profile(
             dut.wait_boot()
             result = dut.infer(1, 0)
         except FarmError as exc:
-            raise CycleModelUnavailableError(f"cycle trace of {elf.name}: {exc}") from exc
+            raise CycleModelUnavailableError(
+                f"cycle trace of {elf.name}: {exc}", transient=True
+            ) from exc
         finally:
             proc.stop()
             reader.finish(fifo)
@@ -211,5 +230,7 @@ class _FifoProfiler(threading.Thread):
 
     def result(self) -> TraceProfile:
         if self._profile is None:
-            raise CycleModelUnavailableError(f"cycle trace: no profile ({self._error})")
+            raise CycleModelUnavailableError(
+                f"cycle trace: no profile ({self._error})", transient=True
+            )
         return self._profile

@@ -114,3 +114,8 @@ def test_firmware_without_the_bracket_falls_back_to_the_labelled_flat_factor(
     timing = time_windows(board, n=1, warmup=0, windows=1)
     assert "flat catalog factor, fallback" in timing.method
     assert timing.cycles_estimated_per_inference is None
+
+    # The image cannot be traced: that is cached too, the next board does not try again.
+    again = open_twin("twin-again")
+    again.prepare(image, blob)
+    assert (again.facts.cycle_fallback or "").endswith("(cached)")
