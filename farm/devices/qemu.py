@@ -24,6 +24,7 @@ from farm.devices.cycle_model import (
     CycleProfileSource,
     estimate_for_target,
 )
+from farm.devices.dut import DutSession
 from farm.devices.elf_symbols import embedded_blob_bytes
 from farm.devices.protocols import (
     BoardFacts,
@@ -37,7 +38,6 @@ from farm.devices.qemu_process import QemuProcess
 from farm.devices.qemu_wire import TwinWire
 from farm.devices.registry import register_board
 from farm.devices.twin_timebase import timebase_qemu_args
-from farm.dut import DutSession
 from farm.errors import EmulatorError, InventoryError
 from farm.step import step
 

@@ -46,7 +46,7 @@ def open_lab_board(
     if config.ssh is not None and config.ssh.known_hosts_file is None:
         ssh = config.ssh.model_copy(update={"known_hosts_file": state_dir / KNOWN_HOSTS_FILE})
         config = config.model_copy(update={"ssh": ssh})
-    if str(config.backend) == "ssh" and "virtual" in config.tags:
+    if str(config.backend) == "ssh" and is_twin(config):
         return open_linux_twin(config, target, workdir=workdir, log_path=log_path)
     board = open_board(config, target, workdir=workdir, log_path=log_path)
     if cache_dir is not None:
@@ -56,6 +56,14 @@ def open_lab_board(
         if isinstance(board, QemuBoard):
             board.cycle_profiles = TraceProfileCache(cache_dir)
     return board
+
+
+def is_twin(config: BoardConfig) -> bool:
+    """Does the virtual lab stand in for this board? A QEMU board always; a Linux board when
+    tagged ``virtual`` (its SSH server is the lab's twin). Its rows say ``virtual``."""
+    return str(config.backend) == "qemu" or (
+        str(config.backend) == "ssh" and "virtual" in config.tags
+    )
 
 
 def open_linux_twin(

@@ -29,12 +29,12 @@ from filelock import FileLock
 
 from farm.devices.console_log import ConsoleLog
 from farm.devices.cycle_model import CycleModelUnavailableError
+from farm.devices.dut import DutSession
 from farm.devices.elf_symbols import elf_symbol
 from farm.devices.exec_trace import TraceFormatError, TraceProfile, profile_region
 from farm.devices.protocols import FirmwareImage
 from farm.devices.qemu import qemu_args
 from farm.devices.qemu_process import QemuProcess
-from farm.dut import DutSession
 from farm.errors import FarmError
 
 log = logging.getLogger(__name__)
