@@ -95,57 +95,102 @@ def _code_of(lines: list[str]) -> tuple[int, bytes]:
 def profile_region(lines: Iterable[str], start_pc: int) -> TraceProfile:
     """Read a QEMU log and profile the blocks run between the first two runs of ``start_pc``.
 
+    A block's trace line is the same string every time it runs (host pointer, pc, flags), so
+    the loop only looks each line up and counts (line, next line) pairs; lines are parsed once.
+    Several million lines pass per traced inference: this loop is the tracer's cost.
+
     Raises:
         TraceFormatError: the block at ``start_pc`` did not run twice.
     """
-    translated: dict[str, tuple[int, bytes]] = {}
+    codes: dict[str, tuple[int, bytes]] = {}  # trace line -> its block's (pc, code)
+    starts: set[str] = set()  # trace lines of the block at start_pc
     pending: list[str] | None = None
     pending_code: tuple[int, bytes] | None = None
+    pairs: dict[tuple[str, str], int] = {}
+    stops: Counter[tuple[str, int]] = Counter()
     entries = 0
-    blocks: dict[tuple[int, bytes], BlockProfile] = {}
-    last: BlockProfile | None = None
-    runs = 0
+    prev = ""
     for line in lines:
-        if line.startswith("Trace "):
+        if line in codes or line in starts:
+            pass
+        elif line.startswith("Trace "):
             if pending is not None:
                 pending_code = _code_of(pending) if pending else None
                 pending = None
-            ptr, rest = line.split(" ", 3)[2:4]
-            pc = int(rest[1:].split("/", 2)[1], 16)
-            if pending_code is not None and pending_code[0] == pc:
-                translated[ptr] = pending_code
-                pending_code = None
+            pc = int(line.split(" ", 4)[3][1:].split("/", 2)[1], 16)
             if pc == start_pc:
-                entries += 1
-                if entries == 2:
-                    if last is not None:
-                        last.successors[pc] += 1
-                    break
-            if entries != 1:
-                continue
-            key = translated.get(ptr)
-            if key is None:
+                starts.add(line)
+            elif pending_code is not None and pending_code[0] == pc:
+                codes[line] = pending_code
+                pending_code = None
+            elif entries == 1:
                 raise TraceFormatError(
-                    f"QEMU exec log: block at 0x{pc:08x} (host {ptr}) ran without an IN: "
-                    "listing; the log needs -d in_asm,exec,nochain from the start"
+                    f"QEMU exec log: block at 0x{pc:08x} ran without an IN: listing; the log "
+                    "needs -d in_asm,exec,nochain from the start"
                 )
-            block = blocks.get(key)
-            if block is None:
-                block = blocks[key] = BlockProfile(key[0], key[1])
-            if last is not None:
-                last.successors[pc] += 1
-            block.executions += 1
-            runs += 1
-            last = block
-        elif line.startswith("IN:"):
-            pending = []
-        elif pending is not None and line.startswith("0x"):
-            pending.append(line)
-        elif line.startswith("cpu_io_recompile: rewound") and entries == 1 and last is not None:
-            last.stopped_at[int(line.rsplit(" ", 1)[1], 16)] += 1
+            else:
+                continue  # a block outside the region whose listing was filtered out
+        else:
+            if line.startswith("IN:"):
+                pending = []
+            elif pending is not None and line.startswith("0x"):
+                pending.append(line)
+            elif line.startswith("cpu_io_recompile: rewound") and entries == 1:
+                stops[(prev, int(line.rsplit(" ", 1)[1], 16))] += 1
+            continue
+        if line in starts:
+            entries += 1
+            if entries == 2:
+                break
+            if pending is not None:  # the start block's own listing: bind it too
+                pending_code = _code_of(pending) if pending else None
+                pending = None
+            if pending_code is not None and pending_code[0] == start_pc:
+                codes[line] = pending_code
+                pending_code = None
+        if entries == 1:
+            if prev:
+                key = (prev, line)
+                pairs[key] = pairs.get(key, 0) + 1
+            prev = line
     if entries < 2:
         raise TraceFormatError(
             f"QEMU exec log: the block at 0x{start_pc:08x} (the cycle-counter read) ran "
             f"{entries} time(s); the timed region needs it twice (c0 and c1)"
         )
+    return _fold(codes, pairs, stops, prev, line)
+
+
+def _fold(
+    codes: dict[str, tuple[int, bytes]],
+    pairs: dict[tuple[str, str], int],
+    stops: Counter[tuple[str, int]],
+    last_line: str,
+    closing: str,
+) -> TraceProfile:
+    """Blocks with run counts and successors from the (line, next line) pair counts."""
+    blocks: dict[tuple[int, bytes], BlockProfile] = {}
+    runs = 0
+
+    def block_of(line: str) -> BlockProfile:
+        key = codes.get(line)
+        if key is None:
+            raise TraceFormatError(f"QEMU exec log: no IN: listing for {line.strip()!r}")
+        found = blocks.get(key)
+        if found is None:
+            found = blocks[key] = BlockProfile(key[0], key[1])
+        return found
+
+    for (a, b), n in pairs.items():
+        block = block_of(a)
+        block.executions += n
+        block.successors[codes[b][0] if b in codes else -1] += n
+        runs += n
+    # The last block of the region ran once more: into the closing read of the counter.
+    last = block_of(last_line)
+    last.executions += 1
+    last.successors[int(closing.split(" ", 4)[3][1:].split("/", 2)[1], 16)] += 1
+    runs += 1
+    for (line, stop), n in stops.items():
+        block_of(line).stopped_at[stop] += n
     return TraceProfile(list(blocks.values()), runs)
