@@ -55,7 +55,7 @@ PUBLISHED: dict[str, Published] = {
     ),
     "vww_mbv1_025": Published(
         88.9, "MLPerf Tiny v1.x best", 7_489_664,
-        "MobileNetV1 0.25 on 96x96x3, 2 classes (paper: 7.49 M): same architecture as zoo",
+        "MobileNetV1 0.25 on 96x96x3 (CONV 3x3/2 to 8, 13 DW+PW up to 256), FC 256x2: same as zoo",
     ),
     "ic_resnet8_16": Published(
         165.1, "MLPerf Tiny v1.x best", 12_501_632,
@@ -90,6 +90,8 @@ class TwinFigures:
     macs: int
     instructions: int
     cycles: int
+    core_cycles: int
+    flash_stall_cycles: int
     same_as_host: bool
     trace_s: float
 
@@ -112,7 +114,16 @@ def twin_figures(path: Path, elf: Path) -> TwinFigures:
     profile, _ = trace_profile(image, model.blob, MACHINE, timeout_s=900)
     trace_s = time.monotonic() - started
     estimate = estimate_for_target(profile, Catalog.load().get(TARGET), len(model.blob))
-    return TwinFigures(model.macs, run.instructions[0], estimate.cycles, same, trace_s)
+    stalls = estimate.fetch_stall_cycles + estimate.data_stall_cycles
+    return TwinFigures(
+        model.macs,
+        run.instructions[0],
+        estimate.cycles,
+        estimate.core_cycles,
+        stalls,
+        same,
+        trace_s,
+    )
 
 
 def print_memory(models: list[Path]) -> None:
@@ -135,7 +146,8 @@ def print_twin(models: list[Path], elf: Path) -> None:
         f"{target.flash_fetch_hit_rate:.0%} fetch hits"
     )
     print(
-        f"{'model':14s} {'MACs':>10s} {'instr/MAC':>9s} {'cyc/MAC':>8s} {'instr ms':>8s} "
+        f"{'model':14s} {'MACs':>10s} {'instr/MAC':>9s} {'cyc/MAC':>8s} {'core':>5s} {'flash':>5s} "
+        f"{'instr ms':>8s} "
         f"{'est. ms':>8s} {'target ms':>9s} {'at/below':>8s} {'== host':>7s} {'trace s':>7s}"
     )
     notes = []
@@ -156,9 +168,13 @@ def print_twin(models: list[Path], elf: Path) -> None:
             verdict, target_txt = "-", f"{'-':>9s}"
         print(
             f"{p.stem:14s} {f.macs:10d} {f.instructions / f.macs:9.2f} {f.cycles / f.macs:8.2f} "
+            f"{f.core_cycles / f.macs:5.2f} {f.flash_stall_cycles / f.macs:5.2f} "
             f"{flat_ms:8.2f} {est_ms:8.2f} {target_txt} {verdict:>8s} {str(f.same_as_host):>7s} "
             f"{f.trace_s:7.1f}"
         )
+    print(
+        "core / flash: cycles per MAC of the core's timings / of flash wait states (fetch + blob)."
+    )
     print("instr ms: instructions x 1.0 / 120 MHz (the old flat factor), for comparison.")
     print("target: best published latency scaled by zoo MACs / MLPerf reference MACs:")
     print("\n".join(notes))
