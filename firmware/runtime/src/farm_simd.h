@@ -68,6 +68,11 @@ static inline int32_t farm_emu_smlad(int32_t a, int32_t b, int32_t acc)
 #define FARM_KERNEL_PATH "plain-c"
 #endif
 
+/* PKHBT a, b, LSL #16 (low half of a, low half of b on top) and PKHTB a, b, ASR #16 (top half of
+ * a, top half of b below): plain C, which GCC turns into the single instruction on a DSP core. */
+#define FARM_PKHBT16(a, b) ((int32_t)(((uint32_t)(a) & 0xFFFFu) | ((uint32_t)(b) << 16)))
+#define FARM_PKHTB16(a, b) ((int32_t)(((uint32_t)(a) & 0xFFFF0000u) | ((uint32_t)(b) >> 16)))
+
 #ifndef FARM_SSAT8
 /* Saturate to int8; GCC turns this into one SSAT where the core has it. */
 #define FARM_SSAT8(x) ((x) < -128 ? -128 : (x) > 127 ? 127 : (x))

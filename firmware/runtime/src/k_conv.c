@@ -358,6 +358,231 @@ DW_PIXEL(dw_pixel_ds, FARM_RQ_DOUBLE, 1)
 DW_PIXEL(dw_pixel_s, FARM_RQ_SINGLE, 0)
 DW_PIXEL(dw_pixel_ss, FARM_RQ_SINGLE, 1)
 
+/* Interior of a 3x3 depthwise layer (dilation 1, stride 1 or 2, fast requantization), four
+ * channels at a time over a run of output pixels whose windows lie inside the image.
+ *
+ * Per group of four channels the nine weights are repacked once, on the stack, into int16 pairs
+ * of two taps of one channel, so SMLAD does two taps per instruction: taps (0,1), (2,3), (4,5),
+ * (6,7) of channel c as {w[p], w[q]}, and the ninth tap as SXTB16 halves for SMLABB/SMLATT.
+ * The input words of two taps are split with SXTB16 and re-paired with PKHBT/PKHTB to match.
+ * The group's folded bias and requantization records are copied next to the weights, with the
+ * output offset folded into the rounding term, so the pixel loop reads nothing from flash. */
+typedef struct {
+    int32_t w[18];    /* pairs 0..3: {c0, c2, c1, c3} at 4 words each; tap 8: {c0|c2, c1|c3} */
+    int32_t x_row;    /* bytes from one input row to the next (at byte 72: the asm reads it) */
+    int32_t bias[4];  /* folded bias */
+    int32_t rq[4][4]; /* per channel {multiplier, L, 2^(R-1) + (out_off << R), R} */
+} dw3_group_t;
+
+/* Largest right shift for which folding the output offset into the rounding term cannot
+ * overflow: |SMMULR| <= 2^30, 2^(R-1) + 128 * 2^R < 2^30. */
+#define DW3_MAX_RIGHT 22
+
+static void dw3_pack(dw3_group_t *g, const int8_t *w, int32_t c, const int32_t *folded,
+                     const int32_t *rq, int32_t out_off, int32_t x_row)
+{
+    for (int32_t i = 0; i < 4; i++) {
+        static const int8_t lane[4] = {0, 2, 1, 3}; /* word order: even channels, odd channels */
+        for (int32_t j = 0; j < 4; j++) {
+            const int32_t ch = lane[j];
+            g->w[4 * i + j] = FARM_PKHBT16(w[(2 * i) * c + ch], w[(2 * i + 1) * c + ch]);
+        }
+    }
+    const int32_t w8 = farm_ld32(w + 8 * c);
+    g->w[16] = FARM_SXTB16(w8);
+    g->w[17] = FARM_SXTB16_ROR8(w8);
+    g->x_row = x_row;
+    for (int32_t j = 0; j < 4; j++) {
+        const int32_t *r = rq + j * FARM_RQ_WORDS;
+        g->bias[j] = folded[j];
+        g->rq[j][0] = r[0];
+        g->rq[j][1] = r[1];
+        g->rq[j][2] = r[3] + (int32_t)((uint32_t)out_off << r[2]);
+        g->rq[j][3] = r[2];
+    }
+}
+
+/* The 36 MACs of one pixel and four channels into acc (which holds the bias). */
+static inline __attribute__((always_inline)) void dw3_macs(const int8_t *x, int32_t c,
+                                                           const dw3_group_t *g, int32_t acc[4])
+{
+#if FARM_ASM_KERNELS
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t x1, x2, t3, t4, t5, t6;
+    /* Two taps at LD_P and LD_Q (MID between the loads: a row step), weights at byte K:
+     * 16 instructions, 8 MACs. */
+#define DW3_PAIR(LD_P, MID, LD_Q, K)                                                              \
+    "ldr %[x1], " LD_P "\n\t" MID "ldr %[x2], " LD_Q "\n\t"                                       \
+    "sxtb16 %[t3], %[x1], ror #8\n\t"                                                            \
+    "sxtb16 %[x1], %[x1]\n\t"                                                                    \
+    "sxtb16 %[t4], %[x2], ror #8\n\t"                                                            \
+    "sxtb16 %[x2], %[x2]\n\t"                                                                    \
+    "pkhbt %[t5], %[x1], %[x2], lsl #16\n\t"                                                     \
+    "pkhtb %[x1], %[x2], %[x1], asr #16\n\t"                                                     \
+    "ldrd %[x2], %[t6], [%[g], #" K "]\n\t"                                                      \
+    "smlad %[a0], %[t5], %[x2], %[a0]\n\t"                                                       \
+    "smlad %[a2], %[x1], %[t6], %[a2]\n\t"                                                       \
+    "pkhbt %[t5], %[t3], %[t4], lsl #16\n\t"                                                     \
+    "pkhtb %[t3], %[t4], %[t3], asr #16\n\t"                                                     \
+    "ldrd %[x2], %[t6], [%[g], #" K " + 8]\n\t"                                                  \
+    "smlad %[a1], %[t5], %[x2], %[a1]\n\t"                                                       \
+    "smlad %[a3], %[t3], %[t6], %[a3]\n\t"
+#define DW3_NEXT_ROW "ldr %[t6], [%[g], #72]\n\tadd %[xp], %[xp], %[t6]\n\t"
+    const int8_t *xp = x;
+    __asm__(DW3_PAIR("[%[xp]]", "", "[%[xp], %[c]]", "0")
+            DW3_PAIR("[%[xp], %[c], lsl #1]", DW3_NEXT_ROW, "[%[xp]]", "16")
+            DW3_PAIR("[%[xp], %[c]]", "", "[%[xp], %[c], lsl #1]", "32")
+            DW3_NEXT_ROW
+            DW3_PAIR("[%[xp]]", "", "[%[xp], %[c]]", "48")
+            "ldr %[x1], [%[xp], %[c], lsl #1]\n\t"
+            "ldrd %[x2], %[t6], [%[g], #64]\n\t"
+            "sxtb16 %[t3], %[x1], ror #8\n\t"
+            "sxtb16 %[x1], %[x1]\n\t"
+            "smlabb %[a0], %[x1], %[x2], %[a0]\n\t"
+            "smlatt %[a2], %[x1], %[x2], %[a2]\n\t"
+            "smlabb %[a1], %[t3], %[t6], %[a1]\n\t"
+            "smlatt %[a3], %[t3], %[t6], %[a3]\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(xp),
+              [x1] "=&r"(x1), [x2] "=&r"(x2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5),
+              [t6] "=&r"(t6)
+            : [c] "r"(c), [g] "r"(g)
+            : "memory");
+#undef DW3_PAIR
+#undef DW3_NEXT_ROW
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+#else
+    /* The same pairing with the portable instruction models (host check of the packing). */
+    int32_t a[4] = {acc[0], acc[1], acc[2], acc[3]};
+    const int8_t *row = x;
+    int32_t tap_words[9];
+    for (int32_t t = 0; t < 9; t++) {
+        if (t == 3 || t == 6) {
+            row += g->x_row;
+        }
+        tap_words[t] = farm_ld32(row + (t % 3) * c);
+    }
+    for (int32_t i = 0; i < 4; i++) {
+        const int32_t xp = tap_words[2 * i], xq = tap_words[2 * i + 1];
+        const int32_t ep = FARM_SXTB16(xp), op = FARM_SXTB16_ROR8(xp);
+        const int32_t eq = FARM_SXTB16(xq), oq = FARM_SXTB16_ROR8(xq);
+        a[0] = FARM_SMLAD(FARM_PKHBT16(ep, eq), g->w[4 * i], a[0]);
+        a[2] = FARM_SMLAD(FARM_PKHTB16(eq, ep), g->w[4 * i + 1], a[2]);
+        a[1] = FARM_SMLAD(FARM_PKHBT16(op, oq), g->w[4 * i + 2], a[1]);
+        a[3] = FARM_SMLAD(FARM_PKHTB16(oq, op), g->w[4 * i + 3], a[3]);
+    }
+    const int32_t e8 = FARM_SXTB16(tap_words[8]), o8 = FARM_SXTB16_ROR8(tap_words[8]);
+    a[0] = FARM_SMLABB(e8, g->w[16], a[0]);
+    a[2] = FARM_SMLATT(e8, g->w[16], a[2]);
+    a[1] = FARM_SMLABB(o8, g->w[17], a[1]);
+    a[3] = FARM_SMLATT(o8, g->w[17], a[3]);
+    acc[0] = a[0];
+    acc[1] = a[1];
+    acc[2] = a[2];
+    acc[3] = a[3];
+#endif
+}
+
+/* One channel of the fast requantization with the output offset already in the rounding term,
+ * clamped (one SSAT when the activation range is all of int8). */
+static inline __attribute__((always_inline)) int8_t dw3_out(int32_t acc, const int32_t r[4],
+                                                            int32_t lo, int32_t hi, const int sat8)
+{
+    const int32_t y = farm_smmulr((int32_t)((uint32_t)acc << r[1]), r[0]);
+    const int32_t v = (y + r[2] + (y >> 31)) >> r[3];
+    return (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, lo, hi));
+}
+
+/* Interior output pixels [oy0, oy1) x [ox0, ox1) of a 3x3 layer, all channel groups. */
+static inline __attribute__((always_inline)) void dw3_interior_impl(const farm_op_t *op, int32_t oy0,
+                                                                    int32_t oy1, int32_t ox0,
+                                                                    int32_t ox1, const int sat8)
+{
+    const int32_t *p = op->p;
+    const int32_t n = p[0], in_h = p[1], in_w = p[2], c = p[3], out_h = p[4], out_w = p[5];
+    const int32_t s_h = p[10], s_w = p[11], pad_h = p[14], pad_w = p[15];
+    const int32_t out_off = p[17], act_min = p[18], act_max = p[19];
+    const int8_t *w = (const int8_t *)op->c[0];
+    const int32_t *folded = (const int32_t *)op->c[2], *rq = (const int32_t *)op->c[3];
+    const int32_t x_row = in_w * c, x_step = s_w * c;
+    dw3_group_t g;
+    for (int32_t b = 0; b < n; b++) {
+        const int8_t *in = op->t[0] + b * in_h * in_w * c;
+        int8_t *out = op->t[op->n_t - 1] + b * out_h * out_w * c;
+        for (int32_t oc = 0; oc < c; oc += 4) {
+            dw3_pack(&g, w + oc, c, folded + oc, rq + oc * FARM_RQ_WORDS, out_off, x_row);
+            for (int32_t oy = oy0; oy < oy1; oy++) {
+                const int8_t *x = in + ((oy * s_h - pad_h) * in_w + ox0 * s_w - pad_w) * c + oc;
+                int8_t *o = out + (oy * out_w + ox0) * c + oc;
+                for (int32_t ox = ox0; ox < ox1; ox++, x += x_step, o += c) {
+                    int32_t acc[4] = {g.bias[0], g.bias[1], g.bias[2], g.bias[3]};
+                    dw3_macs(x, c, &g, acc);
+                    o[0] = dw3_out(acc[0], g.rq[0], act_min, act_max, sat8);
+                    o[1] = dw3_out(acc[1], g.rq[1], act_min, act_max, sat8);
+                    o[2] = dw3_out(acc[2], g.rq[2], act_min, act_max, sat8);
+                    o[3] = dw3_out(acc[3], g.rq[3], act_min, act_max, sat8);
+                }
+            }
+        }
+    }
+}
+
+static __attribute__((noinline)) void dw3_interior_sat8(const farm_op_t *op, int32_t oy0,
+                                                        int32_t oy1, int32_t ox0, int32_t ox1)
+{
+    dw3_interior_impl(op, oy0, oy1, ox0, ox1, 1);
+}
+
+static __attribute__((noinline)) void dw3_interior_clamp(const farm_op_t *op, int32_t oy0,
+                                                         int32_t oy1, int32_t ox0, int32_t ox1)
+{
+    dw3_interior_impl(op, oy0, oy1, ox0, ox1, 0);
+}
+
+/* The interior with the clamp kind a constant. */
+static void dw3_interior(const farm_op_t *op, int32_t oy0, int32_t oy1, int32_t ox0, int32_t ox1)
+{
+    if (op->p[18] <= -128 && op->p[19] >= 127) {
+        dw3_interior_sat8(op, oy0, oy1, ox0, ox1);
+    } else {
+        dw3_interior_clamp(op, oy0, oy1, ox0, ox1);
+    }
+}
+
+/* First and one-past-last output index whose 3-tap window (stride s, padding pad) lies inside
+ * [0, size): the interior range, possibly empty. */
+static taps_t dw3_inside(int32_t out_size, int32_t s, int32_t pad, int32_t size)
+{
+    taps_t r = {0, out_size};
+    while (r.lo < out_size && r.lo * s - pad < 0) {
+        r.lo++;
+    }
+    while (r.hi > r.lo && (r.hi - 1) * s - pad + 3 > size) {
+        r.hi--;
+    }
+    return r;
+}
+
+/* The interior kernel applies: 3x3, dilation 1, fast requantization whose shifts allow the
+ * output offset to be folded. */
+static int dw3_applies(const farm_op_t *op)
+{
+    const int32_t *p = op->p;
+    if (p[8] != 3 || p[9] != 3 || p[12] != 1 || p[13] != 1 || p[10] > 2 || p[11] > 2 ||
+        farm_rq_mode(op, p[20]) != FARM_RQ_FAST) {
+        return 0;
+    }
+    const int32_t *rq = (const int32_t *)op->c[3];
+    for (int32_t oc = 0; oc < p[3]; oc++) {
+        if (rq[oc * FARM_RQ_WORDS + 2] > DW3_MAX_RIGHT) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Depthwise with multiplier 1, a multiple of 4 channels and dilation 1 in x (the DS-CNN case):
  * one call per output pixel. */
 static void depthwise_pixels(const farm_op_t *op)
@@ -376,12 +601,31 @@ static void depthwise_pixels(const farm_op_t *op)
                                                     : (sat8 ? dw_pixel_ds : dw_pixel_d);
     const int8_t *w = (const int8_t *)op->c[0];
     int8_t *o = op->t[op->n_t - 1];
+    /* The interior of a 3x3 layer goes to dw3_interior, the border pixels stay here. */
+    taps_t iy = {0, 0}, ix = {0, 0};
+    if (dw3_applies(op)) {
+        iy = dw3_inside(out_h, s_h, pad_h, in_h);
+        ix = dw3_inside(out_w, s_w, pad_w, in_w);
+        if (iy.lo < iy.hi && ix.lo < ix.hi) {
+            dw3_interior(op, iy.lo, iy.hi, ix.lo, ix.hi);
+        } else {
+            iy.lo = iy.hi = ix.lo = ix.hi = 0;
+        }
+    }
     for (int32_t b = 0; b < n; b++) {
         const int8_t *in = op->t[0] + b * in_h * in_w * in_c;
         for (int32_t oy = 0; oy < out_h; oy++) {
             const int32_t y0 = oy * s_h - pad_h;
             const taps_t ty = in_bounds(y0, k_h, d_h, in_h);
+            const int row_inside = oy >= iy.lo && oy < iy.hi;
             for (int32_t ox = 0; ox < out_w; ox++, o += in_c) {
+                if (row_inside && ox == ix.lo) { /* skip the interior run */
+                    o += (ix.hi - ix.lo) * in_c;
+                    ox = ix.hi;
+                    if (ox == out_w) {
+                        break;
+                    }
+                }
                 const int32_t x0 = ox * s_w - pad_w;
                 const taps_t tx = in_bounds(x0, k_w, d_w, in_w);
                 const int full = ty.lo == 0 && ty.hi == k_h && tx.lo == 0 && tx.hi == k_w;
