@@ -358,53 +358,70 @@ DW_PIXEL(dw_pixel_ds, FARM_RQ_DOUBLE, 1)
 DW_PIXEL(dw_pixel_s, FARM_RQ_SINGLE, 0)
 DW_PIXEL(dw_pixel_ss, FARM_RQ_SINGLE, 1)
 
-/* Interior of a 3x3 depthwise layer (dilation 1, stride 1 or 2, fast requantization), four
- * channels at a time over a run of output pixels whose windows lie inside the image.
+/* 3x3 depthwise (multiplier 1, dilation 1, horizontal padding at most 1, fast requantization),
+ * four channels at a time over the output rows whose windows lie inside the image vertically
+ * (the first and last rows, usually one each, go through depthwise_pixels).
  *
- * Per group of four channels the nine weights are repacked once, on the stack, into int16 pairs
- * of two taps of one channel, so SMLAD does two taps per instruction: taps (0,1), (2,3), (4,5),
+ * Per group of four channels the nine weights are repacked, on the stack, into int16 pairs of
+ * two taps of one channel, so SMLAD does two taps per instruction: taps (0,1), (2,3), (4,5),
  * (6,7) of channel c as {w[p], w[q]}, and the ninth tap as SXTB16 halves for SMLABB/SMLATT.
  * The input words of two taps are split with SXTB16 and re-paired with PKHBT/PKHTB to match.
- * The group's folded bias and requantization records are copied next to the weights, with the
- * output offset folded into the rounding term, so the pixel loop reads nothing from flash. */
+ *
+ * A pixel at the left or right border reads the 3x3 window moved inside the image by dx = -1 or
+ * 1 columns, with the weights moved the other way and zero where a tap falls outside; its bias
+ * holds the input offset times the weights of the taps that remain. So all three column classes
+ * run the same straight-line code and TFLite's "skip the padded taps" is reproduced exactly. The group's
+ * requantization records are copied next to the weights, with the output offset folded into
+ * the rounding term, so the pixel loop reads nothing from flash. */
 typedef struct {
-    int32_t w[18];    /* pairs 0..3: {c0, c2, c1, c3} at 4 words each; tap 8: {c0|c2, c1|c3} */
-    int32_t x_row;    /* bytes from one input row to the next (at byte 72: the asm reads it) */
-    int32_t bias[4];  /* folded bias */
-    int32_t rq[4][4]; /* per channel {multiplier, L, 2^(R-1) + (out_off << R), R} */
-} dw3_group_t;
+    int32_t w[18];   /* pairs 0..3: {c0, c2, c1, c3} at 4 words each; tap 8: {c0|c2, c1|c3} */
+    int32_t x_row;   /* bytes from one input row to the next (at byte 72: the asm reads it) */
+    int32_t bias[4]; /* bias + input offset x the weights of the taps inside the image */
+} dw3_taps_t;
 
 /* Largest right shift for which folding the output offset into the rounding term cannot
  * overflow: |SMMULR| <= 2^30, 2^(R-1) + 128 * 2^R < 2^30. */
 #define DW3_MAX_RIGHT 22
 
-static void dw3_pack(dw3_group_t *g, const int8_t *w, int32_t c, const int32_t *folded,
-                     const int32_t *rq, int32_t out_off, int32_t x_row)
+/* The taps of four channels (weights at w, 1HWO with c channels) for column shift dx: the
+ * weight words of the nine taps (zero where the moved window has no kernel column) split and
+ * paired exactly like the input words in dw3_macs. */
+static void dw3_pack(dw3_taps_t *g, const int8_t *w, int32_t c, const int32_t *bias, int32_t in_off,
+                     int32_t x_row, int32_t dx)
 {
-    for (int32_t i = 0; i < 4; i++) {
-        static const int8_t lane[4] = {0, 2, 1, 3}; /* word order: even channels, odd channels */
-        for (int32_t j = 0; j < 4; j++) {
-            const int32_t ch = lane[j];
-            g->w[4 * i + j] = FARM_PKHBT16(w[(2 * i) * c + ch], w[(2 * i + 1) * c + ch]);
+    int32_t e[9], o[9];
+    int32_t sum_e = 0, sum_o = 0; /* per channel, int16 halves: |9 x 128| fits */
+    for (int32_t ky = 0; ky < 3; ky++) {
+        for (int32_t kx = 0; kx < 3; kx++) {
+            const int32_t src = kx - dx; /* the kernel column this tap reads */
+            const int32_t word = src >= 0 && src < 3 ? farm_ld32(w + (ky * 3 + src) * c) : 0;
+            e[ky * 3 + kx] = FARM_SXTB16(word);
+            o[ky * 3 + kx] = FARM_SXTB16_ROR8(word);
+            sum_e = FARM_SADD16(sum_e, e[ky * 3 + kx]);
+            sum_o = FARM_SADD16(sum_o, o[ky * 3 + kx]);
         }
     }
-    const int32_t w8 = farm_ld32(w + 8 * c);
-    g->w[16] = FARM_SXTB16(w8);
-    g->w[17] = FARM_SXTB16_ROR8(w8);
+    for (int32_t i = 0; i < 4; i++) {
+        g->w[4 * i] = FARM_PKHBT16(e[2 * i], e[2 * i + 1]);
+        g->w[4 * i + 1] = FARM_PKHTB16(e[2 * i + 1], e[2 * i]);
+        g->w[4 * i + 2] = FARM_PKHBT16(o[2 * i], o[2 * i + 1]);
+        g->w[4 * i + 3] = FARM_PKHTB16(o[2 * i + 1], o[2 * i]);
+    }
+    g->w[16] = e[8];
+    g->w[17] = o[8];
     g->x_row = x_row;
-    for (int32_t j = 0; j < 4; j++) {
-        const int32_t *r = rq + j * FARM_RQ_WORDS;
-        g->bias[j] = folded[j];
-        g->rq[j][0] = r[0];
-        g->rq[j][1] = r[1];
-        g->rq[j][2] = r[3] + (int32_t)((uint32_t)out_off << r[2]);
-        g->rq[j][3] = r[2];
+    const int32_t sums[4] = {(int16_t)(uint16_t)((uint32_t)sum_e & 0xFFFFu),
+                             (int16_t)(uint16_t)((uint32_t)sum_o & 0xFFFFu),
+                             (int16_t)(uint16_t)((uint32_t)sum_e >> 16),
+                             (int16_t)(uint16_t)((uint32_t)sum_o >> 16)};
+    for (int32_t ch = 0; ch < 4; ch++) {
+        g->bias[ch] = (int32_t)((uint32_t)bias[ch] + (uint32_t)in_off * (uint32_t)sums[ch]);
     }
 }
 
 /* The 36 MACs of one pixel and four channels into acc (which holds the bias). */
 static inline __attribute__((always_inline)) void dw3_macs(const int8_t *x, int32_t c,
-                                                           const dw3_group_t *g, int32_t acc[4])
+                                                           const dw3_taps_t *g, int32_t acc[4])
 {
 #if FARM_ASM_KERNELS
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
@@ -485,7 +502,7 @@ static inline __attribute__((always_inline)) void dw3_macs(const int8_t *x, int3
 #endif
 }
 
-/* One channel of the fast requantization with the output offset already in the rounding term,
+/* One channel of the fast requantization, r = {multiplier, L, 2^(R-1) + (out_off << R), R},
  * clamped (one SSAT when the activation range is all of int8). */
 static inline __attribute__((always_inline)) int8_t dw3_out(int32_t acc, const int32_t r[4],
                                                             int32_t lo, int32_t hi, const int sat8)
@@ -495,64 +512,15 @@ static inline __attribute__((always_inline)) int8_t dw3_out(int32_t acc, const i
     return (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, lo, hi));
 }
 
-/* Interior output pixels [oy0, oy1) x [ox0, ox1) of a 3x3 layer, all channel groups. */
-static inline __attribute__((always_inline)) void dw3_interior_impl(const farm_op_t *op, int32_t oy0,
-                                                                    int32_t oy1, int32_t ox0,
-                                                                    int32_t ox1, const int sat8)
+/* The shift that moves a 3-tap window starting at `origin` inside [0, size): -1, 0 or 1 where
+ * dw3_applies holds. */
+static inline int32_t dw3_shift(int32_t origin, int32_t size)
 {
-    const int32_t *p = op->p;
-    const int32_t n = p[0], in_h = p[1], in_w = p[2], c = p[3], out_h = p[4], out_w = p[5];
-    const int32_t s_h = p[10], s_w = p[11], pad_h = p[14], pad_w = p[15];
-    const int32_t out_off = p[17], act_min = p[18], act_max = p[19];
-    const int8_t *w = (const int8_t *)op->c[0];
-    const int32_t *folded = (const int32_t *)op->c[2], *rq = (const int32_t *)op->c[3];
-    const int32_t x_row = in_w * c, x_step = s_w * c;
-    dw3_group_t g;
-    for (int32_t b = 0; b < n; b++) {
-        const int8_t *in = op->t[0] + b * in_h * in_w * c;
-        int8_t *out = op->t[op->n_t - 1] + b * out_h * out_w * c;
-        for (int32_t oc = 0; oc < c; oc += 4) {
-            dw3_pack(&g, w + oc, c, folded + oc, rq + oc * FARM_RQ_WORDS, out_off, x_row);
-            for (int32_t oy = oy0; oy < oy1; oy++) {
-                const int8_t *x = in + ((oy * s_h - pad_h) * in_w + ox0 * s_w - pad_w) * c + oc;
-                int8_t *o = out + (oy * out_w + ox0) * c + oc;
-                for (int32_t ox = ox0; ox < ox1; ox++, x += x_step, o += c) {
-                    int32_t acc[4] = {g.bias[0], g.bias[1], g.bias[2], g.bias[3]};
-                    dw3_macs(x, c, &g, acc);
-                    o[0] = dw3_out(acc[0], g.rq[0], act_min, act_max, sat8);
-                    o[1] = dw3_out(acc[1], g.rq[1], act_min, act_max, sat8);
-                    o[2] = dw3_out(acc[2], g.rq[2], act_min, act_max, sat8);
-                    o[3] = dw3_out(acc[3], g.rq[3], act_min, act_max, sat8);
-                }
-            }
-        }
-    }
+    return origin < 0 ? origin : origin + 3 > size ? origin + 3 - size : 0;
 }
 
-static __attribute__((noinline)) void dw3_interior_sat8(const farm_op_t *op, int32_t oy0,
-                                                        int32_t oy1, int32_t ox0, int32_t ox1)
-{
-    dw3_interior_impl(op, oy0, oy1, ox0, ox1, 1);
-}
-
-static __attribute__((noinline)) void dw3_interior_clamp(const farm_op_t *op, int32_t oy0,
-                                                         int32_t oy1, int32_t ox0, int32_t ox1)
-{
-    dw3_interior_impl(op, oy0, oy1, ox0, ox1, 0);
-}
-
-/* The interior with the clamp kind a constant. */
-static void dw3_interior(const farm_op_t *op, int32_t oy0, int32_t oy1, int32_t ox0, int32_t ox1)
-{
-    if (op->p[18] <= -128 && op->p[19] >= 127) {
-        dw3_interior_sat8(op, oy0, oy1, ox0, ox1);
-    } else {
-        dw3_interior_clamp(op, oy0, oy1, ox0, ox1);
-    }
-}
-
-/* First and one-past-last output index whose 3-tap window (stride s, padding pad) lies inside
- * [0, size): the interior range, possibly empty. */
+/* First and one-past-last output row or column whose 3-tap window (stride s, padding pad) lies inside
+ * [0, size): possibly empty. */
 static taps_t dw3_inside(int32_t out_size, int32_t s, int32_t pad, int32_t size)
 {
     taps_t r = {0, out_size};
@@ -565,12 +533,96 @@ static taps_t dw3_inside(int32_t out_size, int32_t s, int32_t pad, int32_t size)
     return r;
 }
 
-/* The interior kernel applies: 3x3, dilation 1, fast requantization whose shifts allow the
- * output offset to be folded. */
+/* `count` output pixels of one row and four channels, all with the same column shift (taps g):
+ * windows at x, x + x_step, ...; outputs at o, o + o_step, .... */
+static inline __attribute__((always_inline)) void dw3_run(const int8_t *x, int32_t c, int8_t *o, int32_t count, int32_t x_step,
+                                                          int32_t o_step, const dw3_taps_t *g,
+                                                          const int32_t r[4][4], int32_t act_min,
+                                                          int32_t act_max, const int sat8)
+{
+    for (int32_t i = 0; i < count; i++, x += x_step, o += o_step) {
+        int32_t acc[4] = {g->bias[0], g->bias[1], g->bias[2], g->bias[3]};
+        dw3_macs(x, c, g, acc);
+        o[0] = dw3_out(acc[0], r[0], act_min, act_max, sat8);
+        o[1] = dw3_out(acc[1], r[1], act_min, act_max, sat8);
+        o[2] = dw3_out(acc[2], r[2], act_min, act_max, sat8);
+        o[3] = dw3_out(acc[3], r[3], act_min, act_max, sat8);
+    }
+}
+
+/* Output rows [oy0, oy1), whose windows lie inside the image vertically. */
+static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t *op, int32_t oy0,
+                                                                int32_t oy1, const int sat8)
+{
+    const int32_t *p = op->p;
+    const int32_t n = p[0], in_h = p[1], in_w = p[2], c = p[3], out_h = p[4], out_w = p[5];
+    const int32_t s_h = p[10], s_w = p[11], pad_h = p[14], pad_w = p[15], in_off = p[16];
+    const int32_t out_off = p[17], act_min = p[18], act_max = p[19];
+    const int8_t *w = (const int8_t *)op->c[0];
+    const int32_t *bias = (const int32_t *)op->c[1], *rq = (const int32_t *)op->c[3];
+    const int32_t x_row = in_w * c;
+    dw3_taps_t g[3]; /* the three column shifts, those that occur packed */
+    const int32_t dx_lo = dw3_shift(-pad_w, in_w), dx_hi = dw3_shift((out_w - 1) * s_w - pad_w, in_w);
+    const taps_t ix = dw3_inside(out_w, s_w, pad_w, in_w); /* the columns with shift 0 */
+    const int32_t x_step = s_w * c;
+    int32_t r[4][4];
+    for (int32_t b = 0; b < n; b++) {
+        const int8_t *in = op->t[0] + b * in_h * in_w * c;
+        int8_t *out = op->t[op->n_t - 1] + b * out_h * out_w * c;
+        for (int32_t oc = 0; oc < c; oc += 4) {
+            for (int32_t j = 0; j < 4; j++) {
+                const int32_t *src = rq + (oc + j) * FARM_RQ_WORDS;
+                r[j][0] = src[0];
+                r[j][1] = src[1];
+                r[j][2] = src[3] + (int32_t)((uint32_t)out_off << src[2]);
+                r[j][3] = src[2];
+            }
+            for (int32_t dx = dx_lo; dx <= dx_hi; dx++) {
+                dw3_pack(&g[dx + 1], w + oc, c, bias + oc, in_off, x_row, dx);
+            }
+            for (int32_t oy = oy0; oy < oy1; oy++) {
+                const int8_t *row = in + (oy * s_h - pad_h) * x_row + oc;
+                int8_t *o = out + oy * out_w * c + oc;
+                /* Left border (at most one pixel), the run inside, the right border. */
+                dw3_run(row, c, o, ix.lo, x_step, c, &g[0], r, act_min, act_max, sat8);
+                dw3_run(row + (ix.lo * s_w - pad_w) * c, c, o + ix.lo * c, ix.hi - ix.lo,
+                        x_step, c, &g[1], r, act_min, act_max, sat8);
+                dw3_run(row + (ix.hi * s_w - pad_w - 1) * c, c, o + ix.hi * c,
+                        out_w - ix.hi, x_step, c, &g[2], r, act_min, act_max, sat8);
+            }
+        }
+    }
+}
+
+static __attribute__((noinline)) void dw3_rows_sat8(const farm_op_t *op, int32_t oy0, int32_t oy1)
+{
+    dw3_rows_impl(op, oy0, oy1, 1);
+}
+
+static __attribute__((noinline)) void dw3_rows_clamp(const farm_op_t *op, int32_t oy0, int32_t oy1)
+{
+    dw3_rows_impl(op, oy0, oy1, 0);
+}
+
+/* The rows with the clamp kind a constant. */
+static void dw3_rows(const farm_op_t *op, int32_t oy0, int32_t oy1)
+{
+    if (op->p[18] <= -128 && op->p[19] >= 127) {
+        dw3_rows_sat8(op, oy0, oy1);
+    } else {
+        dw3_rows_clamp(op, oy0, oy1);
+    }
+}
+
+/* dw3_rows applies: 3x3, dilation 1, an image at least 3 wide whose windows stick out by at
+ * most one tap left and right, and fast requantization whose shifts let the output offset be
+ * folded. */
 static int dw3_applies(const farm_op_t *op)
 {
     const int32_t *p = op->p;
-    if (p[8] != 3 || p[9] != 3 || p[12] != 1 || p[13] != 1 || p[10] > 2 || p[11] > 2 ||
+    const int32_t in_w = p[2], out_w = p[5];
+    if (p[8] != 3 || p[9] != 3 || p[12] != 1 || p[13] != 1 || in_w < 3 || p[15] > 1 ||
+        out_w < 1 || (out_w - 1) * p[11] - p[15] + 3 > in_w + 1 ||
         farm_rq_mode(op, p[20]) != FARM_RQ_FAST) {
         return 0;
     }
@@ -585,7 +637,7 @@ static int dw3_applies(const farm_op_t *op)
 
 /* Depthwise with multiplier 1, a multiple of 4 channels and dilation 1 in x (the DS-CNN case):
  * one call per output pixel. */
-static void depthwise_pixels(const farm_op_t *op)
+static void depthwise_pixels(const farm_op_t *op, taps_t skip_rows)
 {
     const int32_t *p = op->p;
     const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
@@ -601,31 +653,16 @@ static void depthwise_pixels(const farm_op_t *op)
                                                     : (sat8 ? dw_pixel_ds : dw_pixel_d);
     const int8_t *w = (const int8_t *)op->c[0];
     int8_t *o = op->t[op->n_t - 1];
-    /* The interior of a 3x3 layer goes to dw3_interior, the border pixels stay here. */
-    taps_t iy = {0, 0}, ix = {0, 0};
-    if (dw3_applies(op)) {
-        iy = dw3_inside(out_h, s_h, pad_h, in_h);
-        ix = dw3_inside(out_w, s_w, pad_w, in_w);
-        if (iy.lo < iy.hi && ix.lo < ix.hi) {
-            dw3_interior(op, iy.lo, iy.hi, ix.lo, ix.hi);
-        } else {
-            iy.lo = iy.hi = ix.lo = ix.hi = 0;
-        }
-    }
     for (int32_t b = 0; b < n; b++) {
         const int8_t *in = op->t[0] + b * in_h * in_w * in_c;
         for (int32_t oy = 0; oy < out_h; oy++) {
             const int32_t y0 = oy * s_h - pad_h;
             const taps_t ty = in_bounds(y0, k_h, d_h, in_h);
-            const int row_inside = oy >= iy.lo && oy < iy.hi;
+            if (oy >= skip_rows.lo && oy < skip_rows.hi) { /* done by dw3_rows */
+                o += out_w * in_c;
+                continue;
+            }
             for (int32_t ox = 0; ox < out_w; ox++, o += in_c) {
-                if (row_inside && ox == ix.lo) { /* skip the interior run */
-                    o += (ix.hi - ix.lo) * in_c;
-                    ox = ix.hi;
-                    if (ox == out_w) {
-                        break;
-                    }
-                }
                 const int32_t x0 = ox * s_w - pad_w;
                 const taps_t tx = in_bounds(x0, k_w, d_w, in_w);
                 const int full = ty.lo == 0 && ty.hi == k_h && tx.lo == 0 && tx.hi == k_w;
@@ -700,7 +737,15 @@ void farm_k_depthwise(const farm_op_t *op)
 #if FARM_USE_DSP
     const int32_t *p = op->p;
     if (p[7] == 1 && p[3] % 4 == 0 && p[13] == 1) {
-        depthwise_pixels(op);
+        /* Rows whose windows lie inside vertically: dw3_rows; the others pixel by pixel. */
+        taps_t rows = {0, 0};
+        if (dw3_applies(op)) {
+            rows = dw3_inside(p[4], p[10], p[14], p[1]);
+            if (rows.lo < rows.hi) {
+                dw3_rows(op, rows.lo, rows.hi);
+            }
+        }
+        depthwise_pixels(op, rows);
         return;
     }
 #endif
