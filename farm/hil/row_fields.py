@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from farm.powermon.registry import get_powermon
+
 if TYPE_CHECKING:
     from farm.devices.linux_result import RemoteRunResult
     from farm.hil.energy_window import WindowPlan
     from farm.hil.power_rig import Capture
     from farm.powermon.energy import EnergyResult
-
-# How a Linux board's rail power was read, as the row's energy_method says it.
-LINUX_ENERGY_METHODS = {"ina3221": "ina3221-sysfs", "external": "external-command"}
 
 
 def energy_fields(energy: EnergyResult) -> dict[str, Any]:
@@ -69,6 +68,7 @@ def linux_run_fields(result: RemoteRunResult) -> dict[str, Any]:
             "sample_rate_hz": p.sample_rate_hz,
             "window_s": p.window_s,
             "voltage_mv": p.voltage_mv,
-            "energy_method": LINUX_ENERGY_METHODS.get(p.monitor, p.monitor),
+            # the kind names its method (a driver's kind: the kind itself)
+            "energy_method": get_powermon(p.monitor).energy_method or p.monitor,
         })  # fmt: skip
     return fields

@@ -20,6 +20,7 @@ from farm.powermon.protocols import (
     TriggerSource,
 )
 from farm.powermon.registry import register_powermon
+from farm.powermon.section import PowerShieldSection
 from farm.powermon.session import PowerShieldSession
 from farm.powermon.settings_rules import acqtime_token, check_common, method_of, rate_token
 from farm.step import step
@@ -40,7 +41,15 @@ class Lpm01aConfig(BaseModel):
     baudrate: int = Field(3686400, description="8N1 on its UART connector; ignored over USB.")
 
 
-@register_powermon("lpm01a", config=Lpm01aConfig)
+class Lpm01aSection(PowerShieldSection):
+    """A board's ``power_monitor`` section with ``type: lpm01a``."""
+
+    kind = "lpm01a"
+    voltage_range_mv = VOLTAGE_RANGE_MV
+    triggers = (TriggerSource.SOFTWARE, TriggerSource.D7)  # D7: the Arduino D7 event input
+
+
+@register_powermon("lpm01a", config=Lpm01aConfig, section=Lpm01aSection)
 class Lpm01aMonitor:
     """Drives an LPM01A: ``powershield``, ``htc`` ... acquisitions ... ``hrc``."""
 

@@ -30,6 +30,7 @@ from farm.powermon.protocols import (
     TriggerSource,
 )
 from farm.powermon.registry import register_powermon
+from farm.powermon.section import PowerShieldSection
 from farm.powermon.session import PowerShieldSession
 from farm.powermon.settings_rules import check_common, method_of
 from farm.step import step
@@ -58,7 +59,19 @@ class StlinkV3PwrConfig(BaseModel):
     )
 
 
-@register_powermon("stlink-v3pwr", config=StlinkV3PwrConfig)
+class StlinkV3PwrSection(PowerShieldSection):
+    """A board's ``power_monitor`` section with ``type: stlink-v3pwr``."""
+
+    kind = "stlink-v3pwr"
+    voltage_range_mv = VOLTAGE_RANGE_MV
+    triggers = (TriggerSource.SOFTWARE, TriggerSource.HARDWARE)  # HARDWARE: the TGI pin
+
+    supplies_target: bool | None = None
+    """The monitor powers the target (default true): the farm sends ``pwr on`` when it opens
+    the board (before flashing) and ``pwr off`` when the run ends."""
+
+
+@register_powermon("stlink-v3pwr", config=StlinkV3PwrConfig, section=StlinkV3PwrSection)
 class StlinkV3PwrMonitor:
     """Drives an STLINK-V3PWR: ``powershield``, ``version``, ``power_monitor``, then acquisitions."""
 

@@ -66,7 +66,7 @@ def open_linux_twin(
                            key_path=twin.client_key_path, host_keys=policy)  # fmt: skip
     # Twins follow a two-level model whose edges are sharp: a shorter window is as accurate
     # and keeps the virtual lab's CPU budget (the method records the window).
-    rail = config.power_monitor.rail or ("VDD_IN" if power_type == "ina3221" else "supply")
+    rail = config.power_monitor.rail or "supply"  # a sensor's kind has its own default label
     power = LinuxPower(type=power_type, rail=rail,
                        command=twin.power_command, sample_rate_hz=100.0, baseline_s=0.1,
                        min_window_s=0.3)  # fmt: skip
