@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from farm.errors import OptionError, PowerMonitorError
 from farm.powermon.binary_codec import LPM01A_FRAME_LENGTHS
-from farm.powermon.port_discovery import find_ports
+from farm.powermon.port_discovery import find_ports, is_lpm01a_port
 from farm.powermon.protocols import (
     AcquisitionSettings,
     Capability,
@@ -49,7 +49,7 @@ class Lpm01aSection(PowerShieldSection):
     triggers = (TriggerSource.SOFTWARE, TriggerSource.D7)  # D7: the Arduino D7 event input
 
 
-@register_powermon("lpm01a", config=Lpm01aConfig, section=Lpm01aSection)
+@register_powermon("lpm01a", config=Lpm01aConfig, section=Lpm01aSection, recognises=is_lpm01a_port)
 class Lpm01aMonitor:
     """Drives an LPM01A: ``powershield``, ``htc`` ... acquisitions ... ``hrc``."""
 
@@ -82,7 +82,7 @@ class Lpm01aMonitor:
     def _port_path(self) -> str:
         if self.config.port is not None:
             return self.config.port
-        found = find_ports(self.device, self.config.serial_number)
+        found = find_ports(is_lpm01a_port, self.config.serial_number)
         if len(found) != 1:
             raise PowerMonitorError(
                 f"power monitor '{self.name}': {len(found)} ports with the LPM01A VID/PID "

@@ -52,6 +52,8 @@ class PowermonEntry:
         config: the driver's config model (its fields are filled from the section).
         energy_method: what rows say measured the energy, for kinds without a driver (a
             driver's capture names its own method).
+        recognises: tells the kind's serial port from a pyserial ``ListPortInfo`` (USB ids,
+            interface), for ``farm inventory scan`` and port discovery; None: not on USB.
     """
 
     kind: str
@@ -60,6 +62,7 @@ class PowermonEntry:
     driver: type | None = None
     config: type[BaseModel] | None = None
     energy_method: str | None = None
+    recognises: Callable[[Any], bool] | None = None
 
 
 _REGISTRY: dict[str, PowermonEntry] = {}
@@ -79,7 +82,11 @@ def _add(entry: PowermonEntry, owner: object) -> None:
 
 
 def register_powermon(
-    kind: str, *, config: type[BaseModel], section: type[BaseModel] | None = None
+    kind: str,
+    *,
+    config: type[BaseModel],
+    section: type[BaseModel] | None = None,
+    recognises: Callable[[Any], bool] | None = None,
 ) -> Callable[[T], T]:
     """Class decorator registering a driver under ``kind``.
 
@@ -88,13 +95,16 @@ def register_powermon(
         config: the driver's config model (built from the section's keys of the same names).
         section: the inventory section's model; default ``config`` (a plugin whose section is
             its driver's config).
+        recognises: tells the kind's USB serial port from a pyserial ``ListPortInfo``.
 
     Raises:
         PluginError: ``kind`` is already registered (by another class).
     """
 
     def decorate(cls: T) -> T:
-        entry = PowermonEntry(kind, section or config, Reading.LAB_DRIVER, cls, config)
+        entry = PowermonEntry(
+            kind, section or config, Reading.LAB_DRIVER, cls, config, recognises=recognises
+        )
         _add(entry, cls)
         return cls
 
@@ -156,6 +166,12 @@ def driven_kinds() -> list[str]:
     """Registered types the farm drives from the lab PC (with a driver class), sorted."""
     load_drivers()
     return sorted(k for k, e in _REGISTRY.items() if e.driver is not None)
+
+
+def kinds_at_port(info: Any) -> list[str]:
+    """Registered kinds that recognise a pyserial ``ListPortInfo`` as theirs, sorted."""
+    load_drivers()
+    return sorted(k for k, e in _REGISTRY.items() if e.recognises and e.recognises(info))
 
 
 def get_powermon(kind: str) -> PowermonEntry:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from farm.errors import OptionError, PowerMonitorError
 from farm.powermon.binary_codec import STLINK_V3PWR_FRAME_LENGTHS
 from farm.powermon.numbers import format_duration
-from farm.powermon.port_discovery import find_ports
+from farm.powermon.port_discovery import find_ports, is_v3pwr_power_port
 from farm.powermon.protocols import (
     AcquisitionSettings,
     Capability,
@@ -71,7 +71,12 @@ class StlinkV3PwrSection(PowerShieldSection):
     the board (before flashing) and ``pwr off`` when the run ends."""
 
 
-@register_powermon("stlink-v3pwr", config=StlinkV3PwrConfig, section=StlinkV3PwrSection)
+@register_powermon(
+    "stlink-v3pwr",
+    config=StlinkV3PwrConfig,
+    section=StlinkV3PwrSection,
+    recognises=is_v3pwr_power_port,
+)
 class StlinkV3PwrMonitor:
     """Drives an STLINK-V3PWR: ``powershield``, ``version``, ``power_monitor``, then acquisitions."""
 
@@ -101,7 +106,7 @@ class StlinkV3PwrMonitor:
     def _port_path(self) -> str:
         if self.config.port is not None:
             return self.config.port
-        found = find_ports(self.device, self.config.serial_number)
+        found = find_ports(is_v3pwr_power_port, self.config.serial_number)
         if len(found) != 1:
             raise PowerMonitorError(
                 f"power monitor '{self.name}': {len(found)} STLINK-V3PWR power ports found for "
