@@ -16,6 +16,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from farm.catalog import TargetKind
+from farm.devices.registry import backend_names, get_backend
+from farm.did_you_mean import did_you_mean
 from farm.errors import ConfigError
 from farm.powermon.protocols import SampleFormat, TriggerSource
 from farm.powermon.registry import NO_MONITOR, get_powermon
@@ -23,14 +25,6 @@ from farm.powermon.section import SampleFormatName
 from farm.powermon.section import section_error as config_error
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
-
-
-class Backend(enum.StrEnum):
-    """How the farm drives a board: pyocd (real Nucleo), qemu (virtual twin), ssh (Linux)."""
-
-    PYOCD = "pyocd"
-    QEMU = "qemu"
-    SSH = "ssh"
 
 
 class ConnectMode(enum.StrEnum):
@@ -190,7 +184,8 @@ class BoardConfig(_Config):
     target: str
     kind: TargetKind | None = None
     """mcu or linux; defaults to the catalog's kind and must match it."""
-    backend: Backend
+    backend: str
+    """A registered board backend (``farm.boards`` entry points): how the farm drives it."""
     probe: ProbeConfig | None = None
     console: ConsoleConfig | None = None
     power_monitor: PowerMonitorConfig = PowerMonitorConfig()
@@ -215,12 +210,23 @@ class BoardConfig(_Config):
             )
         return value
 
+    @field_validator("backend")
+    @classmethod
+    def _registered_backend(cls, value: str) -> str:
+        known = backend_names()
+        if value not in known:
+            raise config_error(
+                f"not allowed; allowed {', '.join(known)}" + did_you_mean(value, known)
+            )
+        return value
+
     @model_validator(mode="after")
-    def _shared_only_over_ssh(self) -> BoardConfig:
-        if len(self.hosts) > 1 and self.backend is not Backend.SSH:
+    def _shared_only_if_shareable(self) -> BoardConfig:
+        if len(self.hosts) > 1 and not get_backend(self.backend).spec.shareable:
+            shareable = [b for b in backend_names() if get_backend(b).spec.shareable]
             raise config_error(
                 f"lists {len(self.hosts)} lab PCs but backend {self.backend} is wired to one PC; "
-                "only ssh boards can be shared"
+                f"only {' or '.join(shareable)} boards can be shared"
             )
         return self
 

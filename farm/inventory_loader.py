@@ -16,10 +16,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from farm.catalog import Catalog
+from farm.devices.registry import backend_names, get_backend
 from farm.did_you_mean import did_you_mean
 from farm.errors import InventoryError
-from farm.inventory import Backend, BoardConfig, Inventory
-from farm.powermon.registry import NO_MONITOR, Reading, get_powermon, powermon_kinds
+from farm.inventory import BoardConfig, Inventory
+from farm.powermon.registry import NO_MONITOR, get_powermon, powermon_kinds
 from farm.yaml_locations import LocatedYaml, Position, YamlPath, load_located_yaml
 
 
@@ -181,31 +182,14 @@ class _Checker:
         if board.kind is not None and board.kind != spec.kind:
             self.add(loc + ("kind",), f"{who}kind='{board.kind}' does not match target "
                      f"{spec.name}; its kind is '{spec.kind}'")  # fmt: skip
-        needs = {Backend.PYOCD: "mcu", Backend.QEMU: "mcu", Backend.SSH: "linux"}[board.backend]
-        if spec.kind != needs:
+        backend = get_backend(board.backend)
+        if spec.kind != backend.spec.target_kind:
+            able = [b for b in backend_names() if get_backend(b).spec.target_kind == spec.kind]
             self.add(loc + ("backend",), f"{who}backend='{board.backend}' cannot drive a "
-                     f"{spec.kind} target ({spec.name}); use {'ssh' if needs == 'mcu' else 'pyocd or qemu'}")  # fmt: skip
-        if board.backend is Backend.PYOCD and (board.probe is None or not board.probe.uid):
-            where = loc + ("probe",) if board.probe is not None else loc
-            self.add(where, f"{who}probe.uid missing; the pyocd backend needs the probe's unique "
-                     "id (see 'farm inventory scan' or 'pyocd list')")  # fmt: skip
-        if board.backend is Backend.SSH and board.ssh is None:
-            self.add(loc, f"{who}ssh missing; the ssh backend needs ssh.host (and user, key)")
-        if (
-            board.backend is Backend.QEMU
-            and spec.qemu_machine is None
-            and not (board.qemu and board.qemu.machine)
-        ):
-            self.add(loc + ("backend",), f"{who}backend='qemu' has no twin for {spec.name}; "
-                     "set qemu.machine or use another backend")  # fmt: skip
-        pm = board.power_monitor
-        if (
-            board.backend is Backend.PYOCD
-            and get_powermon(pm.type).reading is Reading.LAB_DRIVER
-            and not (pm.port or pm.serial_number)
-        ):
-            self.add(loc + ("power_monitor",), f"{who}power_monitor needs port or "
-                     f"serial_number for type {pm.type}; see 'farm inventory scan'")  # fmt: skip
+                     f"{spec.kind} target ({spec.name}); use {' or '.join(able)}")  # fmt: skip
+        for field, message in backend.spec.check(board, spec) if backend.spec.check else []:
+            where = loc + tuple(field.split(".")) if field else loc
+            self.add(where, f"{who}{message}")
 
 
 def _resolve_paths(board: BoardConfig, base: Path) -> BoardConfig:

@@ -1,15 +1,18 @@
 """Board backends by the inventory's ``backend`` field, and :func:`open_board`.
 
-In-tree backends register with :func:`register_board` when their module is imported; the
-modules are imported on first use, so pyocd or asyncssh are only loaded by labs that need them.
-Third parties add backends through the ``farm.boards`` entry-point group (STYLE.md section 5).
+Every backend, ours and third parties', is one module that registers its board class with
+:func:`register_board` and is named in the ``farm.boards`` entry-point group (STYLE.md section
+5); the class comes with a :class:`BackendSpec` saying what the inventory must give for it. The
+inventory loader checks a board with the spec of its backend; core modules ask the spec
+instead of naming a backend. pyocd and asyncssh are imported only when a board is opened.
 """
 
 from __future__ import annotations
 
-import importlib
+import difflib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -24,12 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "farm.boards"
-# Where the in-tree backends live; each module calls register_board() at import.
-BUILTIN_MODULES: dict[str, str] = {
-    "pyocd": "farm.devices.nucleo",
-    "qemu": "farm.devices.qemu",
-    "ssh": "farm.devices.linux",
-}
+OWN_DISTRIBUTION = "joulefarm"
 
 
 class BoardFactory(Protocol):
@@ -40,47 +38,117 @@ class BoardFactory(Protocol):
     ) -> Board: ...
 
 
+Problems = list[tuple[str, str]]
+"""(dotted field, message) pairs: what is wrong and what is allowed."""
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """What a backend drives and what the inventory must give it.
+
+    Attributes:
+        target_kind: the catalog kind of target it drives (``mcu`` or ``linux``).
+        twin: it runs a virtual twin, not the real board (rows say virtual).
+        shareable: one board may be reached from several lab PCs (leased fleet-wide).
+        check: the backend's own rules on a board entry and its catalog target; each
+            problem is (field, "<what is wrong>; <what is allowed>").
+    """
+
+    target_kind: str
+    twin: bool = False
+    shareable: bool = False
+    check: Callable[[BoardConfig, TargetSpec], Problems] | None = None
+
+
+@dataclass(frozen=True)
+class BackendEntry:
+    """One registered backend."""
+
+    name: str
+    factory: BoardFactory
+    spec: BackendSpec
+
+
 _F = TypeVar("_F", bound=Callable[..., object])
-_FACTORIES: dict[str, BoardFactory] = {}
+_REGISTRY: dict[str, BackendEntry] = {}
+_loaded = False
 
 
-def register_board(backend: str) -> Callable[[_F], _F]:
-    """Class decorator: ``@register_board("qemu")``. A second registration is refused."""
+def register_board(backend: str, spec: BackendSpec) -> Callable[[_F], _F]:
+    """Class decorator: ``@register_board("qemu", BackendSpec(...))``. A second registration
+    is refused."""
 
     def decorate(factory: _F) -> _F:
-        if backend in _FACTORIES and _FACTORIES[backend] is not factory:
+        existing = _REGISTRY.get(backend)
+        if existing is not None and existing.factory is not factory:
             raise PluginError(
                 f"board backend '{backend}': already registered by "
-                f"{_FACTORIES[backend]!r}; pick another backend name"
+                f"{existing.factory!r}; pick another backend name"
             )
-        _FACTORIES[backend] = factory  # type: ignore[assignment]
+        _REGISTRY[backend] = BackendEntry(backend, factory, spec)  # type: ignore[arg-type]
         return factory
 
     return decorate
 
 
-def _load_backend(backend: str) -> BoardFactory:
-    if backend in _FACTORIES:
-        return _FACTORIES[backend]
-    module = BUILTIN_MODULES.get(backend)
-    if module is not None:
-        importlib.import_module(module)
-    else:
-        for entry in entry_points(group=ENTRY_POINT_GROUP, name=backend):
-            factory = entry.load()
-            if not callable(factory):
-                raise PluginError(
-                    f"entry point '{entry.value}' in group {ENTRY_POINT_GROUP}: not a board "
-                    "class; register a class taking (config, target, *, workdir, log_path)"
-                )
-            register_board(backend)(factory)
-    if backend not in _FACTORIES:
-        known = sorted(set(BUILTIN_MODULES) | set(_FACTORIES))
+def load_backends() -> None:
+    """Load every backend of the ``farm.boards`` entry-point group (once).
+
+    Raises:
+        PluginError: an entry point registered no backend of its name, or this package's own
+            backends are missing (its installed metadata predates them).
+    """
+    global _loaded
+    if _loaded:
+        return
+    found = entry_points(group=ENTRY_POINT_GROUP)
+    if not any(e.dist is not None and e.dist.name == OWN_DISTRIBUTION for e in found):
+        raise PluginError(
+            f"entry-point group '{ENTRY_POINT_GROUP}' holds none of {OWN_DISTRIBUTION}'s own "
+            "board backends: its installed metadata is older than pyproject.toml; run "
+            "'make bootstrap' (pip install -e .)"
+        )
+    for entry in found:
+        loaded = entry.load()
+        registered = _REGISTRY.get(entry.name)
+        if registered is None or registered.factory is not loaded:
+            raise PluginError(
+                f"entry point '{entry.name}' ({entry.value}) of group '{ENTRY_POINT_GROUP}': "
+                "did not register a board backend of that name; decorate the class taking "
+                f"(config, target, *, workdir, log_path) with @register_board('{entry.name}', "
+                "BackendSpec(...))"
+            )
+    _loaded = True
+
+
+def backend_names() -> list[str]:
+    """Registered backend names, sorted."""
+    load_backends()
+    return sorted(_REGISTRY)
+
+
+def get_backend(name: str) -> BackendEntry:
+    """The entry of one backend.
+
+    Raises:
+        InventoryError: unknown backend (with the known ones and a did-you-mean).
+    """
+    load_backends()
+    entry = _REGISTRY.get(str(name))
+    if entry is None:
+        known = backend_names()
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise InventoryError(
-            f"board backend '{backend}': unknown; known backends: {', '.join(known)}",
+            f"board backend '{name}': unknown; known backends: {', '.join(known)}{hint}",
             field="backend",
         )
-    return _FACTORIES[backend]
+    return entry
+
+
+def is_twin(board: BoardConfig) -> bool:
+    """True when ``board``'s backend runs a virtual twin."""
+    return get_backend(board.backend).spec.twin
 
 
 def open_board(
@@ -94,7 +162,6 @@ def open_board(
         workdir: private scratch directory for this board (QEMU files, blobs).
         log_path: the per-test console log file (appended to).
     """
-    backend = str(getattr(config.backend, "value", config.backend))
-    factory = _load_backend(backend)
-    log.debug("opening board %s with backend %s", config.id, backend)
-    return factory(config, catalog_target, workdir=Path(workdir), log_path=Path(log_path))
+    entry = get_backend(config.backend)
+    log.debug("opening board %s with backend %s", config.id, entry.name)
+    return entry.factory(config, catalog_target, workdir=Path(workdir), log_path=Path(log_path))
