@@ -1,6 +1,6 @@
 """What the firmware answers in the DUT protocol, as types and line parsers.
 
-Shared by :mod:`farm.dut` (the session) and by anything reading console logs back.
+Shared by :mod:`farm.devices.dut` (the session) and by anything reading console logs back.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import serial
 
 from farm.devices.console_log import ConsoleLog
 from farm.devices.console_port import find_vcp
+from farm.devices.dut import DutCommandError, DutSession
 from farm.devices.protocols import (
     BoardFacts,
     Capability,
@@ -27,7 +28,6 @@ from farm.devices.protocols import (
     check_blob_fits,
 )
 from farm.devices.registry import BackendSpec, Problems, register_board
-from farm.dut import DutCommandError, DutSession
 from farm.errors import DutError, InventoryError, ProbeError, SerialLinkError
 from farm.powermon.registry import Reading, get_powermon
 from farm.step import step

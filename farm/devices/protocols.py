@@ -17,7 +17,7 @@ from farm.errors import FarmError
 if TYPE_CHECKING:
     import serial
 
-    from farm.dut import DutSession, InferResult
+    from farm.devices.dut import DutSession, InferResult
 
 
 class Capability(enum.Enum):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import serial
 
 from farm.devices.console_log import ConsoleLog
+from farm.devices.dut import DutSession
 from farm.devices.protocols import (
     BoardFacts,
     Capability,
@@ -29,7 +30,6 @@ from farm.devices.qemu_process import QemuProcess
 from farm.devices.qemu_wire import TwinWire
 from farm.devices.registry import BackendSpec, Problems, register_board
 from farm.devices.twin_timebase import timebase_qemu_args
-from farm.dut import DutSession
 from farm.errors import EmulatorError, InventoryError
 from farm.step import step
 

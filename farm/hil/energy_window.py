@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from farm.errors import PowerMonitorError
 
 if TYPE_CHECKING:
+    from farm.devices.dut import DutSession
     from farm.devices.protocols import BoardFacts
-    from farm.dut import DutSession
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from farm.devices.dut import InferResult
 from farm.devices.protocols import Board
-from farm.dut import InferResult
 
 DISPLAY_STEP = 0.001
 """MLPerf Tiny's ``m-results`` print 3 decimals."""

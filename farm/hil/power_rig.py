@@ -55,9 +55,9 @@ from farm.powermon.protocols import (
 from farm.step import step
 
 if TYPE_CHECKING:
+    from farm.devices.dut import DutSession
     from farm.devices.dut_answers import InferResult
     from farm.devices.protocols import BoardFacts
-    from farm.dut import DutSession
     from farm.inventory import BoardConfig
 
 log = logging.getLogger(__name__)

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from farm import __version__
+from farm.devices.registry import get_backend
 from farm.discovery import FirmwareSpec, ModelSpec
 from farm.errors import FarmError, InfraError, error_kind
 from farm.matrix import BoardPool
@@ -87,8 +88,8 @@ def _identity(item: pytest.Item, session: FarmSession) -> dict[str, Any]:
         fields.update(macs=meta.get("macs"))
     pool = params.get("board_pool")
     if isinstance(pool, BoardPool):
-        fields.update(target=pool.target.name, backend=pool.backend.value)
-        fields["virtual"] = pool.backend.value == "qemu"
+        fields.update(target=pool.target.name, backend=pool.backend)
+        fields["virtual"] = get_backend(pool.backend).spec.twin
         fields["flash_limit_bytes"] = pool.target.flash_bytes
         fields["ram_limit_bytes"] = pool.target.ram_bytes
     firmware = params.get("firmware")

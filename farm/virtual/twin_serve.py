@@ -54,9 +54,10 @@ def twin_target(name: str) -> TargetSpec:
 
 def model_id_for(model: Path, model_id: str | None) -> str | None:
     """``--model-id`` if given, else the ``model_id`` of models.yaml next to the model."""
-    from farm.compiler.cli import check_model_id_option
+    from farm.compiler.blob_format import model_id_problem
 
-    check_model_id_option(model_id)
+    if model_id is not None and (problem := model_id_problem(model_id)) is not None:
+        raise OptionError(f"option '--model-id': {problem}", field="model-id")
     if model_id is not None:
         return model_id
     from farm.discovery import discover_models

@@ -88,8 +88,8 @@ def _qemu_cpu_s(pid: int) -> float:
 def bench_upload(work: Path) -> None:
     from farm.catalog import Catalog
     from farm.compiler.model_compiler import compile_model
+    from farm.devices.dut import DB_CHUNK_BYTES
     from farm.devices.registry import open_board
-    from farm.dut import DB_CHUNK_BYTES
     from farm.inventory import BoardConfig
 
     image = _harness(work / "fw")

@@ -1,4 +1,4 @@
-"""The harness artifact through the product's own twin driver (farm.devices.qemu + farm.dut)."""
+"""The harness artifact through the product's own twin driver (farm.devices.qemu + farm.devices.dut)."""
 
 from __future__ import annotations
 

@@ -48,9 +48,9 @@ def model_region_addr(elf: Path) -> int:
 def run_on_twin(elf: Path, blob: bytes, inputs: list[np.ndarray], *, runs: int = 1) -> TwinRun:
     """Boot the twin with `blob` in the model region and run each input `runs` times."""
     from farm.devices.console_log import ConsoleLog
+    from farm.devices.dut import DutSession
     from farm.devices.qemu import qemu_args
     from farm.devices.qemu_process import QemuProcess
-    from farm.dut import DutSession
 
     with tempfile.TemporaryDirectory(prefix="h3-twin-") as tmp:
         work = Path(tmp)

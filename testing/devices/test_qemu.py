@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from farm.devices.dut import DutCommandError
 from farm.devices.protocols import Board, FirmwareFiles, ModelRegionOverflowError
 from farm.devices.qemu import QemuBoard
 from farm.devices.qemu_process import _owns_listener
-from farm.dut import DutCommandError
 from farm.errors import DutTimeoutError, EmulatorError, InfraError
 
 ROOT = Path(__file__).resolve().parents[2]

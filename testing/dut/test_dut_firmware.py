@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+from farm.devices.dut import DutCommandError
 from farm.devices.protocols import FirmwareFiles
 from farm.devices.qemu import QemuBoard
-from farm.dut import DutCommandError
 
 
 def test_harness_identity_and_extensions(

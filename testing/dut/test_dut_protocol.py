@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 
 from farm.devices.console_log import ConsoleLog
+from farm.devices.dut import (
+    DutCommandError,
+    DutSession,
+    InferResult,
+    parse_key_values,
+    parse_results,
+)
 from farm.devices.socket_serial import open_socket_serial
-from farm.dut import DutCommandError, DutSession, InferResult, parse_key_values, parse_results
 from farm.errors import DutError, DutTimeoutError
 
 from .scripted import ScriptedDut

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from farm.linux_cli import register
+from farm.cli.linux import register
 from farm.virtual.ssh_server import VirtualSshServer
 
 

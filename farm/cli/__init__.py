@@ -1,5 +1,7 @@
-"""The `farm` command. Each area adds its own commands through a `register(app)` function,
-so a new area never edits the others (STYLE.md, section 5)."""
+"""The `farm` command: this root app plus one module per area in this package (lab, compiler,
+firmware, power, results, linux, twin, fleet). Each area adds its own commands through a
+`register(app)` function, so a new area never edits the others (STYLE.md, section 5). Nothing
+below the CLIs imports from this package (the layer rule)."""
 
 from __future__ import annotations
 
@@ -13,14 +15,14 @@ from farm.errors import ConfigError, FarmError
 
 # Area modules, each exposing `register(app: typer.Typer) -> None`.
 AREAS = (
-    "farm.lab_cli",  # inventory, matrix, leases, config
-    "farm.compiler.cli",  # model inspect / compile / check
-    "farm.firmware_cli",  # build
-    "farm.powermon.cli",  # power probe / capture / emulate
-    "farm.results.cli",  # report, push, trends
-    "farm.linux_cli",  # linux hostkey / check / twin
-    "farm.virtual.twin_cli",  # twin serve
-    "farm.fleet.cli",  # fleet run / deploy / status (Prefect imported only when used)
+    "farm.cli.lab",  # inventory, matrix, leases, config
+    "farm.cli.compiler",  # model inspect / compile / check
+    "farm.cli.firmware",  # build
+    "farm.cli.power",  # power probe / capture / emulate / target
+    "farm.cli.results",  # report, push, trends
+    "farm.cli.linux",  # linux hostkey / check / twin
+    "farm.cli.twin",  # twin serve
+    "farm.cli.fleet",  # fleet run / deploy / status (Prefect imported only when used)
 )
 
 app = typer.Typer(
@@ -60,7 +62,3 @@ def main() -> None:
     except FarmError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()
