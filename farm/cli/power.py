@@ -186,7 +186,7 @@ def emulate_command(
 
     if device not in TRAITS:
         raise OptionError(
-            f"option --device '{device}': no emulator; one of {', '.join(TRAITS)}"
+            f"option --device '{device}': unknown; one of {', '.join(TRAITS)}"
             + did_you_mean(device, TRAITS)
         )
     done = threading.Event()
