@@ -40,7 +40,6 @@ from farm.devices.linux_result import (
 )
 from farm.devices.linux_ssh import CommandResult, SshLink, SshTarget
 from farm.devices.protocols import BoardFacts
-from farm.devices.registry import BackendSpec, Problems, register_board
 from farm.errors import InventoryError, SshError
 from farm.powermon.registry import Reading, get_powermon
 from farm.step import step
@@ -380,13 +379,6 @@ def open_linux_board(board: BoardConfig, *, known_hosts: Path,
                       log_path=log_path)  # fmt: skip
 
 
-def _ssh_rules(config: BoardConfig, target: TargetSpec) -> Problems:
-    if config.ssh is None:
-        return [("", "ssh missing; the ssh backend needs ssh.host (and user, key)")]
-    return []
-
-
-@register_board("ssh", BackendSpec(target_kind="linux", shareable=True, check=_ssh_rules))
 def linux_board(config: BoardConfig, target: TargetSpec, *, workdir: Path,
                 log_path: Path) -> LinuxBoard:  # fmt: skip
     """Backend ``ssh`` of the board registry (opened by the caller's ``with``).

@@ -27,9 +27,7 @@ from farm.devices.protocols import (
     PrepareReport,
     check_blob_fits,
 )
-from farm.devices.registry import BackendSpec, Problems, register_board
 from farm.errors import DutError, InventoryError, ProbeError, SerialLinkError
-from farm.powermon.registry import Reading, get_powermon
 from farm.step import step
 
 if TYPE_CHECKING:
@@ -64,25 +62,6 @@ def image_matches(info: dict[str, str] | None, image: FirmwareImage) -> bool:
     return False
 
 
-def _pyocd_rules(config: BoardConfig, target: TargetSpec) -> Problems:
-    problems: Problems = []
-    if config.probe is None or not config.probe.uid:
-        problems.append((
-            "probe" if config.probe is not None else "",
-            "probe.uid missing; the pyocd backend needs the probe's unique id (see 'farm "
-            "inventory scan' or 'pyocd list')",
-        ))  # fmt: skip
-    pm = config.power_monitor
-    if get_powermon(pm.type).reading is Reading.LAB_DRIVER and not (pm.port or pm.serial_number):
-        problems.append((
-            "power_monitor",
-            f"power_monitor needs port or serial_number for type {pm.type}; see 'farm "
-            "inventory scan'",
-        ))  # fmt: skip
-    return problems
-
-
-@register_board("pyocd", BackendSpec(target_kind="mcu", check=_pyocd_rules))
 class NucleoBoard:
     """A real MCU board behind an ST-LINK probe.
 

@@ -28,7 +28,6 @@ from farm.devices.protocols import (
 )
 from farm.devices.qemu_process import QemuProcess
 from farm.devices.qemu_wire import TwinWire
-from farm.devices.registry import BackendSpec, Problems, register_board
 from farm.devices.twin_timebase import timebase_qemu_args
 from farm.errors import EmulatorError, InventoryError
 from farm.step import step
@@ -64,17 +63,6 @@ def qemu_args(
     return [*args, *extra]
 
 
-def _qemu_rules(config: BoardConfig, target: TargetSpec) -> Problems:
-    if target.qemu_machine is None and not (config.qemu and config.qemu.machine):
-        return [(
-            "backend",
-            f"backend='qemu' has no twin for {target.name}; set qemu.machine or use another "
-            "backend",
-        )]  # fmt: skip
-    return []
-
-
-@register_board("qemu", BackendSpec(target_kind="mcu", twin=True, check=_qemu_rules))
 class QemuBoard:
     """A virtual twin standing for one inventory board.
 

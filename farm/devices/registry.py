@@ -1,15 +1,17 @@
 """Board backends by the inventory's ``backend`` field, and :func:`open_board`.
 
-Every backend, ours and third parties', is one module that registers its board class with
-:func:`register_board` and is named in the ``farm.boards`` entry-point group (STYLE.md section
-5); the class comes with a :class:`BackendSpec` saying what the inventory must give for it. The
-inventory loader checks a board with the spec of its backend; core modules ask the spec
-instead of naming a backend. pyocd and asyncssh are imported only when a board is opened.
+Every backend, ours and third parties', registers a :class:`BackendSpec` (what it drives, what
+the inventory must give it) and its board class, and is named in the ``farm.boards``
+entry-point group (STYLE.md section 5). The inventory loader checks a board with the spec of
+its backend; core modules ask the spec instead of naming a backend. Ours register from small
+``*_backend`` modules that name the board class by import path, so checking an inventory
+imports neither pyocd nor asyncssh: the class is imported when a board is opened.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,11 +64,19 @@ class BackendSpec:
 
 @dataclass(frozen=True)
 class BackendEntry:
-    """One registered backend."""
+    """One registered backend: its board class, or the class's ``module:attribute`` path."""
 
     name: str
-    factory: BoardFactory
+    factory: BoardFactory | str
     spec: BackendSpec
+
+    def board_class(self) -> BoardFactory:
+        """The board class (imported now when registered by path)."""
+        if not isinstance(self.factory, str):
+            return self.factory
+        module, _, attribute = self.factory.partition(":")
+        factory: BoardFactory = getattr(importlib.import_module(module), attribute)
+        return factory
 
 
 _F = TypeVar("_F", bound=Callable[..., object])
@@ -74,21 +84,35 @@ _REGISTRY: dict[str, BackendEntry] = {}
 _loaded = False
 
 
+def _add(entry: BackendEntry) -> BackendEntry:
+    existing = _REGISTRY.get(entry.name)
+    if existing is not None and existing.factory != entry.factory:
+        raise PluginError(
+            f"board backend '{entry.name}': already registered by {existing.factory!r}; pick "
+            "another backend name"
+        )
+    _REGISTRY[entry.name] = entry
+    return entry
+
+
 def register_board(backend: str, spec: BackendSpec) -> Callable[[_F], _F]:
-    """Class decorator: ``@register_board("qemu", BackendSpec(...))``. A second registration
+    """Class decorator: ``@register_board("bench", BackendSpec(...))``. A second registration
     is refused."""
 
     def decorate(factory: _F) -> _F:
-        existing = _REGISTRY.get(backend)
-        if existing is not None and existing.factory is not factory:
-            raise PluginError(
-                f"board backend '{backend}': already registered by "
-                f"{existing.factory!r}; pick another backend name"
-            )
-        _REGISTRY[backend] = BackendEntry(backend, factory, spec)  # type: ignore[arg-type]
+        _add(BackendEntry(backend, factory, spec))  # type: ignore[arg-type]
         return factory
 
     return decorate
+
+
+def register_backend(backend: str, spec: BackendSpec, board_class: str) -> BackendEntry:
+    """Register a backend whose board class (``"module:attribute"``) is imported on first open.
+
+    Returns the entry, for the ``farm.boards`` entry point to name. A second registration is
+    refused.
+    """
+    return _add(BackendEntry(backend, board_class, spec))
 
 
 def load_backends() -> None:
@@ -111,7 +135,7 @@ def load_backends() -> None:
     for entry in found:
         loaded = entry.load()
         registered = _REGISTRY.get(entry.name)
-        if registered is None or registered.factory is not loaded:
+        if registered is None or loaded not in (registered, registered.factory):
             raise PluginError(
                 f"entry point '{entry.name}' ({entry.value}) of group '{ENTRY_POINT_GROUP}': "
                 "did not register a board backend of that name; decorate the class taking "
@@ -164,4 +188,5 @@ def open_board(
     """
     entry = get_backend(config.backend)
     log.debug("opening board %s with backend %s", config.id, entry.name)
-    return entry.factory(config, catalog_target, workdir=Path(workdir), log_path=Path(log_path))
+    factory = entry.board_class()
+    return factory(config, catalog_target, workdir=Path(workdir), log_path=Path(log_path))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -15,18 +17,36 @@ from farm.errors import InventoryError
 from farm.inventory import BoardConfig
 from farm.inventory_loader import load_inventory
 
+ROOT = Path(__file__).parents[2]
+
 
 def test_our_backends_are_this_packages_entry_points() -> None:
     ours = {e.name: e for e in entry_points(group="farm.boards") if e.dist.name == "joulefarm"}
     assert set(ours) == {"pyocd", "qemu", "ssh"}
     for name, entry in ours.items():
-        assert entry.load() is get_backend(name).factory
+        assert entry.load() is get_backend(name)
     specs = {name: get_backend(name).spec for name in ours}
     assert {n: (s.target_kind, s.twin, s.shareable) for n, s in specs.items()} == {
         "pyocd": ("mcu", False, False),
         "qemu": ("mcu", True, False),
         "ssh": ("linux", False, True),
     }
+
+
+def test_checking_an_inventory_imports_no_board_class(tmp_path: Path) -> None:
+    """Our backends register from small modules: pyocd and asyncssh load when a board opens."""
+    code = (
+        "import sys; from farm.inventory_loader import load_inventory; "
+        "inv = load_inventory(sys.argv[1]); "
+        "print(len(inv.boards), sorted(m for m in ('asyncssh', 'pyocd', 'farm.devices.linux', "
+        "'farm.devices.nucleo', 'farm.devices.qemu') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "inventory.yaml")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert done.stdout.split(" ", 1)[1].strip() == "[]", done.stdout
+    assert int(done.stdout.split()[0]) >= 3
 
 
 def test_backend_typo_names_position_and_suggests(write_inventory: Callable[[str], Path]) -> None:
