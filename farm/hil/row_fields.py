@@ -47,16 +47,15 @@ def capture_fields(capture: Capture, plan: WindowPlan) -> dict[str, Any]:
 
 
 def linux_run_fields(result: RemoteRunResult) -> dict[str, Any]:
-    """A Linux board's run: latency, runtime and (when read) rail power."""
+    """A Linux board's run: latency, runtime and (when read) rail power. Measurements only:
+    board, backend and ``virtual`` are the test's identity (:mod:`farm.plugin.item_state`)."""
     fields: dict[str, Any] = {
-        "backend": result.runtime,
         "runtime": result.runtime,
         "runtime_version": result.runtime_version,
         "latency_ms": result.latency.median_ms,
         "latency_p90_ms": result.latency.p90_ms,
         "n_inferences": result.iterations,
         "latency_method": "wallclock-board (perf_counter_ns around each invoke)",
-        "virtual": bool(result.method.get("virtual", False)),
     }
     if result.power is not None:
         p = result.power

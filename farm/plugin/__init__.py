@@ -1,7 +1,9 @@
 """pytest plugin, registered as ``pytest11: farm = farm.plugin``; this module only re-exports.
 
 Options: :mod:`farm.plugin.options`; hooks: :mod:`farm.plugin.hooks`; fixtures and their
-contract: :mod:`farm.plugin.fixtures`; hooks other areas implement: :mod:`farm.plugin.newhooks`.
+contract: :mod:`farm.plugin.fixtures`; hooks other areas implement: :mod:`farm.plugin.newhooks`;
+each test's state (board, record, verdicts; the row's one source): :mod:`farm.plugin.item_state`;
+every use of pytest's private API: :mod:`farm.plugin.pytest_internals`.
 """
 
 from farm.plugin.fixtures import LeasedBoard, board, board_pool, farm, firmware, model
@@ -14,6 +16,7 @@ from farm.plugin.hooks import (
     pytest_runtest_logreport,
     pytest_runtest_makereport,
     pytest_runtest_protocol,
+    pytest_runtest_setup,
     pytest_sessionstart,
     pytest_terminal_summary,
 )
@@ -49,6 +52,7 @@ __all__ = [
     "pytest_runtest_logreport",
     "pytest_runtest_makereport",
     "pytest_runtest_protocol",
+    "pytest_runtest_setup",
     "pytest_sessionstart",
     "pytest_terminal_summary",
 ]

@@ -46,19 +46,14 @@ import pytest
 
 from farm.catalog import TargetSpec
 from farm.discovery import FirmwareSpec, ModelSpec
-from farm.errors import InfraError, StoreError
+from farm.errors import StoreError
 from farm.inventory import BoardConfig
 from farm.lease import HolderInfo, Lease
 from farm.matrix import BoardPool
+from farm.plugin.item_state import state_of
 from farm.plugin.session import FarmSession, get_session
 
 log = logging.getLogger(__name__)
-
-INFRA_ERROR_KEY = pytest.StashKey[InfraError | None]()
-LEASED_BOARD_KEY = pytest.StashKey[BoardConfig | None]()
-# Boards that raised an infra error in an earlier attempt of the same test: a retry tries the
-# pool's other boards first, so one faulty board does not fail the test twice.
-FAILED_BOARDS_KEY = pytest.StashKey[list[str]]()
 
 
 @dataclass(frozen=True)
@@ -113,21 +108,23 @@ def board(
     if not healthy:
         reasons = [book.health(b.id).skip_reason() for b in board_pool.boards]
         pytest.skip("; ".join(reasons))
-    failed = request.node.stash.setdefault(FAILED_BOARDS_KEY, [])
-    healthy.sort(key=lambda b: b.id in failed)  # stable: pool order otherwise
+    state = state_of(request.node)
+    # A retry tries the boards that did not fail this test first, so one faulty board does not
+    # fail it twice (stable sort: pool order otherwise).
+    healthy.sort(key=lambda b: b.id in state.failed_boards)
     holder = HolderInfo.current(farm.run_id, request.node.nodeid)
     timeout_s = farm.settings.values.lease_timeout_s
     leases = request.config.hook.pytest_farm_leases(farm=farm) or farm.leases
     lease = leases.acquire([b.id for b in healthy], holder, timeout_s)
     config = next(b for b in healthy if b.id == lease.board_id)
-    request.node.stash[LEASED_BOARD_KEY] = config
+    state.board = config
     try:
         yield LeasedBoard(config, board_pool.target, board_pool, lease)
     finally:
-        error = request.node.stash.get(INFRA_ERROR_KEY, None)
+        error = state.infra_error
         try:
             if error is not None and error.board in (None, config.id):
-                failed.append(config.id)
+                state.failed_boards.append(config.id)
                 request.config.hook.pytest_farm_reset_board(board=config, error=error)
         finally:
             lease.release()

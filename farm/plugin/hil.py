@@ -30,7 +30,7 @@ import pytest
 
 from farm.errors import ConfigError
 from farm.plugin.fixtures import LeasedBoard
-from farm.plugin.recording import RowDraft
+from farm.plugin.item_state import RowDraft
 from farm.plugin.session import FarmSession
 from farm.results.schema import safe_id
 
@@ -160,10 +160,9 @@ def mcu(
     compiled: CompiledModel,
     console_log: Path,
     farm: FarmSession,
-    record: RowDraft,
 ) -> Iterator[Board]:
     """The leased MCU board running ``image`` with the model blob written."""
-    with _opened(board, console_log, farm, record) as device:
+    with _opened(board, console_log, farm) as device:
         # A firmware with the model compiled in is flashed per model; no blob is written.
         device.prepare(image, b"" if image.model_sha256 else compiled.blob)
         settings = farm.settings.values
@@ -178,10 +177,9 @@ def _cache_dir(farm: FarmSession) -> Path:
 
 
 @contextmanager
-def _opened(
-    board: LeasedBoard, console_log: Path, farm: FarmSession, record: RowDraft
-) -> Iterator[Any]:
-    """Open the leased board with its backend (closed on exit) and record which board it is."""
+def _opened(board: LeasedBoard, console_log: Path, farm: FarmSession) -> Iterator[Any]:
+    """Open the leased board with its backend (closed on exit); the row knows the board from
+    the lease (:mod:`farm.plugin.item_state`)."""
     from farm.plugin.target_power import power_on_target
     from farm.virtual.boards import open_lab_board
 
@@ -190,7 +188,6 @@ def _opened(
     with open_lab_board(
         board.config, board.target, workdir=workdir, log_path=console_log, state_dir=state_dir
     ) as device:
-        record.set(board_id=board.id, virtual=device.facts.virtual)
         power_on_target(board.config, device, farm)  # before prepare() flashes
         yield device
 
@@ -232,9 +229,7 @@ def power(board: LeasedBoard, mcu: Board, farm: FarmSession) -> Iterator[Any]:
 
 
 @pytest.fixture
-def linux(
-    board: LeasedBoard, console_log: Path, farm: FarmSession, record: RowDraft
-) -> Iterator[Any]:
+def linux(board: LeasedBoard, console_log: Path, farm: FarmSession) -> Iterator[Any]:
     """The leased Linux board, connected over SSH (a twin's SSH server for a virtual board)."""
-    with _opened(board, console_log, farm, record) as device:
+    with _opened(board, console_log, farm) as device:
         yield device

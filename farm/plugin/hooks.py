@@ -7,7 +7,6 @@ import subprocess
 from typing import Any
 
 import pytest
-from _pytest.runner import runtestprotocol
 
 from farm.errors import (
     BoardBusyError,
@@ -19,8 +18,9 @@ from farm.errors import (
 )
 from farm.inventory import BoardConfig
 from farm.plugin import newhooks
-from farm.plugin.fixtures import INFRA_ERROR_KEY, LEASED_BOARD_KEY
+from farm.plugin.item_state import classify, state_of
 from farm.plugin.options import parse_options
+from farm.plugin.pytest_internals import fixture_modules, run_protocol, teardown_towards
 from farm.plugin.session import FARM_KEY, FarmSession, get_session
 from farm.s3_connection import S3Location
 from farm.settings import Source, resolve_settings
@@ -119,8 +119,8 @@ def _marker_argnames(metafunc: pytest.Metafunc) -> set[str]:
 
 def _farm_owned(metafunc: pytest.Metafunc, name: str) -> bool:
     """True when ``name`` resolves to the farm's fixture (not a test's own fixture or param)."""
-    defs = getattr(metafunc, "_arg2fixturedefs", {}).get(name) or ()
-    return bool(defs) and getattr(defs[-1].func, "__module__", "") == "farm.plugin.fixtures"
+    modules = fixture_modules(metafunc, name)
+    return bool(modules) and modules[-1] == "farm.plugin.fixtures"
 
 
 @pytest.hookimpl(trylast=True)
@@ -152,16 +152,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     parametrize_matrix(metafunc, matrix, wanted, _kinds(metafunc))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A fresh attempt: no board, record or verdicts of an earlier one (the farm retries a
+    test after an infra error)."""
+    state_of(item).begin_attempt()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Remember the first InfraError of a test and label its report with the board."""
+    """Classify the phase once (the test's state keeps the verdict) and label a phase that
+    failed on the lab's side with its board."""
     report = yield
-    exc = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(exc, InfraError) and not isinstance(exc, pytest.skip.Exception):
-        if item.stash.get(INFRA_ERROR_KEY, None) is None:
-            item.stash[INFRA_ERROR_KEY] = exc
-        leased = item.stash.get(LEASED_BOARD_KEY, None)
-        board = exc.board or (leased.id if leased else None)
+    state = state_of(item)
+    verdict = state.phases[call.when] = classify(call, report)
+    exc = verdict.infra
+    if exc is not None:
+        board = exc.board or (state.board.id if state.board else None)
         text = f"{error_kind(exc)} error on board '{board or '?'}' during {call.when}: {exc}"
         report.user_properties.append((INFRA_PROPERTY, text))
         report.sections.append(("farm infra error", text))
@@ -220,7 +227,7 @@ def _finish_teardown(
     pytest's own protocol.
     """
     call = pytest.CallInfo.from_call(
-        lambda: item.session._setupstate.teardown_exact(nextitem),
+        lambda: teardown_towards(item, nextitem),
         when="teardown",
         reraise=(pytest.exit.Exception, KeyboardInterrupt),
     )
@@ -238,13 +245,12 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     session = get_session(item.config)
     retries = session.settings.values.infra_retries
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    state = state_of(item)
     for attempt in range(retries + 1):
-        item.stash[INFRA_ERROR_KEY] = None
-        item.stash[LEASED_BOARD_KEY] = None
         last = attempt == retries
         # Between attempts tear down only the test's own fixtures (the parent stays set up).
-        reports = runtestprotocol(item, nextitem=nextitem if last else item.parent, log=False)
-        error, board = item.stash[INFRA_ERROR_KEY], item.stash[LEASED_BOARD_KEY]
+        reports = run_protocol(item, nextitem if last else item.parent)
+        error, board = state.infra_error, state.board
         _account(session, board, error)
         if last or not _retryable(error, board):
             if not last:

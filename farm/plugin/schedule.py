@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from farm.errors import FarmError
+from farm.plugin.item_state import state_of
 from farm.schedule import auto_workers, estimate_s
 from farm.settings import FarmSettings
 
@@ -124,13 +125,8 @@ def _inferences(settings: FarmSettings) -> int:
 
 def _board_pool(item: pytest.Item) -> Any:
     """The pool of a test that leases a board, else None."""
-    from farm.matrix import BoardPool
-
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    pool = params.get("board_pool")
-    if isinstance(pool, BoardPool) and "board" in getattr(item, "fixturenames", ()):
-        return pool
-    return None
+    pool = state_of(item).pool
+    return pool if "board" in getattr(item, "fixturenames", ()) else None
 
 
 def plan_items(
@@ -141,14 +137,13 @@ def plan_items(
     planned: dict[str, list[Any]] = {}
     inferences = _inferences(settings)
     for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
         pool = _board_pool(item)
         if pool is None:
             planned[item.nodeid] = [None, history.get(item.nodeid, 0.1)]
             continue
         pools[pool.id] = len(pool.boards)
-        model = params.get("model")
-        macs = getattr(model, "metadata", {}).get("macs") if model is not None else None
+        model = state_of(item).model
+        macs = model.metadata.get("macs") if model is not None else None
         cost = history.get(item.nodeid) or estimate_s(macs, pool, inferences)
         planned[item.nodeid] = [pool.id, cost]
     return {"pools": pools, "items": planned}

@@ -28,7 +28,9 @@ ASCII_CHUNK_SAMPLES = 1000
 TEMP_DEGC = 25.0  # die temperature the emulator reports
 TEMP_PCB_DEGC = 31.5  # board (PCB) temperature, `temp refresh pcb`
 STOP_CATCH_UP_S = 5.0
-"""Longest a ``stop`` waits for a live board's reports before it ends the stream anyway."""
+"""Longest a ``stop`` waits without progress (no new report, no new sample) for a live board's
+reports before it ends the stream anyway. Progress restarts the wait: on a loaded host the
+stream may take longer than this to catch up, and cutting it would lose measured samples."""
 RATE_LIST = " ".join(f"{r // 1000}k" if r >= 1000 else str(r) for r in SAMPLE_RATES_HZ)
 
 
@@ -73,7 +75,8 @@ class EmulatedPowerShield:
         self.started_at = 0.0
         self.scheduled_edges: list[float] = []
         self.close_requested = False
-        self.stopping: tuple[str, int, float] | None = None  # stop line, progress, deadline
+        # stop line, the source's progress at the stop, the deadline, progress mark at the deadline
+        self.stopping: tuple[str, int, float, tuple[int, int]] | None = None
         self._handlers: dict[str, Callable[[list[str]], list[str]]] = {
             "powershield": self._powershield, "version": self._version, "help": self._help,
             "status": self._status, "htc": self._session, "power_monitor": self._session,
@@ -320,16 +323,23 @@ class EmulatedPowerShield:
             # now, as a real monitor has; its reports may still be on their way. The serving
             # loop keeps streaming what is known meanwhile (pump), so the reader never sees
             # a silence while samples are due.
-            self.stopping = (line, progress(), time.monotonic() + STOP_CATCH_UP_S)
+            since = progress()
+            mark = (since, self.stream.next_sample if self.stream is not None else 0)
+            self.stopping = (line, since, time.monotonic() + STOP_CATCH_UP_S, mark)
             return
         self._finish(stop_line=line)
 
     def _stop_when_caught_up(self, known: int | None) -> None:
         """End a stopping stream once the board's reports say it sleeps and every known sample
-        is out (or the catch-up time is over)."""
+        is out (or nothing moved for the catch-up time)."""
         assert self.stopping is not None and self.stream is not None
-        line, since, deadline = self.stopping
+        line, since, deadline, mark = self.stopping
         settled = getattr(self.source, "settled", None)
+        progress = getattr(self.source, "progress", None)
+        now_mark = (progress() if progress is not None else since, self.stream.next_sample)
+        if now_mark != mark:  # still catching up: a slow host, not a silent board
+            deadline = time.monotonic() + STOP_CATCH_UP_S
+            self.stopping = (line, since, deadline, now_mark)
         caught_up = known is None or self.stream.next_sample >= known
         if (caught_up and settled is not None and settled(since)) or time.monotonic() > deadline:
             self.stopping = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from farm.devices.registry import get_backend
 from farm.errors import InventoryError
 from farm.powermon.protocols import AcquisitionSettings, PowerMonitor
 from farm.powermon.registry import create_powermon, driven_kinds, get_powermon
@@ -55,9 +56,8 @@ def monitor_for_board(
 
 
 def is_virtual_board(board: BoardConfig) -> bool:
-    """True for a board of the virtual lab (tag ``virtual`` or a QEMU twin): no real monitor."""
-    backend = str(getattr(board.backend, "value", board.backend))
-    return "virtual" in board.tags or backend == "qemu"
+    """True for a board of the virtual lab (tag ``virtual`` or a twin backend): no real monitor."""
+    return "virtual" in board.tags or get_backend(board.backend).spec.twin
 
 
 def emulated_monitor_for_board(

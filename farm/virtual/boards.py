@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from farm.devices.registry import open_board
+from farm.devices.registry import get_backend, open_board
 
 if TYPE_CHECKING:
     from farm.catalog import TargetSpec
@@ -37,9 +37,16 @@ def open_lab_board(
     if config.ssh is not None and config.ssh.known_hosts_file is None:
         ssh = config.ssh.model_copy(update={"known_hosts_file": state_dir / KNOWN_HOSTS_FILE})
         config = config.model_copy(update={"ssh": ssh})
-    if str(config.backend) == "ssh" and "virtual" in config.tags:
+    if str(config.backend) == "ssh" and is_twin(config):
         return open_linux_twin(config, target, workdir=workdir, log_path=log_path)
     return open_board(config, target, workdir=workdir, log_path=log_path)
+
+
+def is_twin(config: BoardConfig) -> bool:
+    """Does the virtual lab stand in for this board? A QEMU board always; a Linux board when
+    tagged ``virtual`` (its SSH server is the lab's twin). Its rows say ``virtual``."""
+    spec = get_backend(config.backend).spec
+    return spec.twin or (spec.target_kind == "linux" and "virtual" in config.tags)
 
 
 def open_linux_twin(

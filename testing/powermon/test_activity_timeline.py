@@ -88,3 +88,39 @@ def test_emulator_samples_only_the_known_time_from_the_trigger() -> None:
     assert currents[:50] == pytest.approx(IDLE_A, rel=0.01)  # 1.5 .. 2.0 ms: asleep
     assert currents[150:310] == pytest.approx(RUN_A, rel=0.01)  # 3.0 .. 4.6 ms running
     assert currents[310:] == pytest.approx(IDLE_A, rel=0.01)  # 4.6 .. 4.7 ms asleep
+
+
+def test_stop_waits_for_a_board_that_keeps_reporting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a loaded host the board's reports trickle in after the ``stop`` for longer than the
+    catch-up time; as long as they keep coming the stream waits for them, so no measured sample
+    is cut off. Only a board silent for the whole catch-up time ends the stream early."""
+    import farm.powermon.emulator_device as emulator_device
+
+    monkeypatch.setattr(emulator_device, "STOP_CATCH_UP_S", 1.0)
+    timeline = _timeline()
+    settings = AcquisitionSettings(
+        voltage_mv=3300,
+        sample_rate_hz=100_000,
+        sample_format=SampleFormat.BINARY,
+        trigger=TriggerSource.HARDWARE,
+    )
+    steps = 25  # 25 reports 0.1 s apart: 2.5 s of catch-up, well past the 1 s limit
+
+    def trickle() -> None:
+        for i in range(1, steps + 1):
+            time.sleep(0.1)
+            timeline.advance(0.004 + i * 0.0001)
+        timeline.record(0.004 + (steps + 1) * 0.0001, running=False)
+        timeline.advance(0.004 + (steps + 2) * 0.0001)
+
+    with start_emulator("stlink-v3pwr", timeline, realtime=False) as handle:
+        with StlinkV3PwrMonitor("t/v3pwr", StlinkV3PwrConfig(port=handle.port)) as monitor:
+            monitor.configure(settings)
+            monitor.start()
+            handle.fire_trigger(0.0015)
+            reporter = threading.Thread(target=trickle)
+            reporter.start()
+            trace = monitor.stop(timeout_s=60)
+            reporter.join()
+    # Known after the trigger: 1.5 ms .. 4.0 ms + 27 x 0.1 ms = 6.7 ms -> 520 samples at 100 kHz.
+    assert len(trace.samples) == round((0.004 + (steps + 2) * 0.0001 - 0.0015) * 100_000)

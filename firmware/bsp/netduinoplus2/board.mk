@@ -1,6 +1,5 @@
 # QEMU netduinoplus2: STM32F405RG (Cortex-M4F) with STM32 peripherals. QEMU models no RCC, so
 # the clock tree is fixed: SysTick at the 168 MHz system clock, timers at 1 GHz.
-BSP_CPU := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
 BSP_CORE := cortex-m4
 BSP_DEFS := -DFARM_SYSTICK_HZ=168000000u
 BSP_SRCS := $(BSP_COMMON)/systick_time.c $(BSP_COMMON)/twin_wire.c $(BSP_COMMON)/ram_vectors.c \
