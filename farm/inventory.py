@@ -1,9 +1,11 @@
 """Schema of ``inventory.yaml``: the boards of the lab and how to reach them.
 
-Shape and per-field rules are declared here (pydantic v2, unknown keys rejected). Rules that
-need the catalog or several boards (known target, kind, backend needs, unique ids) and the
-mapping of errors back to ``file:line:column`` live in :mod:`farm.inventory_loader`, whose
-``load_inventory`` is the one loader.
+Shape and per-field rules are declared here (pydantic v2, unknown keys rejected). Device kinds
+are not: ``backend`` names a registered board backend (:mod:`farm.devices.registry`) and
+``power_monitor.type`` a registered monitor type (:mod:`farm.powermon.registry`), whose models
+and specs hold their own rules. Rules that need the catalog or several boards (known target,
+kind, a backend's needs, unique ids) and the mapping of errors back to ``file:line:column``
+live in :mod:`farm.inventory_loader`, whose ``load_inventory`` is the one loader.
 """
 
 from __future__ import annotations

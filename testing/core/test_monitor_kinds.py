@@ -179,6 +179,8 @@ CORE_MODULES = (
     "farm/hil/row_fields.py",
     "farm/devices/linux.py",
     "farm/plugin/hil.py",
+    "farm/lab_scan.py",
+    "farm/cli/power.py",
 )
 
 
