@@ -18,11 +18,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from farm.errors import ConfigError, RecipeError
 from farm.file_digest import file_sha256
+from farm.yaml_locations import load_located_yaml
 
 log = logging.getLogger(__name__)
 
@@ -122,16 +122,8 @@ def core_key(core: str) -> str:
 
 
 def _read_yaml(path: Path, error_cls: type[ConfigError]) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise error_cls(
-            f"file '{path.name}': malformed YAML; fix the syntax",
-            path=path,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from exc
+    """The file's data; unreadable or malformed YAML raises ``error_cls`` at YAML's mark."""
+    return load_located_yaml(path, error_cls).data
 
 
 def read_models_metadata(meta_path: Path) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def find_models(
 
 
 def _store_client(location: S3Location, env: Mapping[str, str] | None) -> tuple[Minio, str]:
-    from farm.results.storeconfig import s3_config_for
+    from farm.store_config import s3_config_for
 
     config = s3_config_for(location.bucket, location.prefix, env)
     scheme = "https" if config.secure else "http"

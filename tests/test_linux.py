@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from farm.devices.linux_result import RuntimeMissingError
-from farm.hil.host_reference import compare, host_outputs, linux_inputs
+from farm.hil.host_reference import check_outputs, host_outputs, linux_inputs
 
 
 def _run(linux, model, hil, *, power: bool):
@@ -31,21 +31,20 @@ def _method(result) -> str:
 def test_inference_linux(model, board_pool, linux, hil, record):
     """Outputs equal the host reference (int8 exact, float within tolerance); latency."""
     inputs, result = _run(linux, model, hil, power=False)
-    equal, max_diff, rule = compare(
-        model.path, result.first_outputs, host_outputs(model.path, inputs)
-    )
+    check = check_outputs(result.first_outputs, host_outputs(model.path, inputs))
     record.set(
         latency_ms=result.latency.median_ms,
         latency_p90_ms=result.latency.p90_ms,
         latency_method=_method(result),
         runtime=result.runtime,
         runtime_version=result.runtime_version,
-        outputs_bit_exact=equal if model.path.suffix == ".tflite" else None,
-        max_abs_diff=max_diff,
+        outputs_bit_exact=check.bit_exact if model.path.suffix == ".tflite" else None,
+        max_abs_diff=check.max_abs_diff,
         n_inferences=result.iterations,
     )
-    assert equal, (
-        f"{model.key} on {linux.name}: outputs differ from the host ({rule}; max {max_diff})"
+    assert check.ok, (
+        f"{model.key} on {linux.name}: outputs differ from the host "
+        f"({check.rule}; max {check.max_abs_diff})"
     )
 
 

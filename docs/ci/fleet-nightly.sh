@@ -9,12 +9,8 @@
 # regressions.
 set -uo pipefail
 
-checkout="${JOULEFARM_CHECKOUT:-$(cd "$(dirname "$0")/../.." && pwd)}"
-export FARM_REPORTS_DIR="${FARM_REPORTS_DIR:-/srv/joulefarm/reports}"
-cd "$checkout" || exit 4
-mkdir -p "$FARM_REPORTS_DIR"
-exec 9>"$FARM_REPORTS_DIR/.nightly.lock"
-flock -n 9 || { echo "another farm run holds $FARM_REPORTS_DIR/.nightly.lock"; exit 2; }
+. "$(dirname "$0")/nightly-common.sh"
+nightly_start
 
 git pull --ff-only || echo "warning: git pull failed; dispatching from the current checkout"
 make bootstrap >/dev/null
@@ -32,10 +28,4 @@ if [ "$farm_rc" -eq 6 ] && grep -q "node lost" "$FARM_REPORTS_DIR/fleet-last.log
   farm_rc=$?
 fi
 
-.venv/bin/farm report --latest --fail-on-regression --no-test-pages
-report_rc=$?
-for run in "$FARM_REPORTS_DIR"/2*/; do
-  .venv/bin/farm push "$run" || echo "push of $run pending; tomorrow's run retries it"
-done
-if [ "$farm_rc" -ne 0 ]; then exit "$farm_rc"; fi
-exit "$report_rc"
+nightly_finish "$farm_rc"

@@ -18,6 +18,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from farm.build.build_log import run_logged
 from farm.errors import ToolchainNotFoundError
 
 log = logging.getLogger(__name__)
@@ -116,19 +117,4 @@ class ContainerBuilder:
         """Run ``command`` in the container; output to ``log_path``; returns the exit status."""
         argv = self.argv(command, source, out)
         log.info("container build: %s", " ".join(argv))
-        with log_path.open("ab") as fh:
-            fh.write(("$ " + " ".join(argv) + "\n").encode())
-            fh.flush()
-            try:
-                proc = subprocess.run(
-                    argv,
-                    env=self._env(),
-                    stdout=fh,
-                    stderr=subprocess.STDOUT,
-                    timeout=timeout_s,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                fh.write(f"\nfarm: build timed out after {timeout_s:.0f} s\n".encode())
-                return 124
-        return proc.returncode
+        return run_logged(argv, log_path, timeout_s, shown=" ".join(argv), env=self._env())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 from pathlib import Path
 
+from farm.build.build_log import run_logged
 from farm.build.toolchain import host_toolchain_version
 
 log = logging.getLogger(__name__)
@@ -27,19 +27,4 @@ class HostBuilder:
     def run(self, command: str, source: Path, out: Path, log_path: Path, timeout_s: float) -> int:
         """Run ``command``; output to ``log_path``; returns the exit status."""
         log.info("host build: %s", command)
-        with log_path.open("ab") as fh:
-            fh.write(f"$ {command}\n".encode())
-            fh.flush()
-            try:
-                proc = subprocess.run(
-                    ["bash", "-c", command],
-                    cwd=out,
-                    stdout=fh,
-                    stderr=subprocess.STDOUT,
-                    timeout=timeout_s,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                fh.write(f"\nfarm: build timed out after {timeout_s:.0f} s\n".encode())
-                return 124
-        return proc.returncode
+        return run_logged(["bash", "-c", command], log_path, timeout_s, shown=command, cwd=out)

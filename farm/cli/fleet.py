@@ -49,7 +49,7 @@ def run_cmd(
     from farm.fleet.dispatch import FleetOptions, host_counts, run_fleet
     from farm.results.exitcodes import run_exit_code
     from farm.results.store import open_store
-    from farm.results.storeconfig import load_store_config
+    from farm.store_config import load_store_config
 
     project, values = _project()
     opts = FleetOptions(

@@ -114,7 +114,7 @@ def push(
     """Upload a run to the result store (MinIO/S3 or a directory); safe to repeat."""
     from farm.results.push import PushIncompleteError, push_run
     from farm.results.store import open_store
-    from farm.results.storeconfig import load_store_config
+    from farm.store_config import load_store_config
 
     target = _resolve_run(run_dir, latest, reports)
     store = open_store(load_store_config(store_dir))
@@ -158,8 +158,8 @@ def trends(
     """
     from farm.results.rundir import default_reports_root
     from farm.results.store import open_store
-    from farm.results.storeconfig import load_store_config, store_configured
     from farm.results.trends import build_trends
+    from farm.store_config import load_store_config, store_configured
 
     if store_dir is None and not store_configured():
         store_dir = default_reports_root()

@@ -231,15 +231,20 @@ class DutSession:
         except (serial.SerialException, OSError) as exc:
             raise self._fail_link(exc) from exc
         lines = self._collect(repr(command), self.timeout_s if timeout_s is None else timeout_s)
+        if check:
+            self._raise_on_error(command, lines)
+        return lines
+
+    def _raise_on_error(self, command: str, lines: list[str]) -> None:
+        """DutCommandError naming the first ``e-`` line of the answer, if any."""
         errors = [line for line in lines if line.startswith("e-")]
-        if check and errors:
+        if errors:
             raise DutCommandError(
                 f"DUT '{self.board}': {command!r} answered {errors[0]}; "
                 f"console log {self.console_log.path}",
                 board=self.board,
                 errors=errors,
             )
-        return lines
 
     def _extension(self, command: str, timeout_s: float | None = None) -> list[str] | None:
         """Run a farm extension; None (remembered) when the firmware does not know it."""
@@ -250,14 +255,7 @@ class DutSession:
             self._extensions[command] = False
             return None
         self._extensions[command] = True
-        errors = [line for line in lines if line.startswith("e-")]
-        if errors:
-            raise DutCommandError(
-                f"DUT '{self.board}': {command!r} answered {errors[0]}; "
-                f"console log {self.console_log.path}",
-                board=self.board,
-                errors=errors,
-            )
+        self._raise_on_error(command, lines)
         return lines
 
     def extensions(self) -> dict[str, bool]:

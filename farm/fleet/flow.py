@@ -31,7 +31,7 @@ def run_shard(
     from farm.fleet.request import ShardRequest
     from farm.fleet.shard import ShardRefusedError, result_dict, run_shard_here
     from farm.results.store import open_store
-    from farm.results.storeconfig import load_store_config
+    from farm.store_config import load_store_config
 
     logger = get_run_logger()
     try:

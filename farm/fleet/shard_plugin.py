@@ -67,7 +67,7 @@ class ShardPlugin:
         if self._uploader is None:
             from farm.fleet.upload import ShardUploader
             from farm.results.store import open_store
-            from farm.results.storeconfig import load_store_config
+            from farm.store_config import load_store_config
 
             self._uploader = ShardUploader(open_store(load_store_config()), self._farm().run_dir)
         return self._uploader
@@ -104,7 +104,7 @@ class ShardPlugin:
             from farm.fleet.build_store import StoreBuildCache
             from farm.fleet.locks import build_lock
             from farm.results.store import open_store
-            from farm.results.storeconfig import load_store_config
+            from farm.store_config import load_store_config
 
             host = farm.resolved.values.fleet_host or "local"
             self._remote = StoreBuildCache(

@@ -83,11 +83,7 @@ class CommandLink:
         deadline = time.monotonic() + timeout_s
         expected = text.split()
         while True:
-            line = self.lines.next_line()
-            if line is None:
-                self.read_available(deadline, text)
-                continue
-            body = strip_prompts(line)
+            body = self._next_body(deadline, text)
             tokens = body.split()
             if not tokens:
                 continue
@@ -116,17 +112,17 @@ class CommandLink:
         # Echo of the word only (`ack freq`): whatever follows the word is the data.
         return rest[1:]
 
+    def _next_body(self, deadline: float, text: str) -> str:
+        """The next line from the device without its prompts (reads the port as needed)."""
+        while (line := self.lines.next_line()) is None:
+            self.read_available(deadline, text)
+        return strip_prompts(line)
+
     def _collect(self, data: list[str], deadline: float, text: str) -> list[str]:
         """Lines up to the blank line that ends a reply."""
-        while True:
-            line = self.lines.next_line()
-            if line is None:
-                self.read_available(deadline, text)
-                continue
-            body = strip_prompts(line)
-            if not body:
-                return data
+        while body := self._next_body(deadline, text):
             data.append(body)
+        return data
 
     def drain(self, quiet_s: float = 0.05) -> None:
         """Forget what the device sent before (stale acks, a previous stream's tail)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from farm.results.firmware_compare import METRICS, FirmwareComparison
-from farm.results.plots import STYLE, _figure, _save
+from farm.results.plot_canvas import STYLE, new_figure, save_png
 
 
 def firmware_ratios(comparison: FirmwareComparison, path: Path) -> Path | None:
@@ -25,7 +25,7 @@ def firmware_ratios(comparison: FirmwareComparison, path: Path) -> Path | None:
     labels = [t + (" (virtual)" if v else "") for t, v in targets]
     with matplotlib.rc_context(STYLE):
         width_in = min(18.0, max(9.0, 0.9 * len(targets) * len(METRICS) + 2.0))
-        fig = _figure(width_in, 4.2)
+        fig = new_figure(width_in, 4.2)
         axes = fig.subplots(1, len(METRICS), squeeze=False)[0]
         cmap = matplotlib.colormaps["tab10"]
         bar_w = 0.8 / max(1, len(firmware))
@@ -57,4 +57,4 @@ def firmware_ratios(comparison: FirmwareComparison, path: Path) -> Path | None:
             fig.legend(handles, names, loc="outside upper center", ncols=len(handles),
                        fontsize=8, frameon=False,
                        title=f"vs {comparison.baseline_rule}", title_fontsize=8)  # fmt: skip
-        return _save(fig, path)
+        return save_png(fig, path)

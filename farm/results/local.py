@@ -7,8 +7,8 @@ from pathlib import Path
 
 from farm.errors import StoreError
 from farm.results.objects import md5_file
-from farm.results.storeconfig import LocalStoreConfig
 from farm.results.writer import atomic_write_bytes
+from farm.store_config import LocalStoreConfig
 
 
 class LocalStore:

@@ -12,57 +12,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from farm.results.plot_canvas import STYLE, new_figure, save_png
+
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.figure import Figure
 
 
 MARKERS = "o^sDv<>pPhX*8d"
-STYLE = {
-    "font.size": 9,
-    "font.family": "DejaVu Sans",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#e3e6ea",
-    "grid.linewidth": 0.6,
-    "axes.edgecolor": "#9aa3ad",
-    "axes.titleweight": "bold",
-    "axes.titlesize": 10,
-    "figure.facecolor": "white",
-}
-DPI = 96
-
-
-def _figure(
-    width_in: float, height_in: float, margins_in: tuple[float, float, float, float] | None = None
-) -> Figure:
-    """A figure on an Agg canvas.
-
-    Args:
-        width_in: width in inches.
-        height_in: height in inches.
-        margins_in: fixed (left, right, top, bottom) margins in inches. Big plots use them:
-            constrained layout measures every tick label and costs seconds at 10,000 rows.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    layout = None if margins_in else "constrained"
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout=layout)
-    if margins_in:
-        left, right, top, bottom = margins_in
-        fig.subplots_adjust(left=left / width_in, right=1 - right / width_in,
-                            top=1 - top / height_in, bottom=bottom / height_in,
-                            wspace=0.3, hspace=0.45)  # fmt: skip
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=DPI)
-    return path
 
 
 def short_number(value: float) -> str:
@@ -119,7 +75,7 @@ def energy_vs_latency(frame: pd.DataFrame, path: Path) -> Path | None:
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     with matplotlib.rc_context(STYLE):
-        fig = _figure(4.4 * ncols + 1.6, 3.4 * nrows, (0.75, 1.75, 0.35, 0.55))
+        fig = new_figure(4.4 * ncols + 1.6, 3.4 * nrows, (0.75, 1.75, 0.35, 0.55))
         axes = fig.subplots(nrows, ncols, squeeze=False)
         cmap = matplotlib.colormaps["tab10"]
         for ax, panel in zip(axes.flat, panels, strict=False):
@@ -147,7 +103,7 @@ def energy_vs_latency(frame: pd.DataFrame, path: Path) -> Path | None:
             for handle, lab in zip(handles, labels, strict=True):
                 seen.setdefault(lab, handle)
         fig.legend(list(seen.values()), list(seen), title="model family", loc="center right")
-        return _save(fig, path)
+        return save_png(fig, path)
 
 
 def memory_vs_limits(frame: pd.DataFrame, path: Path) -> Path | None:
@@ -165,7 +121,7 @@ def memory_vs_limits(frame: pd.DataFrame, path: Path) -> Path | None:
         ram_pct=100.0 * data["ram_bytes"] / data["ram_limit_bytes"],
     )
     with matplotlib.rc_context(STYLE):
-        fig = _figure(7.2, 4.6)
+        fig = new_figure(7.2, 4.6)
         ax = fig.add_subplot()
         cmap = matplotlib.colormaps["tab10"]
         for i, (panel, sub) in enumerate(sorted(data.groupby("panel"), key=lambda kv: kv[0])):
@@ -185,7 +141,7 @@ def memory_vs_limits(frame: pd.DataFrame, path: Path) -> Path | None:
         ax.set_ylabel("RAM used [% of limit]")
         ax.set_title("memory against target limits")
         fig.legend(title="target", loc="outside right upper", fontsize=8)
-        return _save(fig, path)
+        return save_png(fig, path)
 
 
 def run_label(run_id: str) -> str:
@@ -210,7 +166,7 @@ def trend(series: pd.DataFrame, metric: str, label: str, path: Path, title: str,
     runs = sorted(series["run_id"].unique())
     x_of = {run: i for i, run in enumerate(runs)}
     with matplotlib.rc_context(STYLE):
-        fig = _figure(7.5, 3.4)
+        fig = new_figure(7.5, 3.4)
         ax = fig.add_subplot()
         cmap = matplotlib.colormaps["tab10"]
         n_coloured = 0
@@ -230,4 +186,4 @@ def trend(series: pd.DataFrame, metric: str, label: str, path: Path, title: str,
         if n_coloured:
             ax.legend(fontsize=7, loc="best", title=f"moved > {highlight_pct:g} %",
                       title_fontsize=7)  # fmt: skip
-        return _save(fig, path)
+        return save_png(fig, path)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from farm.errors import StoreError
 from farm.results.objects import content_type
-from farm.results.storeconfig import S3StoreConfig
 from farm.s3_connection import minio_client
+from farm.store_config import S3StoreConfig
 
 if TYPE_CHECKING:
     from minio import Minio

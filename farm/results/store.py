@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from farm.results.objects import content_type, md5_file
-from farm.results.storeconfig import LocalStoreConfig, StoreConfig
+from farm.store_config import LocalStoreConfig, StoreConfig
 
 __all__ = ["RunStore", "content_type", "md5_file", "open_store"]
 

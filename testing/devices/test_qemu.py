@@ -18,17 +18,9 @@ from farm.devices.protocols import Board, FirmwareFiles, ModelRegionOverflowErro
 from farm.devices.qemu import QemuBoard
 from farm.devices.qemu_process import _owns_listener
 from farm.errors import DutTimeoutError, EmulatorError, InfraError
+from testing.processes import pid_alive
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def pid_alive(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 # Returns as soon as the process is gone; the limit only has to hold on a loaded machine.

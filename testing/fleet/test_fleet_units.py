@@ -14,8 +14,8 @@ from farm.fleet.merge import NODE_LOST_KIND, fill_gaps
 from farm.fleet.plan import PlannedTest, assign, by_host
 from farm.fleet.request import ShardRequest, check_pytest_options
 from farm.results.local import LocalStore
-from farm.results.storeconfig import LocalStoreConfig
 from farm.results.writer import iter_rows
+from farm.store_config import LocalStoreConfig
 
 RUN = "20261206T031500Z-1a2b3c"
 

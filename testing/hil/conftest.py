@@ -65,15 +65,6 @@ def qemu_pids(token: str) -> list[int]:
     return found
 
 
-def pid_alive(pid: int) -> bool:
-    """True when ``pid`` exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def wait_until(predicate: Callable[[], object], timeout_s: float, poll_s: float = 0.05) -> bool:
     """Poll ``predicate()`` until it is true or ``timeout_s`` passes; its last value."""
     deadline = time.monotonic() + timeout_s

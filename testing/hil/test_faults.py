@@ -15,8 +15,9 @@ import time
 import pytest
 
 from farm.results.exitcodes import FarmExitCode
+from testing.processes import pid_alive
 
-from .conftest import GOOD, HANG, MakeProject, pid_alive, wait_until
+from .conftest import GOOD, HANG, MakeProject, wait_until
 
 # A run with hangs takes ~15-30 s on an idle machine when the DUT timeout is the configured
 # 3 s. The cap only stops a run that never ends; whether the configured timeout fired is judged

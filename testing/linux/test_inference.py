@@ -126,20 +126,25 @@ def test_result_maps_onto_a_result_row_and_a_trace_file(jetson_run: RemoteRunRes
     assert float(trace.current_a.max()) == pytest.approx(7.0 / 5.0, rel=0.01)  # 7 W at 5 V
 
 
-def test_host_reference_helpers_judge_board_outputs(jetson_run: RemoteRunResult,
-                                                    tflite_model: Path, onnx_model: Path) -> None:  # fmt: skip
-    from testing.linux.linux_reference import compare_outputs, host_reference
+def test_host_reference_judges_board_outputs(jetson_run: RemoteRunResult,
+                                             tflite_model: Path, onnx_model: Path) -> None:  # fmt: skip
+    """The HIL suite's host reference and output rule (tests/test_linux.py) on a twin's run."""
+    from farm.hil.host_reference import FLOAT_ATOL, FLOAT_RTOL, check_outputs, host_outputs
 
-    host = host_reference(tflite_model, int8_inputs(3))
-    check = compare_outputs(jetson_run.outputs, host)
+    host = host_outputs(tflite_model, int8_inputs(3))
+    check = check_outputs(jetson_run.first_outputs, host)
     assert check.ok and check.bit_exact and check.rule == "bit-exact"
-    off_by_one = [[o.copy() for o in per] for per in jetson_run.outputs]
-    off_by_one[0][0][0, 0] += 1
-    assert not compare_outputs(off_by_one, host).ok
-    floats = host_reference(onnx_model, float_inputs(1))
-    nudged = [[floats[0][0] + np.float32(1e-6)]]
-    check = compare_outputs(nudged, floats)
-    assert check.ok and not check.bit_exact and check.rule.startswith("atol=")
+    assert check.max_abs_diff == 0.0
+    off_by_one = [o.copy() for o in jetson_run.first_outputs]
+    off_by_one[0].flat[0] ^= 1  # one LSB of one value
+    check = check_outputs(off_by_one, host)
+    assert not check.ok and not check.bit_exact and check.max_abs_diff == 1.0
+    floats = host_outputs(onnx_model, float_inputs(1))
+    check = check_outputs([floats[0] + np.float32(1e-6)], floats)
+    assert check.ok and not check.bit_exact and check.rule.startswith("|diff| <=")
+    beyond = floats[0] * np.float32(1 + 2 * FLOAT_RTOL) + np.float32(2 * FLOAT_ATOL)
+    assert not check_outputs([beyond], floats).ok
+    assert not check_outputs([floats[0][..., :-1]], floats).ok  # a value missing
 
 
 def test_connect_prunes_month_old_cache_entries(jetson: VirtualSshServer) -> None:

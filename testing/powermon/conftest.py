@@ -9,10 +9,20 @@ import pytest
 from farm.powermon.activity import ActivityProfile, ConstantSource
 from farm.powermon.emulator import EmulatorHandle, start_emulator
 from farm.powermon.lpm01a import Lpm01aConfig, Lpm01aMonitor
-from farm.powermon.protocols import PowerMonitor
+from farm.powermon.protocols import AcquisitionSettings, PowerMonitor, SampleFormat
 from farm.powermon.stlink_v3pwr import StlinkV3PwrConfig, StlinkV3PwrMonitor
 
 DEVICES = ("stlink-v3pwr", "lpm01a")
+# The two wire formats at their usual rates, 50 ms long; tests copy them with other durations.
+BINARY = AcquisitionSettings(
+    voltage_mv=3000,
+    sample_rate_hz=100000,
+    sample_format=SampleFormat.BINARY,
+    acquisition_time_s=0.05,
+)
+ASCII = AcquisitionSettings(
+    voltage_mv=3000, sample_rate_hz=1000, sample_format=SampleFormat.ASCII, acquisition_time_s=0.05
+)
 
 
 def make_driver(handle: EmulatorHandle, board: str = "virt-01") -> PowerMonitor:

@@ -17,6 +17,15 @@ from farm.powermon.stlink_v3pwr import StlinkV3PwrConfig, StlinkV3PwrMonitor
 RUN_A, IDLE_A = 0.0132, 2.8e-6
 
 
+# Both emulator tests arm a hardware-triggered 100 kHz binary capture on the twin's timeline.
+HW_100K = AcquisitionSettings(
+    voltage_mv=3300,
+    sample_rate_hz=100_000,
+    sample_format=SampleFormat.BINARY,
+    trigger=TriggerSource.HARDWARE,
+)
+
+
 def _timeline() -> ActivityTimeline:
     """Running 0..1 ms, asleep 1..3 ms, running 3..4 ms, known until 4 ms."""
     timeline = ActivityTimeline(IDLE_A, RUN_A)
@@ -57,16 +66,10 @@ def test_emulator_samples_only_the_known_time_from_the_trigger() -> None:
     """Armed at 100 kHz; the edge at board time 1.5 ms starts the acquisition there; the stream
     stops at the horizon until the board's time moves on; an edge while idle is ignored."""
     timeline = _timeline()
-    settings = AcquisitionSettings(
-        voltage_mv=3300,
-        sample_rate_hz=100_000,
-        sample_format=SampleFormat.BINARY,
-        trigger=TriggerSource.HARDWARE,
-    )
     with start_emulator("stlink-v3pwr", timeline, realtime=False) as handle:
         handle.fire_trigger(0.0001)  # idle: not watched, must not trigger the next acquisition
         with StlinkV3PwrMonitor("t/v3pwr", StlinkV3PwrConfig(port=handle.port)) as monitor:
-            monitor.configure(settings)
+            monitor.configure(HW_100K)
             monitor.start()
             handle.fire_trigger(0.0015)
             time.sleep(0.2)
@@ -98,12 +101,6 @@ def test_stop_waits_for_a_board_that_keeps_reporting(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(emulator_device, "STOP_CATCH_UP_S", 1.0)
     timeline = _timeline()
-    settings = AcquisitionSettings(
-        voltage_mv=3300,
-        sample_rate_hz=100_000,
-        sample_format=SampleFormat.BINARY,
-        trigger=TriggerSource.HARDWARE,
-    )
     steps = 25  # 25 reports 0.1 s apart: 2.5 s of catch-up, well past the 1 s limit
 
     def trickle() -> None:
@@ -115,7 +112,7 @@ def test_stop_waits_for_a_board_that_keeps_reporting(monkeypatch: pytest.MonkeyP
 
     with start_emulator("stlink-v3pwr", timeline, realtime=False) as handle:
         with StlinkV3PwrMonitor("t/v3pwr", StlinkV3PwrConfig(port=handle.port)) as monitor:
-            monitor.configure(settings)
+            monitor.configure(HW_100K)
             monitor.start()
             handle.fire_trigger(0.0015)
             reporter = threading.Thread(target=trickle)

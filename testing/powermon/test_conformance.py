@@ -20,17 +20,7 @@ from farm.powermon.protocols import (
     TriggerSource,
 )
 
-from .conftest import make_driver
-
-BINARY = AcquisitionSettings(
-    voltage_mv=3000,
-    sample_rate_hz=100000,
-    sample_format=SampleFormat.BINARY,
-    acquisition_time_s=0.05,
-)
-ASCII = AcquisitionSettings(
-    voltage_mv=3000, sample_rate_hz=1000, sample_format=SampleFormat.ASCII, acquisition_time_s=0.05
-)
+from .conftest import ASCII, BINARY, make_driver
 
 
 def _check_trace(trace: CurrentTrace, settings: AcquisitionSettings) -> None:

@@ -10,19 +10,14 @@ from farm.powermon.activity import ConstantSource
 from farm.powermon.emulator import start_emulator
 from farm.powermon.emulator_faults import FaultInjection
 from farm.powermon.energy import InferenceWindow, energy_from_windows
-from farm.powermon.protocols import AcquisitionSettings, CaptureHandle, SampleFormat
+from farm.powermon.protocols import AcquisitionSettings, CaptureHandle
 
+from . import conftest
 from .conftest import make_driver
 
-BINARY = AcquisitionSettings(
-    voltage_mv=3000,
-    sample_rate_hz=100000,
-    sample_format=SampleFormat.BINARY,
-    acquisition_time_s=0.08,
-)
-ASCII = AcquisitionSettings(
-    voltage_mv=3000, sample_rate_hz=1000, sample_format=SampleFormat.ASCII, acquisition_time_s=2.5
-)
+# Long enough for the injected faults to land inside the capture.
+BINARY = conftest.BINARY.model_copy(update={"acquisition_time_s": 0.08})
+ASCII = conftest.ASCII.model_copy(update={"acquisition_time_s": 2.5})
 
 
 @pytest.mark.parametrize("settings", [BINARY, ASCII], ids=["binary", "ascii"])

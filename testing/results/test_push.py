@@ -51,8 +51,8 @@ def test_second_push_uploads_nothing(s3: S3Server, run_dir: Path, tmp_path: Path
     assert "index updated" not in second.stdout
     # Trend pages read the runs back from the bucket.
     from farm.results.s3 import S3Store
-    from farm.results.storeconfig import load_store_config
     from farm.results.trends import build_trends
+    from farm.store_config import load_store_config
 
     store = S3Store(load_store_config(env=s3.env()))  # type: ignore[arg-type]
     page = build_trends(store, tmp_path / "trends")
@@ -80,7 +80,7 @@ def test_store_down_fails_clearly_and_later_push_completes(s3: S3Server, run_dir
 def test_push_resumes_after_interruption_mid_run(s3: S3Server, run_dir: Path) -> None:
     from farm.results.push import PushIncompleteError, PushManifest, push_run
     from farm.results.s3 import S3Store
-    from farm.results.storeconfig import load_store_config
+    from farm.store_config import load_store_config
 
     store = S3Store(load_store_config(env=s3.env()))  # type: ignore[arg-type]
     real_put = store.put_file

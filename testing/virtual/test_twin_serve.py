@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import serial
 
+from testing.processes import pid_alive
+
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "models" / "kws_dscnn_16.tflite"
 SERVE = [sys.executable, "-m", "farm.cli", "twin", "serve"]
@@ -38,15 +40,6 @@ def _exchange(port: serial.Serial, command: str, timeout_s: float = 30.0) -> lis
             if line:
                 lines.append(line)
     raise AssertionError(f"no m-ready after {command!r}; got {lines}")
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting for its reaper counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.fixture
@@ -79,7 +72,7 @@ def test_pty_serves_the_dut_protocol_and_sigterm_leaves_no_qemu(
         os.close(fd)
     about = served.stderr.readline()
     qemu_pid = int(about.split("pid ", 1)[1].split(")", 1)[0])
-    assert _alive(qemu_pid)
+    assert pid_alive(qemu_pid)
     with serial.Serial(path, 115200, timeout=0.1) as port:
         assert _exchange(port, "name%") == ["m-name-dut-[joulefarm]"]
         assert _exchange(port, "profile%") == [
@@ -100,9 +93,9 @@ def test_pty_serves_the_dut_protocol_and_sigterm_leaves_no_qemu(
     served.send_signal(signal.SIGTERM)
     assert served.wait(timeout=20) == 0
     deadline = time.monotonic() + 5
-    while _alive(qemu_pid) and time.monotonic() < deadline:
+    while pid_alive(qemu_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(qemu_pid), "QEMU outlived farm twin serve"
+    assert not pid_alive(qemu_pid), "QEMU outlived farm twin serve"
 
 
 @pytest.mark.emulator

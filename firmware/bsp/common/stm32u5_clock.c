@@ -1,5 +1,6 @@
 /*
- * clock.c - NUCLEO-U575ZI-Q clock tree: MSIS 4 MHz (reset default) -> PLL1 (M=1, N=80, R=2)
+ * stm32u5_clock.c - clock tree of the STM32U5 Nucleo boards (U575, U5A5: same RCC/PWR/FLASH,
+ * RM0456): MSIS 4 MHz (reset default) -> PLL1 (M=1, N=80, R=2)
  * -> SYSCLK 160 MHz in voltage range 1 with the EPOD booster (RM0456 10.5.4 "Dynamic voltage
  * scaling"), 4 flash wait states (RM0456 7.3.3 Table 54, range 1), AHB stepped through /2
  * during the switch. Regulator stays the LDO (SMPS left off).

@@ -1,4 +1,7 @@
-"""Where results are pushed: a local directory or an S3/MinIO bucket.
+"""Where results are pushed: a local directory or an S3/MinIO bucket; also the S3 connection an
+``s3://`` models setting is fetched through (:func:`s3_config_for`). It sits below
+``farm.results`` because the core's model store reads it too, and the core never imports the
+results layer.
 
 Credentials come from the environment or ``~/.config/joulefarm/store.toml``, never from the
 inventory. Precedence: ``--store-dir`` option, then ``FARM_S3_*`` variables, then
