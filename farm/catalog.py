@@ -74,6 +74,11 @@ class TargetSpec(BaseModel):
     run_current_ua_per_mhz: float | None = Field(default=None, gt=0)
     supply_mv: int | None = Field(default=None, gt=0)
     idle_current_ua: float | None = Field(default=None, ge=0)
+    flash_wait_states: int | None = Field(default=None, ge=0)
+    """Flash wait states at ``max_clock_hz`` (reference manual's wait-state table)."""
+    flash_fetch_hit_rate: float | None = Field(default=None, ge=0, le=1)
+    """Assumed fraction of 64-bit instruction fetches the flash accelerator (ART, I-cache,
+    prefetch) serves without wait states: an assumption of the twin's cycle model."""
     datasheet: str
     verified: Verification
     note: str = ""

@@ -1,4 +1,4 @@
-"""Constants and records of the model blob format (version 1).
+"""Constants and records of the model blob format (version 2).
 
 The C side mirrors these numbers in `firmware/runtime/src/farm_blob.h`; `firmware/runtime/BLOB.md`
 documents the layout. Everything is little-endian; every section starts 16-byte aligned.
@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import enum
 import re
+import struct
 from dataclasses import dataclass, field
 
+from farm.errors import ModelFormatError
+
 MAGIC = b"FRMB"
-FORMAT_VERSION = 1
+# 2: CONV, DEPTHWISE_CONV and FULLY_CONNECTED carry one per-channel requantization record
+# (multiplier, L, R, rounding addend) instead of TFLite's multiplier and shift arrays, plus a
+# fast-requantization flag as their last parameter (BLOB.md).
+FORMAT_VERSION = 2
+VERSION_OFFSET = 4  # header byte offset of format_version
 HEADER_BYTES = 128
 TENSOR_ENTRY_BYTES = 16
 SECTION_ALIGN = 16
@@ -84,3 +91,20 @@ def model_id_problem(model_id: str) -> str | None:
     if MODEL_ID_PATTERN.match(model_id) is None:
         return f"'{model_id}' may hold only letters, digits, '_', '.' and '-' (e.g. kws01)"
     return None
+
+
+def check_blob_version(blob: bytes, name: str) -> None:
+    """Raise a clear error for a farm blob of a format version this runtime cannot read.
+
+    The C runtime only says FARM_ERR_VERSION; a blob written by an older compiler (e.g. kept in a
+    cache or copied by hand) is named here with the version found and the one supported.
+    """
+    if len(blob) < VERSION_OFFSET + 4 or blob[:4] != MAGIC:
+        return  # not a farm blob at all: the runtime's own check says MAGIC
+    (found,) = struct.unpack_from("<I", blob, VERSION_OFFSET)
+    if found != FORMAT_VERSION:
+        raise ModelFormatError(
+            f"blob '{name}': format_version is {found}; this runtime supports version "
+            f"{FORMAT_VERSION} only (recompile the .tflite with `farm model compile`)",
+            field="format_version",
+        )

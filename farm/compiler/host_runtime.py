@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock
 
+from farm.compiler.blob_format import check_blob_version
 from farm.errors import BuildError, FarmError, ToolchainNotFoundError
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ class HostRuntimeError(FarmError):
 class HostModel:
     """One blob bound to an arena inside the host library."""
 
-    def __init__(self, blob: bytes, flavour: str = "plain") -> None:
+    def __init__(self, blob: bytes, flavour: str = "plain", name: str = "<in memory>") -> None:
+        check_blob_version(blob, name)
         self.lib = _load(flavour)
         # Aligned copies: the runtime requires 4-byte aligned blob and arena, 8 for storage.
         self._blob = np.frombuffer(blob, np.uint8).copy()

@@ -18,7 +18,7 @@ from farm.compiler.tflite_reader import OpInfo, TensorInfo
 
 def _requant(
     ctx: LowerContext, op: OpInfo, inp: TensorInfo, w: TensorInfo, out: TensorInfo, channels: int
-) -> tuple[bytes, bytes]:
+) -> tuple[list[int], list[int]]:
     scales = w.scale
     ctx.require(
         op,
@@ -42,7 +42,32 @@ def _requant(
         m, s = quantize_multiplier(inp.scale0 * f_scale / out.scale0)
         mults.append(m)
         shifts.append(s)
-    return i32(mults), i32(shifts)
+    return mults, shifts
+
+
+def _requant_record(
+    mults: list[int], shifts: list[int], bias: np.ndarray, taps: int
+) -> tuple[bytes, int]:
+    """Per-channel requantization in the form the kernels' inner loops want, and the fast flag.
+
+    Each channel is four int32: multiplier, L = max(shift, 0) + 1, R = max(-shift, 0) and the
+    rounding addend 2^(R-1) (0 when R is 0); TFLite's shift is L - 1 - R. With double rounding,
+    SRDHM(x << left, m) is floor((x*m*2^left + 2^30) / 2^31) = SMMULR(x << L, m) (one Cortex-M
+    instruction) whenever x << L cannot overflow, and RoundingDivideByPOT by R >= 1 is
+    (y + 2^(R-1) + (y >> 31)) >> R. The flag says both hold for every channel of the layer:
+    |acc| <= max|bias| + taps * 255 * 128 (input minus zero point times an int8 weight), and
+    R >= 1. Otherwise the kernels use the general formulas, so the bytes never change.
+    """
+    words: list[int] = []
+    fast = 1
+    bound = int(np.max(np.abs(bias))) if bias.size else 0
+    bound += taps * 255 * 128
+    for m, s in zip(mults, shifts, strict=True):
+        left, right = max(s, 0) + 1, max(-s, 0)
+        words += [m, left, right, (1 << (right - 1)) if right > 0 else 0]
+        if right < 1 or right > 31 or (bound << left) >= (1 << 31):
+            fast = 0
+    return i32(words), fast
 
 
 def _bias(ctx: LowerContext, op: OpInfo, channels: int) -> np.ndarray:
@@ -103,6 +128,7 @@ def lower_conv(ctx: LowerContext, op: OpInfo) -> OpRecord:
     bias = _bias(ctx, op, oc)
     assert w.data is not None
     folded = _fold(bias, w.data, -inp.zp0)
+    rq, fast = _requant_record(mult, shift, bias, kh * kw * ic)
     wbytes = np.ascontiguousarray(w.data).astype(np.int8).tobytes()
     macs = n * oh * ow * oc * kh * kw * ic
     if kh == 1 and kw == 1 and sh == 1 and sw == 1:
@@ -112,8 +138,8 @@ def lower_conv(ctx: LowerContext, op: OpInfo) -> OpRecord:
             op.name,
             op.index,
             [op.inputs[0], op.outputs[0]],
-            [wbytes, i32(folded), mult, shift],
-            [n * h * wd, c, oc, out.zp0, act_min, act_max],
+            [wbytes, i32(folded), rq],
+            [n * h * wd, c, oc, out.zp0, act_min, act_max, fast],
             macs,
         )
     params = [
@@ -142,11 +168,12 @@ def lower_conv(ctx: LowerContext, op: OpInfo) -> OpRecord:
         op.name,
         op.index,
         [op.inputs[0], op.outputs[0]],
-        [wbytes, i32(folded), mult, shift],
+        [wbytes, i32(folded), rq],
         params,
         macs,
     )
     rec.params.append(2)  # window pixels per gather; the compiler may lower it to 1
+    rec.params.append(fast)
     rec.scratch_bytes = 2 * kh * kw * ic  # the windows of two output pixels
     return rec
 
@@ -190,6 +217,7 @@ def lower_depthwise(ctx: LowerContext, op: OpInfo) -> OpRecord:
     assert w.data is not None
     per_channel = np.ascontiguousarray(w.data.reshape(kh * kw, oc).T)
     folded = _fold(bias, per_channel, -inp.zp0)
+    rq, fast = _requant_record(mult, shift, bias, kh * kw)
     params = [
         n,
         h,
@@ -211,13 +239,14 @@ def lower_depthwise(ctx: LowerContext, op: OpInfo) -> OpRecord:
         out.zp0,
         act_min,
         act_max,
+        fast,
     ]
     return OpRecord(
         OpCode.DEPTHWISE_CONV,
         op.name,
         op.index,
         [op.inputs[0], op.outputs[0]],
-        [w.data.astype(np.int8).tobytes(), i32(bias), i32(folded), mult, shift],
+        [w.data.astype(np.int8).tobytes(), i32(bias), i32(folded), rq],
         params,
         n * oh * ow * oc * kh * kw,
     )
@@ -265,12 +294,13 @@ def lower_fully_connected(ctx: LowerContext, op: OpInfo) -> OpRecord:
     bias = _bias(ctx, op, oc)
     assert w.data is not None
     folded = _fold(bias, w.data, -inp.zp0)
+    rq, fast = _requant_record(mult, shift, bias, depth)
     return OpRecord(
         OpCode.FULLY_CONNECTED,
         op.name,
         op.index,
         [op.inputs[0], op.outputs[0]],
-        [w.data.astype(np.int8).tobytes(), i32(folded), mult, shift],
-        [rows, depth, oc, out.zp0, act_min, act_max],
+        [w.data.astype(np.int8).tobytes(), i32(folded), rq],
+        [rows, depth, oc, out.zp0, act_min, act_max, fast],
         rows * oc * depth,
     )

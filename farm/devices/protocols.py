@@ -69,6 +69,25 @@ class ModelRegionOverflowError(FarmError):
 
 
 @dataclass(frozen=True)
+class CycleFigure:
+    """A twin's estimated core cycles of one inference (:mod:`farm.devices.cycle_model`).
+
+    Attributes:
+        instructions: instructions of the traced inference (QEMU's count).
+        cycles: estimated cycles of that inference on the real target.
+        method: how the cycles were counted, with every assumption.
+    """
+
+    instructions: int
+    cycles: int
+    method: str
+
+    @property
+    def cycles_per_instruction(self) -> float:
+        return self.cycles / self.instructions
+
+
+@dataclass(frozen=True)
 class BoardFacts:
     """What a result row needs to know about the board that produced it.
 
@@ -77,9 +96,12 @@ class BoardFacts:
         target: catalog target name (``NUCLEO_L4R5ZI``).
         clock_hz: core clock of the real target (max clock from the catalog).
         virtual: True for twins: numbers are instruction-count based, labelled virtual.
-        cycles_per_instruction: catalog factor a twin's instruction count is scaled by
-            (None on real hardware).
+        cycles_per_instruction: factor a twin's instruction count is scaled by: the cycle
+            model's cycles / instructions of the prepared (image, model), or the catalog's flat
+            factor when there is no estimate (None on real hardware).
         machine: QEMU machine (twins) or pyocd target (Nucleo).
+        cycle_estimate: the cycle model's figure behind ``cycles_per_instruction`` (twins).
+        cycle_fallback: why a twin uses the catalog's flat factor instead (None otherwise).
     """
 
     board_id: str
@@ -88,12 +110,21 @@ class BoardFacts:
     virtual: bool
     cycles_per_instruction: float | None = None
     machine: str | None = None
+    cycle_estimate: CycleFigure | None = None
+    cycle_fallback: str | None = None
+
+    def cycles_estimated(self, result: InferResult) -> int | None:
+        """Estimated core cycles of one inference of ``result`` (twins with a cycle estimate)."""
+        if not self.virtual or self.cycle_estimate is None or result.cycles is None:
+            return None
+        return round(result.cycles / result.n * self.cycle_estimate.cycles_per_instruction)
 
     def latency_us(self, result: InferResult) -> float | None:
         """Latency of one inference in microseconds, the way this board measures it.
 
-        Twins: ``cycles% instructions / N x factor / real clock`` (virtual time of QEMU's
-        SysTick would describe a 1 GHz core, not the target). Real boards: the device's
+        Twins: ``cycles% instructions / N x factor / real clock``, the factor being the cycle
+        model's cycles per instruction of this (image, model) (the catalog's flat factor when
+        there is no estimate); virtual time of QEMU's SysTick would describe a 1 GHz core. Real boards: the device's
         ``m-lap-us`` timestamps, or in energy mode (no lap lines) ``cycles%`` / clock.
         """
         if self.virtual and result.cycles is not None and self.cycles_per_instruction:

@@ -12,16 +12,24 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import serial
 
 from farm.devices.console_log import ConsoleLog
+from farm.devices.cycle_model import (
+    CycleModelUnavailableError,
+    CycleProfileSource,
+    estimate_for_target,
+)
 from farm.devices.dut import DutSession
+from farm.devices.elf_symbols import embedded_blob_bytes
 from farm.devices.protocols import (
     BoardFacts,
     Capability,
+    CycleFigure,
     FirmwareImage,
     PrepareReport,
     check_blob_fits,
@@ -90,14 +98,21 @@ class QemuBoard:
             )
         self.machine: str = machine
         self.extra_args: tuple[str, ...] = config.qemu.extra_args if config.qemu else ()
-        self._facts = BoardFacts(
+        self.target = target
+        self._flat_facts = BoardFacts(
             board_id=config.id,
             target=target.name,
             clock_hz=target.max_clock_hz,
             virtual=True,
             cycles_per_instruction=target.virtual_cycles_per_instruction,
             machine=machine,
+            cycle_fallback="no cycle model attached to this twin",
         )
+        self._facts = self._flat_facts
+        self.cycle_profiles: CycleProfileSource | None = None
+        """Where ``prepare`` gets the executed-block profile of (image, model) for the cycle
+        model (the farm attaches ``farm.virtual.cycle_trace.TraceProfileCache``); None keeps
+        the catalog's flat cycles-per-instruction factor."""
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.console_log = ConsoleLog(log_path)
@@ -112,6 +127,26 @@ class QemuBoard:
         """Clock of the real target, virtual flag and instruction-to-cycle factor."""
         return self._facts
 
+    def _estimate_facts(self, image: FirmwareImage, model_blob: bytes) -> BoardFacts:
+        """Facts whose factor is the cycle model's estimate for (image, model), or the flat
+        catalog factor with the reason when there is none."""
+        if self.cycle_profiles is None:
+            return self._flat_facts
+        try:
+            profile = self.cycle_profiles.profile(image, model_blob, self.machine)
+            const_bytes = len(model_blob) or embedded_blob_bytes(Path(image.elf))
+            estimate = estimate_for_target(profile, self.target, const_bytes)
+        except CycleModelUnavailableError as exc:
+            log.warning("board '%s': %s; latency uses the flat catalog factor", self.name, exc)
+            return replace(self._flat_facts, cycle_fallback=str(exc))
+        figure = CycleFigure(estimate.instructions, estimate.cycles, estimate.method)
+        return replace(
+            self._flat_facts,
+            cycles_per_instruction=figure.cycles_per_instruction,
+            cycle_estimate=figure,
+            cycle_fallback=None,
+        )
+
     @step("prepare", args=("model_blob",))
     def prepare(self, image: FirmwareImage, model_blob: bytes) -> PrepareReport:
         """Start QEMU on ``image`` with ``model_blob`` at the model region."""
@@ -120,6 +155,7 @@ class QemuBoard:
         blob_path = self.workdir / "model.blob"
         blob_path.write_bytes(model_blob)
         blob = blob_path if model_blob else None
+        self._facts = self._estimate_facts(image, model_blob)
         wire_args, _ = self.wire.qemu_args()
         # m-lap-us in the real target's time (twin_timebase.py), so any host agrees with the farm.
         timebase = timebase_qemu_args(

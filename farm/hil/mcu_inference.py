@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from farm.devices.dut import InferResult
-from farm.devices.protocols import Board
+from farm.devices.protocols import Board, BoardFacts
 
 DISPLAY_STEP = 0.001
 """MLPerf Tiny's ``m-results`` print 3 decimals."""
@@ -57,6 +57,8 @@ class LatencyWindows:
     windows: list[InferResult]
     latency_us: list[float]
     method: str
+    cycles_estimated: list[int] = field(default_factory=list)
+    """A twin's estimated core cycles of one inference, per window (cycle model)."""
 
     @property
     def median_ms(self) -> float:
@@ -71,6 +73,10 @@ class LatencyWindows:
     def cycles_per_inference(self) -> int | None:
         counts = [w.cycles // w.n for w in self.windows if w.cycles is not None]
         return int(statistics.median(counts)) if counts else None
+
+    @property
+    def cycles_estimated_per_inference(self) -> int | None:
+        return int(statistics.median(self.cycles_estimated)) if self.cycles_estimated else None
 
 
 def check_outputs(
@@ -141,20 +147,29 @@ def time_windows(board: Board, n: int, warmup: int, windows: int) -> LatencyWind
     latency = [facts.latency_us(r) for r in results]
     if any(v is None for v in latency):
         raise ValueError("the firmware reported no timestamps and no cycle count")
-    if facts.virtual and results[0].cycles is None:
-        method = (
-            f"virtual: m-lap-us of the twin (target time from QEMU -icount instructions x "
-            f"{facts.cycles_per_instruction} cycles/instr / {facts.clock_hz / 1e6:g} MHz); "
-            f"median of {windows} windows of {n}; firmware has no cycles%"
-        )
-    elif facts.virtual:
-        method = (
-            f"virtual: QEMU -icount instructions x {facts.cycles_per_instruction} cycles/instr "
-            f"/ {facts.clock_hz / 1e6:g} MHz; median of {windows} windows of {n}"
-        )
+    if facts.virtual:
+        method = f"virtual: {_twin_factor(facts)}; median of {windows} windows of {n}"
+        if results[0].cycles is None:
+            method = f"virtual: m-lap-us of the twin ({_twin_factor(facts)}); median of "
+            method += f"{windows} windows of {n}; firmware has no cycles%"
     else:
         method = f"device timer (m-lap-us); median of {windows} windows of {n}"
-    return LatencyWindows(results, [float(v) for v in latency if v is not None], method)
+    estimated = [c for r in results if (c := facts.cycles_estimated(r)) is not None]
+    return LatencyWindows(results, [float(v) for v in latency if v is not None], method, estimated)
+
+
+def _twin_factor(facts: BoardFacts) -> str:
+    """How a twin's instruction count became the target's time (estimate or labelled fallback)."""
+    mhz = f"{facts.clock_hz / 1e6:g} MHz"
+    if facts.cycle_estimate is not None:
+        return (
+            f"QEMU -icount instructions x {facts.cycles_per_instruction:.3f} estimated "
+            f"cycles/instr / {mhz}; {facts.cycle_estimate.method}"
+        )
+    return (
+        f"QEMU -icount instructions x {facts.cycles_per_instruction} cycles/instr / {mhz} "
+        f"(flat catalog factor, fallback: {facts.cycle_fallback or 'no cycle estimate'})"
+    )
 
 
 def checks_possible(extensions: dict[str, bool]) -> str:

@@ -186,7 +186,12 @@ def _opened(board: LeasedBoard, console_log: Path, farm: FarmSession) -> Iterato
     workdir = _cache_dir(farm) / "boards" / board.id
     state_dir = farm.settings.values.state_dir
     with open_lab_board(
-        board.config, board.target, workdir=workdir, log_path=console_log, state_dir=state_dir
+        board.config,
+        board.target,
+        workdir=workdir,
+        log_path=console_log,
+        state_dir=state_dir,
+        cache_dir=_cache_dir(farm),
     ) as device:
         power_on_target(board.config, device, farm)  # before prepare() flashes
         yield device

@@ -11,7 +11,6 @@ warm-ups, UART handling) and the idle current while it sleeps in WFI.
 
 from __future__ import annotations
 
-import bisect
 import threading
 
 import numpy as np
@@ -29,9 +28,13 @@ class ActivityTimeline:
         self.idle_current_a = idle_current_a
         self.run_current_a = run_current_a
         self._cond = threading.Condition()
-        self._times: list[float] = [0.0]
-        self._running: list[bool] = [True]  # a core runs from reset
-        self._active: list[float] = [0.0]  # running seconds before _times[i]
+        # State changes in arrays that grow by doubling: an idle twin reports every tick, so a
+        # long session has ~1e5 changes; readers take views (no copy) and never wait on a copy
+        # while the watcher needs the lock. Entries below _n are never rewritten.
+        self._times = np.zeros(1024)
+        self._running = np.ones(1024, dtype=bool)  # a core runs from reset
+        self._active = np.zeros(1024)  # running seconds before _times[i]
+        self._n = 1
         self._horizon = 0.0
         self._advances = 0
 
@@ -40,7 +43,10 @@ class ActivityTimeline:
     def reset(self) -> None:
         """The board (re)booted: its time starts again at 0, running."""
         with self._cond:
-            self._times, self._running, self._active = [0.0], [True], [0.0]
+            self._times = np.zeros(1024)
+            self._running = np.ones(1024, dtype=bool)
+            self._active = np.zeros(1024)
+            self._n = 1
             self._horizon = 0.0
             self._advances += 1
             self._cond.notify_all()
@@ -48,13 +54,24 @@ class ActivityTimeline:
     def record(self, t_s: float, running: bool) -> None:
         """The core starts running (or sleeping) at ``t_s``; also advances the horizon."""
         with self._cond:
-            t_s = max(t_s, self._times[-1])
-            if running != self._running[-1]:
-                active = self._active[-1] + (t_s - self._times[-1] if self._running[-1] else 0.0)
-                self._times.append(t_s)
-                self._running.append(running)
-                self._active.append(active)
+            last = self._n - 1
+            t_s = max(t_s, float(self._times[last]))
+            if running != bool(self._running[last]):
+                ran = t_s - self._times[last] if self._running[last] else 0.0
+                if self._n == len(self._times):
+                    self._grow()
+                self._times[self._n] = t_s
+                self._running[self._n] = running
+                self._active[self._n] = self._active[last] + ran
+                self._n += 1
             self._advance_locked(t_s)
+
+    def _grow(self) -> None:
+        # New arrays, old ones untouched: views a reader holds stay valid.
+        size = 2 * len(self._times)
+        self._times = np.resize(self._times, size)
+        self._running = np.resize(self._running, size)
+        self._active = np.resize(self._active, size)
 
     def advance(self, t_s: float) -> None:
         """The board's time up to ``t_s`` is known (no state change before it)."""
@@ -88,20 +105,23 @@ class ActivityTimeline:
         board that still runs.
         """
         with self._cond:
-            return self._advances >= since + records and not self._running[-1]
+            return self._advances >= since + records and not self._running[self._n - 1]
 
     def running_at(self, t_s: float) -> bool:
         """State of the core at board time ``t_s``."""
+        times, running, _ = self._views()
+        i = int(np.searchsorted(times, t_s, side="right")) - 1
+        return bool(running[max(i, 0)])
+
+    def _views(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The recorded changes so far (times, running, active), as views."""
         with self._cond:
-            i = bisect.bisect_right(self._times, t_s) - 1
-            return self._running[max(i, 0)]
+            n = self._n
+            return self._times[:n], self._running[:n], self._active[:n]
 
     def _active_time(self, t: np.ndarray) -> np.ndarray:
         """Running seconds in [0, t] for each t (state after the last change continues)."""
-        with self._cond:
-            times = np.asarray(self._times)
-            active = np.asarray(self._active)
-            running = np.asarray(self._running)
+        times, running, active = self._views()
         i = np.clip(np.searchsorted(times, t, side="right") - 1, 0, None)
         return active[i] + np.where(running[i], t - times[i], 0.0)
 
@@ -114,9 +134,7 @@ class ActivityTimeline:
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=np.float64)
-        with self._cond:
-            times = np.asarray(self._times)
-            running = np.asarray(self._running)
+        times, running, _ = self._views()
         i = np.clip(np.searchsorted(times, t, side="right") - 1, 0, None)
         return np.where(running[i], self.run_current_a, self.idle_current_a)
 

@@ -87,6 +87,11 @@ class ResultRow(BaseModel):
     latency_p90_ms: float | None = None
     cycles_per_inference: int | None = None
     instructions_per_inference: int | None = None
+    cycles_estimated_per_inference: int | None = Field(
+        None,
+        description="virtual lab: core cycles of one inference estimated by the twin's cycle "
+        "model (farm.devices.cycle_model); latency_ms of the row is these / the target's clock",
+    )
     energy_uj: float | None = Field(None, description="energy per inference")
     energy_uncertainty_uj: float | None = None
     energy_truth_uj: float | None = Field(
@@ -141,6 +146,7 @@ MEASUREMENTS: tuple[str, ...] = (
     "latency_p90_ms",
     "cycles_per_inference",
     "instructions_per_inference",
+    "cycles_estimated_per_inference",
     "energy_uj",
     "energy_uncertainty_uj",
     "energy_truth_uj",

@@ -23,7 +23,13 @@ KNOWN_HOSTS_FILE = "ssh_known_hosts"
 
 
 def open_lab_board(
-    config: BoardConfig, target: TargetSpec, *, workdir: Path, log_path: Path, state_dir: Path
+    config: BoardConfig,
+    target: TargetSpec,
+    *,
+    workdir: Path,
+    log_path: Path,
+    state_dir: Path,
+    cache_dir: Path | None = None,
 ) -> Board:
     """Open ``config`` (not yet entered): a twin for a virtual Linux board, else its backend.
 
@@ -33,13 +39,23 @@ def open_lab_board(
         workdir: private scratch directory for this board.
         log_path: the per-test console log file.
         state_dir: the farm's state directory (settings ``state_dir``).
+        cache_dir: the farm's cache directory (settings ``cache_dir``): a QEMU twin gets the
+            cycle model's profile cache there (:mod:`farm.virtual.cycle_trace`); None leaves
+            a twin on the catalog's flat factor.
     """
     if config.ssh is not None and config.ssh.known_hosts_file is None:
         ssh = config.ssh.model_copy(update={"known_hosts_file": state_dir / KNOWN_HOSTS_FILE})
         config = config.model_copy(update={"ssh": ssh})
     if str(config.backend) == "ssh" and is_twin(config):
         return open_linux_twin(config, target, workdir=workdir, log_path=log_path)
-    return open_board(config, target, workdir=workdir, log_path=log_path)
+    board = open_board(config, target, workdir=workdir, log_path=log_path)
+    if cache_dir is not None:
+        from farm.devices.qemu import QemuBoard
+        from farm.virtual.cycle_trace import TraceProfileCache
+
+        if isinstance(board, QemuBoard):
+            board.cycle_profiles = TraceProfileCache(cache_dir)
+    return board
 
 
 def is_twin(config: BoardConfig) -> bool:

@@ -4,7 +4,8 @@ emulated monitor, as the real bench wires a Nucleo to an STLINK-V3PWR or an LPM0
 The twin's firmware reports on its wire (``farm.devices.qemu_wire``) when the core sleeps and
 wakes and when it pulls its timestamp pin, stamped in virtual ns (= instructions while running,
 QEMU ``-icount shift=0``). Here those become the real target's time: a running stretch of I
-instructions lasts ``I x cycles_per_instruction / clock`` (the catalog), a sleeping stretch its
+instructions lasts ``I x cycles_per_instruction / clock`` (the cycle model's estimate for the
+prepared image and model, or the catalog's flat factor as a labelled fallback), a sleeping stretch its
 virtual duration (QEMU's idle virtual clock follows the host's). Then:
 
 * the rail: an :class:`ActivityTimeline` at the catalog's run current while running and its idle
@@ -103,6 +104,11 @@ class TwinPowerBench:
         self.idle_ua = float(target.idle_current_ua or 0.0)
         self.timeline = ActivityTimeline(self.idle_ua * 1e-6, self.run_ua * 1e-6)
         self.timebase = TwinTimebase(facts.cycles_per_instruction / facts.clock_hz)
+        self.factor_source = (
+            f"cycle model estimate, {facts.cycles_per_instruction:.3f} cycles/instr"
+            if facts.cycle_estimate is not None
+            else f"flat catalog factor, fallback: {facts.cycle_fallback or 'no cycle estimate'}"
+        )
         qemu = config.qemu
         self.wire_state = qemu.timestamp_wire if qemu else WireState.CONNECTED
         self.delay_s = (qemu.timestamp_wire_delay_us if qemu else 0.0) * 1e-6
@@ -143,7 +149,8 @@ class TwinPowerBench:
         return (
             f"virtual: catalog current {self.run_ua / 1000:.2f} mA running / "
             f"{self.idle_ua / 1000:.4f} mA in WFI, twin time = instructions x "
-            f"{self.timebase.seconds_per_instruction * 1e9:.4g} ns{wire}{delay}"
+            f"{self.timebase.seconds_per_instruction * 1e9:.4g} ns ({self.factor_source})"
+            f"{wire}{delay}"
         )
 
     def _on_record(self, kind: WireRecord, ns: int) -> None:

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from farm.compiler.host_runtime import RUNTIME_DIR, HostModel, HostRuntimeError, runtime_sources
+from farm.compiler import host_runtime
+from farm.compiler.blob_format import FORMAT_VERSION
+from farm.compiler.host_runtime import (
+    RUNTIME_DIR,
+    STATUS_NAMES,
+    STORAGE_BYTES,
+    HostModel,
+    HostRuntimeError,
+    runtime_sources,
+)
 from farm.compiler.model_compiler import compile_model
+from farm.errors import ModelFormatError
 
 FARM = Path(sys.executable).with_name("farm")
 
@@ -24,19 +36,40 @@ def test_corrupt_blob_refused(model_dir: Path) -> None:
     good = compile_model(model_dir / "convnet.tflite").blob
     with pytest.raises(HostRuntimeError, match="CORRUPT"):
         HostModel(good[:-16])  # truncated: the header's size exceeds the buffer
-    version = bytearray(good)
-    version[4] = 9
-    with pytest.raises(HostRuntimeError, match="VERSION"):
-        HostModel(bytes(version))
     blob[0:4] = b"XXXX"
     with pytest.raises(HostRuntimeError, match="MAGIC"):
         HostModel(bytes(blob))
 
 
+def test_old_blob_version_named(model_dir: Path) -> None:
+    """A version-1 blob (before the per-channel requantization records) is refused by name with
+    the version found and the one supported; the C runtime refuses it on its own as well."""
+    old = bytearray(compile_model(model_dir / "convnet.tflite").blob)
+    old[4:8] = (1).to_bytes(4, "little")
+    with pytest.raises(ModelFormatError) as err:
+        HostModel(bytes(old), name="convnet.blob")
+    assert "blob 'convnet.blob': format_version is 1" in str(err.value)
+    assert f"supports version {FORMAT_VERSION} only" in str(err.value)
+    lib = host_runtime._load("plain")  # below HostModel's check: the C status alone
+    storage = np.zeros(STORAGE_BYTES // 8, np.uint64)
+    buf = np.frombuffer(bytes(old), np.uint8).copy()
+    arena = np.zeros(1 << 16, np.uint64)
+    handle = ctypes.c_void_p()
+    st = lib.farm_model_init(
+        storage.ctypes.data_as(ctypes.c_void_p),
+        buf.ctypes.data_as(ctypes.c_void_p),
+        ctypes.c_size_t(buf.size),
+        arena.ctypes.data_as(ctypes.c_void_p),
+        ctypes.c_size_t(arena.nbytes),
+        ctypes.byref(handle),
+    )
+    assert STATUS_NAMES[st] == "VERSION"
+
+
 def test_info_matches_header(model_dir: Path) -> None:
     m = compile_model(model_dir / "elementwise.tflite")
     info = HostModel(m.blob).info
-    assert info.format_version == 1
+    assert info.format_version == 2
     assert info.blob_bytes == len(m.blob)
     assert info.arena_bytes == m.arena_bytes
     assert info.op_count == len(m.ops)

@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from farm.compiler.blob_format import BlobFlag
 from farm.compiler.host_runtime import HostModel
 from farm.compiler.model_check import random_inputs
 from farm.compiler.model_compiler import compile_model
+from farm.compiler.reference import TflmReference
 from testing.compiler.twin import REPO, build_firmware, run_on_twin
 
 
@@ -31,3 +33,34 @@ def test_dsp_kernels_on_m4_twin_equal_host(tmp_path: Path, model_dir: Path) -> N
         for x, out in zip(xs, run.outputs, strict=True):
             np.testing.assert_array_equal(out, host.run(x))
         assert all(n > model.macs for n in run.instructions)
+
+
+# Today's arena of the MLPerf-shaped zoo models (before the issue-15 kernels): faster kernels
+# must not buy their speed with activation memory.
+MLPERF_ZOO_ARENA_BYTES = {
+    "kws_dscnn_64": 16000,
+    "vww_mbv1_025": 64512,
+    "ic_resnet8_16": 49296,
+    "ad_fc_128": 768,
+}
+
+
+@pytest.mark.emulator
+@pytest.mark.slow
+def test_mlperf_zoo_models_bit_exact_on_m4_twin(tmp_path: Path) -> None:
+    """Each MLPerf-shaped zoo model on the twin (DSP kernels, fast requantization) gives TFLite
+    Micro's bytes and the host's plain-C bytes on 20 inputs, within today's arena."""
+    elf = build_firmware(tmp_path / "fw", "dsp")
+    for name, arena_limit in MLPERF_ZOO_ARENA_BYTES.items():
+        path = REPO / "models" / f"{name}.tflite"
+        model = compile_model(path)
+        assert model.flags == BlobFlag(0), f"{name}: int8 in and out expected"
+        assert model.arena_bytes <= arena_limit, f"{name}: arena {model.arena_bytes} B"
+        xs = random_inputs(model, 20, seed=15)
+        run = run_on_twin(elf, model.blob, xs)
+        tflm = TflmReference(path)
+        host = HostModel(model.blob, "plain")
+        for i, (x, out) in enumerate(zip(xs, run.outputs, strict=True)):
+            ref = tflm.run(x).reshape(-1)
+            assert np.array_equal(out, ref), f"{name} input {i}: twin differs from TFLite Micro"
+            assert np.array_equal(out, host.run(x)), f"{name} input {i}: twin differs from host"

@@ -94,9 +94,14 @@ class HilRun:
         )
         return self.rows[test_id]
 
-    def qemu_pids_started(self) -> list[int]:
-        """QEMU pids the run logged (needs the run's ``--log-file``: single-process runs)."""
-        return [int(m.group(2)) for m in QEMU_PID_LINE.finditer(self.log_text)]
+    def qemu_pids_started(self, *, traces: bool = False) -> list[int]:
+        """QEMU pids of the boards the run logged (needs the run's ``--log-file``: single-process
+        runs); ``traces``: also the cycle model's one-off traced runs (``cycle-trace``)."""
+        return [
+            int(m.group(2))
+            for m in QEMU_PID_LINE.finditer(self.log_text)
+            if traces or m.group(1) != "cycle-trace"
+        ]
 
 
 @dataclass

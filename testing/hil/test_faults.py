@@ -78,8 +78,9 @@ def test_hung_firmware_is_an_error_board_reset_next_test_passes(hil_project: Mak
     pids = run.qemu_pids_started()
     assert len(pids) == 3 and len(set(pids)) == 3, run.log_text  # attempt, retry, next test
 
-    # No QEMU left: neither the ones the run logged nor any other with this project's boards.
-    assert not [p for p in pids if pid_alive(p)]
+    # No QEMU left: neither the ones the run logged (the cycle model's traced runs included) nor
+    # any other with this project's boards.
+    assert not [p for p in run.qemu_pids_started(traces=True) if pid_alive(p)]
     assert project.qemu_pids() == []
 
     # The configured DUT timeout (FARM_DUT_INFERENCE_TIMEOUT_S=3) is the one that fired.

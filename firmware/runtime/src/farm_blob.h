@@ -1,5 +1,5 @@
 /*
- * farm_blob.h - model blob format version 1 (see ../BLOB.md). Mirrors farm/compiler/blob_format.py.
+ * farm_blob.h - model blob format version 2 (see ../BLOB.md). Mirrors farm/compiler/blob_format.py.
  * All fields little-endian; the blob is read in place and must be 4-byte aligned.
  */
 #ifndef FARM_BLOB_H
@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define FARM_BLOB_MAGIC 0x424D5246u /* "FRMB" */
-#define FARM_BLOB_VERSION 1u
+#define FARM_BLOB_VERSION 2u
 #define FARM_BLOB_HEADER_BYTES 128u
 #define FARM_TENSOR_ENTRY_BYTES 16u
 #define FARM_MAX_OP_TENSORS 16u

@@ -60,6 +60,44 @@ static inline int32_t farm_requant(int32_t x, int32_t multiplier, int32_t shift,
     return single ? farm_mbqm_single(x, multiplier, shift) : farm_mbqm_double(x, multiplier, shift);
 }
 
+/* Per-channel requantization record of CONV, DEPTHWISE_CONV and FULLY_CONNECTED (blob format 2,
+ * BLOB.md): {multiplier, L = max(shift, 0) + 1, R = max(-shift, 0), 2^(R-1) or 0}. */
+#define FARM_RQ_WORDS 4
+
+/* How a layer requantizes: FAST when the compiler proved that x << L cannot overflow and
+ * R >= 1 for every channel (the op's fast flag), else TFLite's formulas. */
+enum { FARM_RQ_FAST = 0, FARM_RQ_DOUBLE = 1, FARM_RQ_SINGLE = 2 };
+
+/* floor((a * b + 2^31) / 2^32): one SMMULR on a DSP core. */
+static inline int32_t farm_smmulr(int32_t a, int32_t b)
+{
+#if defined(__ARM_FEATURE_DSP) && !defined(FARM_DSP_EMULATE) && !defined(FARM_FORCE_PLAIN)
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+/* Double rounding, fast form: SRDHM(x << left, m) = floor((x*m*2^left + 2^30) / 2^31)
+ * = SMMULR(x << (left + 1), m) while x << L fits, and RoundingDivideByPOT by R >= 1 adds
+ * 2^(R-1), minus one for a negative value (ties away from zero), then shifts. 5 instructions. */
+static inline int32_t farm_rq_fast(int32_t x, const int32_t *r)
+{
+    const int32_t y = farm_smmulr((int32_t)((uint32_t)x << r[1]), r[0]);
+    return (y + r[3] + (y >> 31)) >> r[2];
+}
+
+static inline int32_t farm_rq_apply(int32_t x, const int32_t *r, const int mode)
+{
+    if (mode == FARM_RQ_FAST) {
+        return farm_rq_fast(x, r);
+    }
+    const int32_t shift = r[1] - 1 - r[2];
+    return mode == FARM_RQ_SINGLE ? farm_mbqm_single(x, r[0], shift) : farm_mbqm_double(x, r[0], shift);
+}
+
 static inline int8_t farm_clamp8(int32_t v, int32_t lo, int32_t hi)
 {
     v = v < lo ? lo : v;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "farm_blob.h"
+#include "farm_fixedpoint.h"
 
 typedef struct {
     int8_t *t[FARM_MAX_OP_TENSORS];      /* arena tensors: inputs first, output last */
@@ -18,14 +19,19 @@ typedef struct {
     int single_rounding;
 } farm_op_t;
 
-/* Requantization of one output channel set (per-channel multiplier and shift). */
+/* Requantization of one output channel set (per-channel records, farm_fixedpoint.h). */
 typedef struct {
     const int32_t *bias;  /* bias with the input offset folded in */
-    const int32_t *mult;
-    const int32_t *shift;
+    const int32_t *rq;    /* FARM_RQ_WORDS int32 per channel */
     int32_t out_off, act_min, act_max;
-    int single;
+    int mode;             /* FARM_RQ_FAST, _DOUBLE or _SINGLE */
 } farm_rq_t;
+
+/* The requantization mode of an operator from its fast flag and the blob's rounding flag. */
+static inline int farm_rq_mode(const farm_op_t *op, int32_t fast_flag)
+{
+    return op->single_rounding ? FARM_RQ_SINGLE : fast_flag ? FARM_RQ_FAST : FARM_RQ_DOUBLE;
+}
 
 /* out[r][c] = requant(bias[c] + sum_k in[r][k] * w[c][k]) for r < rows, c < out_c. */
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t out_c,

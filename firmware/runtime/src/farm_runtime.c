@@ -29,9 +29,9 @@ static const struct {
     farm_kernel_fn fn;
     uint8_t n_t, n_c, n_p;
 } k_table[FARM_OP_COUNT_] = {
-    [FARM_OP_CONV] = {farm_k_conv, 3, 4, 20},
-    [FARM_OP_DEPTHWISE_CONV] = {farm_k_depthwise, 2, 5, 20},
-    [FARM_OP_FULLY_CONNECTED] = {farm_k_fully_connected, 2, 4, 6},
+    [FARM_OP_CONV] = {farm_k_conv, 3, 3, 21},
+    [FARM_OP_DEPTHWISE_CONV] = {farm_k_depthwise, 2, 4, 21},
+    [FARM_OP_FULLY_CONNECTED] = {farm_k_fully_connected, 2, 3, 7},
     [FARM_OP_AVERAGE_POOL] = {farm_k_average_pool, 2, 0, 14},
     [FARM_OP_MAX_POOL] = {farm_k_max_pool, 2, 0, 14},
     [FARM_OP_ADD] = {farm_k_add, 3, 0, 24},

@@ -7,13 +7,13 @@
  * Padded taps: TFLite skips them. With the input offset folded into the bias, a padded tap
  * holding the input zero point contributes exactly nothing, so both views agree.
  *
- * CONV tensors: in, scratch, out. Consts: weights OHWI, folded bias, multiplier, shift.
+ * CONV tensors: in, scratch, out. Consts: weights OHWI, folded bias, requantization records.
  * CONV params: n, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, dil_h,
- *   dil_w, pad_h, pad_w, in_offset, out_offset, act_min, act_max, window pixels (1 or 2).
- * DEPTHWISE params: same with depth_multiplier after out_c.
- * DEPTHWISE consts: weights 1HWO, bias, folded bias, multiplier, shift (per out channel).
+ *   dil_w, pad_h, pad_w, in_offset, out_offset, act_min, act_max, window pixels (1 or 2),
+ *   fast requantization flag.
+ * DEPTHWISE params: as CONV up to act_max with depth_multiplier after out_c, then the fast flag.
+ * DEPTHWISE consts: weights 1HWO, bias, folded bias, requantization records (per out channel).
  */
-#include <string.h>
 
 #include "farm_fixedpoint.h"
 #include "farm_kernels.h"
@@ -35,6 +35,32 @@ static taps_t in_bounds(int32_t origin, int32_t k, int32_t dil, int32_t size)
     return t;
 }
 
+/* A window row is short (a few taps of a few channels: 4 bytes in KWS's first layer, 9 in
+ * VWW's): word moves and a byte tail inline cost less than a library call per row. */
+static inline void copy_row(int8_t *dst, const int8_t *src, int32_t n)
+{
+    int32_t i = 0;
+    for (; i + 3 < n; i += 4) {
+        farm_st32(dst + i, farm_ld32(src + i));
+    }
+    for (; i < n; i++) {
+        dst[i] = src[i];
+    }
+}
+
+/* The padding counterpart of copy_row. */
+static inline void fill_row(int8_t *dst, int8_t pad, int32_t n)
+{
+    const int32_t word = (int32_t)(0x01010101u * (uint8_t)pad);
+    int32_t i = 0;
+    for (; i + 3 < n; i += 4) {
+        farm_st32(dst + i, word);
+    }
+    for (; i < n; i++) {
+        dst[i] = pad;
+    }
+}
+
 /* Gather the kernel window of one output pixel into `dst` (k_h * k_w * in_c bytes, OHWI order),
  * writing the input zero point for padded taps. */
 static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, int32_t y0, int32_t x0,
@@ -44,20 +70,20 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
     for (int32_t ky = 0; ky < k_h; ky++, dst += row_bytes) {
         const int32_t iy = y0 + ky * d_h;
         if (iy < 0 || iy >= in_h) {
-            memset(dst, pad, (size_t)row_bytes);
+            fill_row(dst, pad, row_bytes);
             continue;
         }
         const int8_t *row = in + iy * in_w * in_c;
         if (d_w == 1 && x0 >= 0 && x0 + k_w <= in_w) {
-            memcpy(dst, row + x0 * in_c, (size_t)row_bytes);
+            copy_row(dst, row + x0 * in_c, row_bytes);
             continue;
         }
         for (int32_t kx = 0; kx < k_w; kx++) {
             const int32_t ix = x0 + kx * d_w;
             if (ix < 0 || ix >= in_w) {
-                memset(dst + kx * in_c, pad, (size_t)in_c);
+                fill_row(dst + kx * in_c, pad, in_c);
             } else {
-                memcpy(dst + kx * in_c, row + ix * in_c, (size_t)in_c);
+                copy_row(dst + kx * in_c, row + ix * in_c, in_c);
             }
         }
     }
@@ -70,8 +96,8 @@ void farm_k_conv(const farm_op_t *op)
     const int32_t out_c = p[6], k_h = p[7], k_w = p[8], s_h = p[9], s_w = p[10], d_h = p[11];
     const int32_t d_w = p[12], pad_h = p[13], pad_w = p[14], in_off = p[15];
     const int32_t window_rows = p[19] == 1 ? 1 : 2; /* pixels per gather (scratch size) */
-    const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2],
-                         (const int32_t *)op->c[3], p[16], p[17], p[18], op->single_rounding};
+    const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2], p[16], p[17], p[18],
+                         farm_rq_mode(op, p[20])};
     const int8_t *w = (const int8_t *)op->c[0];
     int8_t *patch = op->t[1];
     int8_t *out = op->t[op->n_t - 1];
@@ -275,7 +301,7 @@ static inline __attribute__((always_inline)) void dw_full3x3(const int8_t *x, co
 
 /* Invariants of a depthwise layer for the per-pixel routine. */
 typedef struct {
-    const int32_t *bias, *folded, *mult, *shift;
+    const int32_t *bias, *folded, *rq;
     int32_t c, x_row, w_row, out_off, act_min, act_max;
 } dw_layer_t;
 
@@ -286,12 +312,12 @@ typedef struct {
 static inline __attribute__((always_inline)) void dw_pixel_impl(const dw_layer_t *l,
                                                                 const int8_t *x, const int8_t *w,
                                                                 int32_t n_y, int32_t n_x, int32_t off,
-                                                                int full, int8_t *o, const int single,
+                                                                int full, int8_t *o, const int mode,
                                                                 const int sat8)
 {
     const int32_t c = l->c, x_row = l->x_row, w_row = l->w_row, out_off = l->out_off;
     const int32_t act_min = l->act_min, act_max = l->act_max;
-    const int32_t *mult = l->mult, *shift = l->shift; /* locals: the byte stores cannot alias */
+    const int32_t *rq = l->rq; /* a local: the byte stores cannot alias it */
     const int full3x3 = full && n_y == 3 && n_x == 3;
     const int32_t *b0 = full ? l->folded : l->bias;
     for (int32_t oc = 0; oc < c; oc += 4) {
@@ -301,28 +327,36 @@ static inline __attribute__((always_inline)) void dw_pixel_impl(const dw_layer_t
         } else {
             dw_block4(x + oc, w + oc, c, n_y, n_x, c, x_row, w_row, off, acc);
         }
-        for (int32_t j = 0; j < 4; j++) {
-            const int32_t v = farm_requant(acc[j], mult[oc + j], shift[oc + j], single) + out_off;
-            o[oc + j] = (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, act_min, act_max));
-        }
+        /* Written out: the four results stay in registers, no loop over a stack array. */
+        const int32_t *r = rq + oc * FARM_RQ_WORDS;
+        const int32_t v0 = farm_rq_apply(acc[0], r, mode) + out_off;
+        const int32_t v1 = farm_rq_apply(acc[1], r + FARM_RQ_WORDS, mode) + out_off;
+        const int32_t v2 = farm_rq_apply(acc[2], r + 2 * FARM_RQ_WORDS, mode) + out_off;
+        const int32_t v3 = farm_rq_apply(acc[3], r + 3 * FARM_RQ_WORDS, mode) + out_off;
+        o[oc] = (int8_t)(sat8 ? FARM_SSAT8(v0) : farm_clamp8(v0, act_min, act_max));
+        o[oc + 1] = (int8_t)(sat8 ? FARM_SSAT8(v1) : farm_clamp8(v1, act_min, act_max));
+        o[oc + 2] = (int8_t)(sat8 ? FARM_SSAT8(v2) : farm_clamp8(v2, act_min, act_max));
+        o[oc + 3] = (int8_t)(sat8 ? FARM_SSAT8(v3) : farm_clamp8(v3, act_min, act_max));
     }
 }
 
-/* The four instantiations (rounding mode x clamp kind), each one small function: the
+/* The six instantiations (requantization mode x clamp kind), each one small function: the
  * inline assembly gets its registers and the flags are constants. */
 typedef void (*dw_pixel_fn)(const dw_layer_t *, const int8_t *, const int8_t *, int32_t, int32_t,
                             int32_t, int, int8_t *);
-#define DW_PIXEL(NAME, SINGLE, SAT8)                                                               \
+#define DW_PIXEL(NAME, MODE, SAT8)                                                               \
     static __attribute__((noinline)) void NAME(const dw_layer_t *l, const int8_t *x,             \
                                                const int8_t *w, int32_t n_y, int32_t n_x,         \
                                                int32_t off, int full, int8_t *o)                  \
     {                                                                                              \
-        dw_pixel_impl(l, x, w, n_y, n_x, off, full, o, SINGLE, SAT8);                              \
+        dw_pixel_impl(l, x, w, n_y, n_x, off, full, o, MODE, SAT8);                              \
     }
-DW_PIXEL(dw_pixel_d, 0, 0)
-DW_PIXEL(dw_pixel_ds, 0, 1)
-DW_PIXEL(dw_pixel_s, 1, 0)
-DW_PIXEL(dw_pixel_ss, 1, 1)
+DW_PIXEL(dw_pixel_f, FARM_RQ_FAST, 0)
+DW_PIXEL(dw_pixel_fs, FARM_RQ_FAST, 1)
+DW_PIXEL(dw_pixel_d, FARM_RQ_DOUBLE, 0)
+DW_PIXEL(dw_pixel_ds, FARM_RQ_DOUBLE, 1)
+DW_PIXEL(dw_pixel_s, FARM_RQ_SINGLE, 0)
+DW_PIXEL(dw_pixel_ss, FARM_RQ_SINGLE, 1)
 
 /* Depthwise with multiplier 1, a multiple of 4 channels and dilation 1 in x (the DS-CNN case):
  * one call per output pixel. */
@@ -333,11 +367,13 @@ static void depthwise_pixels(const farm_op_t *op)
     const int32_t k_h = p[8], k_w = p[9], s_h = p[10], s_w = p[11];
     const int32_t d_h = p[12], d_w = p[13], pad_h = p[14], pad_w = p[15];
     const dw_layer_t l = {(const int32_t *)op->c[1], (const int32_t *)op->c[2],
-                          (const int32_t *)op->c[3], (const int32_t *)op->c[4], in_c,
-                          d_h * in_w * in_c, k_w * in_c, p[17], p[18], p[19]};
+                          (const int32_t *)op->c[3], in_c, d_h * in_w * in_c, k_w * in_c,
+                          p[17], p[18], p[19]};
     const int sat8 = l.act_min <= -128 && l.act_max >= 127;
-    const dw_pixel_fn px = op->single_rounding ? (sat8 ? dw_pixel_ss : dw_pixel_s)
-                                               : (sat8 ? dw_pixel_ds : dw_pixel_d);
+    const int mode = farm_rq_mode(op, p[20]);
+    const dw_pixel_fn px = mode == FARM_RQ_FAST     ? (sat8 ? dw_pixel_fs : dw_pixel_f)
+                           : mode == FARM_RQ_SINGLE ? (sat8 ? dw_pixel_ss : dw_pixel_s)
+                                                    : (sat8 ? dw_pixel_ds : dw_pixel_d);
     const int8_t *w = (const int8_t *)op->c[0];
     int8_t *o = op->t[op->n_t - 1];
     for (int32_t b = 0; b < n; b++) {
@@ -361,7 +397,7 @@ static void depthwise_pixels(const farm_op_t *op)
 #endif /* FARM_USE_DSP */
 
 static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t *op,
-                                                                 const int single)
+                                                                 const int mode)
 {
     const int32_t *p = op->p;
     const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
@@ -370,7 +406,7 @@ static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t
     const int32_t out_off = p[17], act_min = p[18], act_max = p[19];
     const int8_t *w = (const int8_t *)op->c[0];
     const int32_t *bias = (const int32_t *)op->c[1], *folded = (const int32_t *)op->c[2];
-    const int32_t *mult = (const int32_t *)op->c[3], *shift = (const int32_t *)op->c[4];
+    const int32_t *rq = (const int32_t *)op->c[3];
     int8_t *o = op->t[op->n_t - 1];
     const int32_t x_step = d_w * in_c, x_row = d_h * in_w * in_c, w_row = k_w * out_c;
     for (int32_t b = 0; b < n; b++) {
@@ -393,7 +429,7 @@ static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t
                         int32_t acc[4] = {b0[oc], b0[oc + 1], b0[oc + 2], b0[oc + 3]};
                         dw_block4(x + oc, wt + oc, in_c, n_y, n_x, x_step, x_row, w_row, off, acc);
                         for (int32_t j = 0; j < 4; j++) {
-                            const int32_t v = farm_requant(acc[j], mult[oc + j], shift[oc + j], single);
+                            const int32_t v = farm_rq_apply(acc[j], rq + (oc + j) * FARM_RQ_WORDS, mode);
                             o[oc + j] = farm_clamp8(v + out_off, act_min, act_max);
                         }
                     }
@@ -407,7 +443,7 @@ static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t
                                    wt[ky * w_row + kx * out_c + oc];
                         }
                     }
-                    o[oc] = farm_clamp8(farm_requant(acc, mult[oc], shift[oc], single) + out_off,
+                    o[oc] = farm_clamp8(farm_rq_apply(acc, rq + oc * FARM_RQ_WORDS, mode) + out_off,
                                         act_min, act_max);
                 }
             }
@@ -424,10 +460,13 @@ void farm_k_depthwise(const farm_op_t *op)
         return;
     }
 #endif
-    /* Two instantiations: the rounding mode is a constant inside the loops. */
-    if (op->single_rounding) {
-        depthwise_impl(op, 1);
+    /* Three instantiations: the requantization mode is a constant inside the loops. */
+    const int mode = farm_rq_mode(op, op->p[20]);
+    if (mode == FARM_RQ_FAST) {
+        depthwise_impl(op, FARM_RQ_FAST);
+    } else if (mode == FARM_RQ_SINGLE) {
+        depthwise_impl(op, FARM_RQ_SINGLE);
     } else {
-        depthwise_impl(op, 0);
+        depthwise_impl(op, FARM_RQ_DOUBLE);
     }
 }

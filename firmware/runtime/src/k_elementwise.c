@@ -12,46 +12,122 @@
 #include "farm_fixedpoint.h"
 #include "farm_kernels.h"
 
-typedef int32_t (*binary_fn)(int32_t a, int32_t b, const int32_t *q, int single);
+enum { ADD_FAST, ADD_DOUBLE, ADD_SINGLE, MUL_DOUBLE, MUL_SINGLE };
 
-static int32_t add_one(int32_t a, int32_t b, const int32_t *q, int single)
+/* The fast-form records of ADD's three requantizations, built once per operator from the
+ * TFLite multiplier and shift pairs: farm_fixedpoint.h's {m, L, R, 2^(R-1)} plus a sign mask,
+ * 0 when R is 0 (TFLite's scale of exactly 0.5 for the larger input: no rounding shift). */
+typedef struct {
+    int32_t m, l, r, round, sign_mask;
+} add_rq_one_t;
+
+typedef struct {
+    add_rq_one_t a, b, out;
+} add_rq_t;
+
+static add_rq_one_t rq_record(int32_t m, int32_t shift)
 {
-    const int32_t sa = (int32_t)((uint32_t)(a + q[0]) << q[3]);
-    const int32_t sb = (int32_t)((uint32_t)(b + q[1]) << q[3]);
-    const int32_t ra = farm_requant(sa, q[4], q[5], single);
-    const int32_t rb = farm_requant(sb, q[6], q[7], single);
-    return farm_clamp8(farm_requant(ra + rb, q[8], q[9], single) + q[2], q[10], q[11]);
+    const int32_t r = shift > 0 ? 0 : -shift;
+    const add_rq_one_t rec = {m, (shift > 0 ? shift : 0) + 1, r,
+                              r > 0 ? (int32_t)(1u << (r - 1)) : 0, r > 0 ? -1 : 0};
+    return rec;
 }
 
-static int32_t mul_one(int32_t a, int32_t b, const int32_t *q, int single)
+static inline int32_t add_rq(int32_t x, const add_rq_one_t *r)
 {
+    const int32_t y = farm_smmulr((int32_t)((uint32_t)x << r->l), r->m);
+    return (y + r->round + ((y >> 31) & r->sign_mask)) >> r->r;
+}
+
+/* ADD's fast form is exact when each input's (x + offset) << left_shift, doubled, fits int32
+ * (|x + offset| <= 255, left_shift <= 21) and all three shifts are <= 0: then every scaled
+ * input is below 2^29, their sum below 2^30 and its doubling fits too (farm_rq_fast's
+ * condition; R = 0 is handled by the sign mask). TFLite's ADD (left_shift 20, input scales
+ * halved against twice the larger one) always has that form with double rounding. */
+static int add_fast_ok(const int32_t *q, int single)
+{
+    return !single && q[3] >= 0 && q[3] <= 21 && q[5] <= 0 && q[5] >= -31 && q[7] <= 0 &&
+           q[7] >= -31 && q[9] <= 0 && q[9] >= -31;
+}
+
+static inline __attribute__((always_inline)) int32_t binary_one(int32_t a, int32_t b,
+                                                                const int32_t *q,
+                                                                const add_rq_t *r, const int kind)
+{
+    if (kind == ADD_FAST) {
+        const int32_t sa = (int32_t)((uint32_t)(a + q[0]) << q[3]);
+        const int32_t sb = (int32_t)((uint32_t)(b + q[1]) << q[3]);
+        const int32_t sum = add_rq(sa, &r->a) + add_rq(sb, &r->b);
+        return farm_clamp8(add_rq(sum, &r->out) + q[2], q[10], q[11]);
+    }
+    if (kind == ADD_DOUBLE || kind == ADD_SINGLE) {
+        const int single = kind == ADD_SINGLE;
+        const int32_t sa = (int32_t)((uint32_t)(a + q[0]) << q[3]);
+        const int32_t sb = (int32_t)((uint32_t)(b + q[1]) << q[3]);
+        const int32_t ra = farm_requant(sa, q[4], q[5], single);
+        const int32_t rb = farm_requant(sb, q[6], q[7], single);
+        return farm_clamp8(farm_requant(ra + rb, q[8], q[9], single) + q[2], q[10], q[11]);
+    }
     const int32_t prod = (a + q[0]) * (b + q[1]);
-    return farm_clamp8(farm_requant(prod, q[3], q[4], single) + q[2], q[5], q[6]);
+    return farm_clamp8(farm_requant(prod, q[3], q[4], kind == MUL_SINGLE) + q[2], q[5], q[6]);
 }
 
-static void broadcast(const farm_op_t *op, binary_fn fn)
+/* One instantiation per kind: the element function is inlined into the loops. */
+static inline __attribute__((always_inline)) void broadcast_impl(const farm_op_t *op,
+                                                                 const add_rq_t *r,
+                                                                 const int kind)
 {
     const int32_t *p = op->p;
     const int32_t *q = p + 12;
     const int8_t *a = op->t[0], *b = op->t[1];
     int8_t *out = op->t[2];
-    int32_t i = 0;
+    const int32_t sa3 = p[7], sb3 = p[11];
     for (int32_t d0 = 0; d0 < p[0]; d0++) {
         for (int32_t d1 = 0; d1 < p[1]; d1++) {
             for (int32_t d2 = 0; d2 < p[2]; d2++) {
-                const int32_t ia = d0 * p[4] + d1 * p[5] + d2 * p[6];
-                const int32_t ib = d0 * p[8] + d1 * p[9] + d2 * p[10];
+                const int8_t *pa = a + d0 * p[4] + d1 * p[5] + d2 * p[6];
+                const int8_t *pb = b + d0 * p[8] + d1 * p[9] + d2 * p[10];
                 for (int32_t d3 = 0; d3 < p[3]; d3++) {
-                    out[i++] = (int8_t)fn(a[ia + d3 * p[7]], b[ib + d3 * p[11]], q, op->single_rounding);
+                    *out++ = (int8_t)binary_one(pa[d3 * sa3], pb[d3 * sb3], q, r, kind);
                 }
             }
         }
     }
 }
 
-void farm_k_add(const farm_op_t *op) { broadcast(op, add_one); }
+static __attribute__((noinline)) void add_fast(const farm_op_t *op, const add_rq_t *r)
+{
+    broadcast_impl(op, r, ADD_FAST);
+}
 
-void farm_k_mul(const farm_op_t *op) { broadcast(op, mul_one); }
+static __attribute__((noinline)) void add_generic(const farm_op_t *op, int single)
+{
+    if (single) {
+        broadcast_impl(op, NULL, ADD_SINGLE);
+    } else {
+        broadcast_impl(op, NULL, ADD_DOUBLE);
+    }
+}
+
+void farm_k_add(const farm_op_t *op)
+{
+    const int32_t *q = op->p + 12;
+    if (add_fast_ok(q, op->single_rounding)) {
+        const add_rq_t r = {rq_record(q[4], q[5]), rq_record(q[6], q[7]), rq_record(q[8], q[9])};
+        add_fast(op, &r);
+    } else {
+        add_generic(op, op->single_rounding);
+    }
+}
+
+void farm_k_mul(const farm_op_t *op)
+{
+    if (op->single_rounding) {
+        broadcast_impl(op, NULL, MUL_SINGLE);
+    } else {
+        broadcast_impl(op, NULL, MUL_DOUBLE);
+    }
+}
 
 void farm_k_copy(const farm_op_t *op)
 {

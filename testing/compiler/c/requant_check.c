@@ -51,7 +51,7 @@ static uint32_t next(void)
 int main(void)
 {
     static const int32_t edge[] = {0, 1, -1, 2, -2, 127, -128, 1 << 20, -(1 << 20), INT32_MAX, INT32_MIN};
-    long bad = 0;
+    long bad = 0, fast_checked = 0;
     for (long i = 0; i < 2000000; i++) {
         int32_t x = i < 1100 ? edge[i % 11] : (int32_t)next() >> (next() % 31);
         const int32_t m = (i % 17 == 0) ? (1 << 30) : (i % 97 == 0) ? 0 : (int32_t)(0x40000000u | (next() & 0x3FFFFFFFu));
@@ -65,9 +65,23 @@ int main(void)
         }
         const int e = (int)(next() % 32);
         bad += farm_rdbpot(x, e) != tfl_rdbpot(x, e);
+        /* The blob's per-channel record {m, L, R, 2^(R-1)}: every mode against TFLite, and the
+         * fast form wherever the compiler would allow it (x << L fits, R >= 1). */
+        const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+        const int32_t rec[FARM_RQ_WORDS] = {m, left + 1, right, right > 0 ? (int32_t)(1u << (right - 1)) : 0};
+        bad += farm_rq_apply(x, rec, FARM_RQ_DOUBLE) != tfl_mbqm(x, m, shift);
+        if (shift <= 30 && shift >= -31) {
+            bad += farm_rq_apply(x, rec, FARM_RQ_SINGLE) != tfl_mbqm_single(x, m, shift);
+        }
+        const int64_t widened = (int64_t)x * ((int64_t)1 << (left + 1));
+        if (right >= 1 && widened < INT32_MAX && widened > INT32_MIN) {
+            fast_checked++;
+            bad += farm_rq_apply(x, rec, FARM_RQ_FAST) != tfl_mbqm(x, m, shift);
+        }
         const int32_t b = i % 5 == 0 ? INT32_MIN : (int32_t)next();
         bad += farm_srdhm(i % 7 == 0 ? INT32_MIN : x, b) != tfl_srdhm(i % 7 == 0 ? INT32_MIN : x, b);
     }
-    printf("mismatches %ld\n", bad);
-    return bad != 0;
+    /* The fast form must have been exercised on most draws, not skipped. */
+    printf("mismatches %ld\n", bad + (fast_checked < 1000000 ? 1 : 0));
+    return bad != 0 || fast_checked < 1000000;
 }

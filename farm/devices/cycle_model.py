@@ -1,0 +1,211 @@
+"""Estimated core cycles of a twin's timed region: the executed blocks x documented timings.
+
+Each distinct block of the region (:mod:`farm.devices.exec_trace`) is decoded once with
+capstone and costed with the core's table (:mod:`farm.devices.cortex_m_timing`); its cost is
+multiplied by how often it ran. The block's last instruction is a taken branch when the next
+block is not its fall-through, and then pays the pipeline refill P. On top come the flash wait
+states of the real target's clock setting (catalog ``flash_wait_states``):
+
+* instruction fetch: the flash is read 64 bits at a time; a read the flash accelerator (ST's
+  ART / instruction cache + prefetch) does not serve stalls the core for the wait states.
+  Assumed: a fraction ``fetch_hit_rate`` (catalog) of the 64-bit fetches hit; every taken
+  branch starts a new fetch line.
+* const data (the model blob, read from flash on the real board): the exec log carries no data
+  addresses, so the blob is charged as streamed once per inference, one wait-state stall per
+  64-bit word; re-reads of a weight (a conv's weights for each output block) are assumed to hit
+  the accelerator's data cache / the flash's 64-bit buffer. This is a lower bound on data-side
+  stalls and the method says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from farm.devices.cortex_m_timing import CORE_TIMINGS, CoreTiming, Insn, InsnClass, decode
+from farm.devices.exec_trace import BlockProfile, TraceProfile
+from farm.errors import FarmError
+
+if TYPE_CHECKING:
+    from farm.catalog import TargetSpec
+    from farm.devices.protocols import FirmwareImage
+
+FLASH_FETCH_BYTES = 8
+"""STM32 flash read width: 64 bits (RM0432 3.3.3; the same on L4, G4, U5, and F7's AXI path)."""
+
+
+@dataclass(frozen=True)
+class FlashTiming:
+    """Flash wait states of the target's clock setting and the accelerator assumption."""
+
+    wait_states: int
+    fetch_hit_rate: float
+    const_bytes: int
+    """Bytes of const data streamed from flash once per inference (the model blob)."""
+
+
+@dataclass(frozen=True)
+class CycleEstimate:
+    """Cycles of one timed region on one core, and how they were counted."""
+
+    instructions: int
+    core_cycles: int
+    fetch_stall_cycles: int
+    data_stall_cycles: int
+    taken_branches: int
+    classes: dict[str, int]
+    method: str
+
+    @property
+    def cycles(self) -> int:
+        return self.core_cycles + self.fetch_stall_cycles + self.data_stall_cycles
+
+    @property
+    def cycles_per_instruction(self) -> float:
+        return self.cycles / self.instructions if self.instructions else 0.0
+
+
+@dataclass
+class _BlockCost:
+    instructions: int
+    cycles: int
+    taken: int
+    bytes_fetched: int
+
+
+def _cost_block(block: BlockProfile, timing: CoreTiming, classes: Counter[str]) -> _BlockCost:
+    insns = decode(block.code, block.pc)
+    if not insns:
+        return _BlockCost(0, 0, 0, 0)
+    per_insn = _instruction_cycles(insns, timing)
+    runs = block.executions
+    total = sum(per_insn) * runs
+    count = len(insns) * runs
+    fetched = sum(i.size for i in insns) * runs
+    for insn in insns:
+        classes[insn.cls.value] += runs
+    for stop, times in block.stopped_at.items():
+        # A run rewound at `stop` executed only the instructions before it.
+        cut = [k for k, i in enumerate(insns) if i.address >= stop]
+        if cut:
+            total -= sum(per_insn[cut[0] :]) * times
+            count -= (len(insns) - cut[0]) * times
+            for insn in insns[cut[0] :]:
+                classes[insn.cls.value] -= times
+    taken = _taken_runs(block, insns[-1])
+    total += taken * timing.refill
+    return _BlockCost(count, total, taken, fetched)
+
+
+def _instruction_cycles(insns: list[Insn], timing: CoreTiming) -> list[int]:
+    out: list[int] = []
+    previous: Insn | None = None
+    for insn in insns:
+        out.append(0 if timing.pairs_with(insn, previous) else timing.base_cycles(insn, previous))
+        previous = insn
+    return out
+
+
+def _taken_runs(block: BlockProfile, last: Insn) -> int:
+    """Runs of ``block`` that ended in a taken branch (refill paid)."""
+    if not last.writes_pc and last.cls not in (InsnClass.BRANCH, InsnClass.TABLE_BRANCH):
+        return 0
+    fall_through = last.address + last.size
+    ended = block.executions - sum(block.stopped_at.values())
+    if not last.conditional:
+        return ended
+    return sum(n for pc, n in block.successors.items() if pc != fall_through)
+
+
+def estimate_cycles(
+    profile: TraceProfile, timing: CoreTiming, flash: FlashTiming | None, clock_hz: int
+) -> CycleEstimate:
+    """Cycles of the profiled region on ``timing``'s core, with ``flash`` stalls (None: the
+    code and data run from zero-wait-state memory)."""
+    classes: Counter[str] = Counter()
+    instructions = cycles = taken = fetched = 0
+    for block in profile.blocks:
+        cost = _cost_block(block, timing, classes)
+        instructions += cost.instructions
+        cycles += cost.cycles
+        taken += cost.taken
+        fetched += cost.bytes_fetched
+    fetch_stall = data_stall = 0
+    if flash is not None and flash.wait_states:
+        lines = fetched / FLASH_FETCH_BYTES + taken
+        fetch_stall = round(lines * (1.0 - flash.fetch_hit_rate) * flash.wait_states)
+        data_stall = -(-flash.const_bytes // FLASH_FETCH_BYTES) * flash.wait_states
+    method = _method(timing, flash, clock_hz)
+    return CycleEstimate(
+        instructions, cycles, fetch_stall, data_stall, taken, dict(classes), method
+    )
+
+
+def _method(timing: CoreTiming, flash: FlashTiming | None, clock_hz: int) -> str:
+    core = (
+        f"{timing.source}: LDR/STR {timing.load}, pipelined after a load "
+        f"{timing.load_pipelined}, LDM/STM 1+N, MUL/MLA/SMLAD/UMULL {timing.mul}, "
+        f"SDIV/UDIV {timing.div} (worst case assumed), taken branch 1+P with P={timing.refill}, "
+        f"IT {timing.it}"
+        + ("; dual issue of ALU+ALU / load+ALU pairs" if timing.dual_issue else "")
+    )
+    if flash is None or not flash.wait_states:
+        mem = "code and data from zero-wait-state memory"
+    else:
+        mem = (
+            f"flash {flash.wait_states} WS at {clock_hz / 1e6:g} MHz: instruction fetch "
+            f"{flash.fetch_hit_rate:.0%} accelerator hits assumed (miss: {flash.wait_states} "
+            f"cycles per 64-bit line, a new line per taken branch); model blob "
+            f"({flash.const_bytes} B) streamed from flash once per inference (weight re-reads "
+            "assumed to hit: a lower bound)"
+        )
+    return f"cycle model from the QEMU exec trace of the timed region ({core}; {mem})"
+
+
+class CycleModelUnavailableError(FarmError):
+    """No cycle estimate for this (image, model): the twin falls back to the flat factor.
+
+    ``transient``: the trace run failed (QEMU, the DUT link, a timeout), so a later prepare may
+    try again; otherwise the image itself cannot be traced (no bracket, counts disagree).
+    """
+
+    kind = "cycle-model-unavailable"
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@runtime_checkable
+class CycleProfileSource(Protocol):
+    """Gives the executed-block profile of one inference of ``image`` with ``model_blob``
+    (``farm.virtual.cycle_trace`` traces a twin and caches the answer)."""
+
+    def profile(self, image: FirmwareImage, model_blob: bytes, machine: str) -> TraceProfile:
+        """The profile, or :class:`CycleModelUnavailableError` saying why there is none."""
+        ...
+
+
+def estimate_for_target(
+    profile: TraceProfile, target: TargetSpec, const_bytes: int
+) -> CycleEstimate:
+    """Cycles of ``profile`` on ``target``'s core at its max clock, with its flash wait states.
+
+    Raises:
+        CycleModelUnavailableError: the catalog has no timing table for the target's core.
+    """
+    timing = CORE_TIMINGS.get(target.core)
+    if timing is None:
+        raise CycleModelUnavailableError(
+            f"target '{target.name}': no cycle timings for core '{target.core}'; "
+            f"known cores: {', '.join(sorted(CORE_TIMINGS))}"
+        )
+    flash = None
+    if target.flash_wait_states is not None:
+        flash = FlashTiming(
+            target.flash_wait_states,
+            target.flash_fetch_hit_rate if target.flash_fetch_hit_rate is not None else 1.0,
+            const_bytes,
+        )
+    return estimate_cycles(profile, timing, flash, target.max_clock_hz)

@@ -1,0 +1,87 @@
+"""The twin's cycle model: a known loop on QEMU against a hand count from the Cortex-M4 TRM.
+
+data/smlad_loop.S runs LOOP_N iterations of LDR/LDR/SMLAD/SUBS/BNE between two calls of
+``bsp_cycles`` (the bracket the model looks for, as in the harness). QEMU (mps2-an386, the
+L4R5 twin, ``-icount shift=0``) logs the executed blocks; the model decodes and costs them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from farm.devices.cortex_m_timing import CORTEX_M4
+from farm.devices.cycle_model import FlashTiming, estimate_cycles
+from farm.devices.elf_symbols import elf_symbol
+from farm.devices.exec_trace import TraceProfile, profile_region
+
+DATA = Path(__file__).parent / "data"
+LOOP_N = 100
+
+
+@pytest.fixture(scope="module")
+def loop_profile(tmp_path_factory: pytest.TempPathFactory) -> TraceProfile:
+    """The executed blocks of the loop's region, from a real QEMU in_asm/exec/nochain log."""
+    work = tmp_path_factory.mktemp("loop")
+    elf = work / "loop.elf"
+    subprocess.run(
+        ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-nostdlib", "-nostartfiles",
+         f"-DLOOP_N={LOOP_N}", "-T", str(DATA / "tiny_dut.ld"), "-Wl,-e,Reset_Handler",
+         str(DATA / "smlad_loop.S"), "-o", str(elf)],
+        check=True,
+    )  # fmt: skip
+    log = work / "exec.log"
+    subprocess.run(
+        ["qemu-system-arm", "-M", "mps2-an386", "-icount", "shift=0", "-nographic",
+         "-monitor", "none", "-semihosting-config", "enable=on,target=native",
+         "-kernel", str(elf), "-d", "in_asm,exec,nochain", "-D", str(log)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    start = elf_symbol(elf, "bsp_cycles")
+    assert start is not None
+    with log.open() as fh:
+        return profile_region(fh, start.address)
+
+
+def test_loop_matches_the_trm_hand_count(loop_profile: TraceProfile) -> None:
+    """Cortex-M4 TRM r0p1 table 3-1 / 3.3.2, P (pipeline refill) taken as 2 (range 1-3)."""
+    p = 2
+    bx_lr = 1 + p  # bsp_cycles' first run: BX LR, always taken
+    setup = 2 + 1 + 1  # LDR r0,=literal (2), MOVS (1), MOVS (1)
+    body = 2 + 1 + 1 + 1  # LDR (2, after an ALU op), LDR pipelined (1), SMLAD (1), SUBS (1)
+    taken_iteration = body + (1 + p)  # BNE back: 1 + P
+    last_iteration = body + 1  # BNE falls through: 1
+    bl = 1 + p  # BL bsp_cycles: closes the region
+    hand_cycles = bx_lr + setup + (LOOP_N - 1) * taken_iteration + last_iteration + bl
+    hand_instructions = 1 + 3 + 5 * LOOP_N + 1
+
+    estimate = estimate_cycles(loop_profile, CORTEX_M4, None, 120_000_000)
+
+    assert estimate.instructions == hand_instructions
+    assert estimate.core_cycles == hand_cycles == 3 + 4 + 99 * 8 + 6 + 3  # 808
+    assert estimate.taken_branches == 1 + (LOOP_N - 1) + 1
+    assert estimate.classes["mul"] == LOOP_N and estimate.classes["load"] == 2 * LOOP_N + 1
+    assert estimate.fetch_stall_cycles == estimate.data_stall_cycles == 0
+
+
+def test_flash_wait_states_are_charged_per_missed_fetch_line(loop_profile: TraceProfile) -> None:
+    """5 WS (L4R5 at 120 MHz), 98 % of 64-bit fetches hit, a 64-byte blob read once."""
+    fetched = 2 + 18 + (LOOP_N - 1) * 12 + 4  # bytes of the blocks run (BX; setup+body; body; BL)
+    lines = fetched / 8 + (LOOP_N + 1)  # every taken branch starts a new line
+    flash = FlashTiming(wait_states=5, fetch_hit_rate=0.98, const_bytes=64)
+
+    estimate = estimate_cycles(loop_profile, CORTEX_M4, flash, 120_000_000)
+
+    assert estimate.fetch_stall_cycles == round(lines * 0.02 * 5)
+    assert estimate.data_stall_cycles == 64 // 8 * 5
+    assert estimate.cycles == estimate.core_cycles + round(lines * 0.02 * 5) + 40
+    assert "5 WS at 120 MHz" in estimate.method and "98% accelerator hits" in estimate.method
+
+
+def test_loop_profile_round_trips_through_json(loop_profile: TraceProfile) -> None:
+    again = TraceProfile.from_json(loop_profile.to_json())
+    a = estimate_cycles(loop_profile, CORTEX_M4, None, 1)
+    b = estimate_cycles(again, CORTEX_M4, None, 1)
+    assert (a.instructions, a.cycles) == (b.instructions, b.cycles)
