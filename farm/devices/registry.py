@@ -15,10 +15,10 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from farm.entry_point_group import load_group
 from farm.errors import InventoryError, PluginError
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "farm.boards"
-OWN_DISTRIBUTION = "joulefarm"
 
 
 class BoardFactory(Protocol):
@@ -125,23 +124,18 @@ def load_backends() -> None:
     global _loaded
     if _loaded:
         return
-    found = entry_points(group=ENTRY_POINT_GROUP)
-    if not any(e.dist is not None and e.dist.name == OWN_DISTRIBUTION for e in found):
-        raise PluginError(
-            f"entry-point group '{ENTRY_POINT_GROUP}' holds none of {OWN_DISTRIBUTION}'s own "
-            "board backends: its installed metadata is older than pyproject.toml; run "
-            "'make bootstrap' (pip install -e .)"
-        )
-    for entry in found:
-        loaded = entry.load()
-        registered = _REGISTRY.get(entry.name)
-        if registered is None or loaded not in (registered, registered.factory):
-            raise PluginError(
-                f"entry point '{entry.name}' ({entry.value}) of group '{ENTRY_POINT_GROUP}': "
-                "did not register a board backend of that name; decorate the class taking "
-                f"(config, target, *, workdir, log_path) with @register_board('{entry.name}', "
-                "BackendSpec(...))"
-            )
+
+    def registered(name: str, loaded: object) -> bool:
+        entry = _REGISTRY.get(name)
+        return entry is not None and loaded in (entry, entry.factory)
+
+    load_group(
+        ENTRY_POINT_GROUP,
+        what="board backend",
+        registered=registered,
+        how="decorate the class taking (config, target, *, workdir, log_path) with "
+        "@register_board('<name>', BackendSpec(...))",
+    )
     _loaded = True
 
 

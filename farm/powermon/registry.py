@@ -14,18 +14,17 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from farm.entry_point_group import load_group
 from farm.errors import ConfigError, PluginError
 from farm.powermon.protocols import PowerMonitor
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "farm.powermon"
-OWN_DISTRIBUTION = "joulefarm"
 NO_MONITOR = "none"
 """``power_monitor.type`` of a board without a monitor (the default)."""
 T = TypeVar("T", bound=type)
@@ -137,22 +136,17 @@ def load_drivers() -> None:
     global _loaded
     if _loaded:
         return
-    found = entry_points(group=ENTRY_POINT_GROUP)
-    if not any(e.dist is not None and e.dist.name == OWN_DISTRIBUTION for e in found):
-        raise PluginError(
-            f"entry-point group '{ENTRY_POINT_GROUP}' holds none of {OWN_DISTRIBUTION}'s own "
-            "power monitor kinds: its installed metadata is older than pyproject.toml; run "
-            "'make bootstrap' (pip install -e .)"
-        )
-    for entry in found:
-        loaded = entry.load()
-        registered = _REGISTRY.get(entry.name)
-        if registered is None or loaded not in (registered.driver, registered.section):
-            raise PluginError(
-                f"entry point '{entry.name}' ({entry.value}) of group '{ENTRY_POINT_GROUP}': "
-                f"did not register a power monitor of that name; decorate the class with "
-                f"@register_powermon('{entry.name}', config=...)"
-            )
+
+    def registered(name: str, loaded: object) -> bool:
+        entry = _REGISTRY.get(name)
+        return entry is not None and loaded in (entry.driver, entry.section)
+
+    load_group(
+        ENTRY_POINT_GROUP,
+        what="power monitor kind",
+        registered=registered,
+        how="decorate the class with @register_powermon('<name>', config=...)",
+    )
     _loaded = True
 
 
