@@ -1,9 +1,11 @@
 """Schema of ``inventory.yaml``: the boards of the lab and how to reach them.
 
-Shape and per-field rules are declared here (pydantic v2, unknown keys rejected). Rules that
-need the catalog or several boards (known target, kind, backend needs, unique ids) and the
-mapping of errors back to ``file:line:column`` live in :mod:`farm.inventory_loader`, whose
-``load_inventory`` is the one loader.
+Shape and per-field rules are declared here (pydantic v2, unknown keys rejected). Device kinds
+are not: ``backend`` names a registered board backend (:mod:`farm.devices.registry`) and
+``power_monitor.type`` a registered monitor type (:mod:`farm.powermon.registry`), whose models
+and specs hold their own rules. Rules that need the catalog or several boards (known target,
+kind, a backend's needs, unique ids) and the mapping of errors back to ``file:line:column``
+live in :mod:`farm.inventory_loader`, whose ``load_inventory`` is the one loader.
 """
 
 from __future__ import annotations
@@ -11,28 +13,20 @@ from __future__ import annotations
 import enum
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from farm.catalog import TargetKind
+from farm.devices.registry import backend_names, get_backend
+from farm.did_you_mean import did_you_mean
+from farm.errors import ConfigError
 from farm.powermon.protocols import SampleFormat, TriggerSource
+from farm.powermon.registry import NO_MONITOR, get_powermon
+from farm.powermon.section import SampleFormatName
+from farm.powermon.section import section_error as config_error
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
-
-
-def config_error(text: str) -> PydanticCustomError:
-    """A validation error whose message is used verbatim after ``<field>=<value>``."""
-    return PydanticCustomError("farm", "{text}", {"text": text})
-
-
-class Backend(enum.StrEnum):
-    """How the farm drives a board: pyocd (real Nucleo), qemu (virtual twin), ssh (Linux)."""
-
-    PYOCD = "pyocd"
-    QEMU = "qemu"
-    SSH = "ssh"
 
 
 class ConnectMode(enum.StrEnum):
@@ -42,36 +36,6 @@ class ConnectMode(enum.StrEnum):
     PRE_RESET = "pre-reset"
     UNDER_RESET = "under-reset"
     ATTACH = "attach"
-
-
-class PowerMonitorType(enum.StrEnum):
-    """Kinds of power monitor a board can have."""
-
-    STLINK_V3PWR = "stlink-v3pwr"
-    LPM01A = "lpm01a"
-    INA3221 = "ina3221"
-    EXTERNAL = "external"
-    NONE = "none"
-
-
-# The inventory spells the powermon's SampleFormat by member name (``format: binary``); the
-# enum's values are wire tokens.
-SampleFormatName = Literal["ascii", "binary"]
-
-
-# Supply ranges and sample rates from specs/powermon.md.
-VOLTAGE_RANGE_MV: dict[PowerMonitorType, tuple[int, int]] = {
-    PowerMonitorType.STLINK_V3PWR: (1600, 3600),
-    PowerMonitorType.LPM01A: (1800, 3300),
-}
-SAMPLE_RATES_HZ: tuple[int, ...] = (
-    100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500, 200, 100, 50, 20, 10, 5, 2, 1,
-)  # fmt: skip
-ASCII_MAX_RATE_HZ = 5_000
-TRIGGERS: dict[PowerMonitorType, tuple[TriggerSource, ...]] = {
-    PowerMonitorType.STLINK_V3PWR: (TriggerSource.SOFTWARE, TriggerSource.HARDWARE),
-    PowerMonitorType.LPM01A: (TriggerSource.SOFTWARE, TriggerSource.D7),
-}
 
 
 class _Config(BaseModel):
@@ -108,92 +72,66 @@ class ConsoleConfig(_Config):
 class PowerMonitorConfig(_Config):
     """Power monitor on the board's supply rail.
 
-    ``type`` is one of :class:`PowerMonitorType` or the name of a monitor a third-party
-    package registers (``farm.powermon`` entry point). For the latter the section's other keys
-    are that driver's config, validated by its config model by the inventory loader and kept
-    in ``options``.
+    ``type`` names a registered kind (``farm.powermon`` entry points, ours and third
+    parties'); the section's other keys are validated by that kind's section model, with its
+    ranges and allowed values. Keys the farm reads for any kind are fields here; the others a
+    kind declares are kept in ``options``. :meth:`values` gives the section as the kind sees it.
     """
 
-    type: PowerMonitorType | str = Field(PowerMonitorType.NONE, union_mode="left_to_right")
+    type: str = NO_MONITOR
     options: dict[str, Any] = Field(default_factory=dict)
-    """A registered third-party monitor's settings (the YAML gives them beside ``type``)."""
+    """The kind's keys that are no field here (a third-party monitor's own settings)."""
     port: str | None = None
     serial_number: str | None = None
     voltage_mv: int = 3300
-    """Supply voltage the monitor sets (stlink-v3pwr 1600..3600, lpm01a 1800..3300)."""
+    """Supply voltage the monitor sets (within its kind's range)."""
     sample_rate_hz: int = 100_000
     format: SampleFormatName = "binary"
     """Acquisition stream format: ``binary`` (``bin_hexa`` on the wire) or ``ascii``."""
     trigger: TriggerSource = TriggerSource.SOFTWARE
-    """What starts an acquisition: sw (``start``), hw (the V3PWR TGI pin), d7 (LPM01A D7)."""
+    """What starts an acquisition: sw (``start``) or a hardware input of the kind."""
+    command: str | None = None
+    """A lab-PC command that prints samples (kinds read by a command)."""
+    rail: str | None = None
+    """The rail measured (a sensor's label, or a name for rows)."""
+    supplies_target: bool | None = None
+    """The monitor powers the target; the farm sends ``pwr on`` when it opens the board (before
+    flashing) and ``pwr off`` when the run ends (kinds with that capability)."""
 
     @property
     def sample_format(self) -> SampleFormat:
         """``format`` as the power-monitor drivers' enum."""
         return SampleFormat[self.format.upper()]
 
-    command: str | None = None
-    """For ``external``: shell command that prints samples (the power engineer defines the form)."""
-    rail: str | None = None
-    """For ``ina3221``: the sysfs rail name to read."""
-    supplies_target: bool | None = None
-    """For ``stlink-v3pwr`` (default true): the monitor powers the target; the farm sends
-    ``pwr on`` when it opens the board (before flashing) and ``pwr off`` when the run ends."""
-
-    @field_validator("voltage_mv")
+    @model_validator(mode="before")
     @classmethod
-    def _voltage_in_range(cls, value: int, info: ValidationInfo) -> int:
-        kind = info.data.get("type")
-        limits = VOLTAGE_RANGE_MV.get(kind) if kind is not None else None
-        if limits and not limits[0] <= value <= limits[1]:
-            raise config_error(f"out of range; allowed {limits[0]}..{limits[1]} for {kind}")
-        return value
+    def _through_kind(cls, data: Any) -> Any:
+        """Validate the section with its kind's model; split its keys into fields and options."""
+        if not isinstance(data, dict):
+            return data
+        kind = data.get("type", NO_MONITOR)
+        if not isinstance(kind, str):
+            return data  # the str field reports it
+        try:
+            section = get_powermon(kind).section
+        except ConfigError as exc:
+            raise config_error(str(exc)) from exc
+        keys = {k: v for k, v in data.items() if k not in ("type", "options")}
+        try:
+            checked = section.model_validate({**keys, **dict(data.get("options") or {})})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise config_error(f"{where}: {first['msg']} (type {kind})") from exc
+        values = checked.model_dump()
+        own = {k: v for k, v in values.items() if k in cls.model_fields}
+        return {**own, "type": kind, "options": {k: v for k, v in values.items() if k not in own}}
 
-    @field_validator("sample_rate_hz")
-    @classmethod
-    def _known_rate(cls, value: int, info: ValidationInfo) -> int:
-        kind = info.data.get("type")
-        if kind in VOLTAGE_RANGE_MV and value not in SAMPLE_RATES_HZ:
-            allowed = ", ".join(str(r) for r in SAMPLE_RATES_HZ)
-            raise config_error(f"not a rate of {kind}; allowed {allowed}")
-        if value <= 0:
-            raise config_error("must be positive")
-        return value
-
-    @field_validator("format")
-    @classmethod
-    def _ascii_rate(cls, value: str, info: ValidationInfo) -> str:
-        rate = info.data.get("sample_rate_hz")
-        if value == "ascii" and rate is not None and rate > ASCII_MAX_RATE_HZ:
-            raise config_error(
-                f"loses samples at sample_rate_hz={rate}; use format: binary or at most "
-                f"{ASCII_MAX_RATE_HZ} Hz"
-            )
-        return value
-
-    @field_validator("trigger")
-    @classmethod
-    def _trigger_for_type(cls, value: TriggerSource, info: ValidationInfo) -> TriggerSource:
-        kind = info.data.get("type")
-        allowed = TRIGGERS.get(kind, (TriggerSource.SOFTWARE,)) if kind is not None else None
-        if allowed is not None and value not in allowed:
-            names = ", ".join(t.value for t in allowed)
-            raise config_error(f"not supported by {kind}; allowed {names}")
-        return value
-
-    @field_validator("supplies_target")
-    @classmethod
-    def _supplying_type(cls, value: bool | None, info: ValidationInfo) -> bool | None:
-        kind = info.data.get("type")
-        if value is not None and kind is not None and kind is not PowerMonitorType.STLINK_V3PWR:
-            raise config_error(f"not supported by {kind}; only stlink-v3pwr powers its target")
-        return value
-
-    @model_validator(mode="after")
-    def _external_needs_command(self) -> PowerMonitorConfig:
-        if self.type is PowerMonitorType.EXTERNAL and not self.command:
-            raise config_error("type external needs 'command' (the program that reads power)")
-        return self
+    def values(self) -> dict[str, Any]:
+        """The section's keys and values as the kind's model declares them."""
+        names = get_powermon(self.type).section.model_fields
+        fields = {k: getattr(self, k) for k in names if k in type(self).model_fields}
+        return {**fields, **self.options}
 
 
 class SshConfig(_Config):
@@ -248,7 +186,8 @@ class BoardConfig(_Config):
     target: str
     kind: TargetKind | None = None
     """mcu or linux; defaults to the catalog's kind and must match it."""
-    backend: Backend
+    backend: str
+    """A registered board backend (``farm.boards`` entry points): how the farm drives it."""
     probe: ProbeConfig | None = None
     console: ConsoleConfig | None = None
     power_monitor: PowerMonitorConfig = PowerMonitorConfig()
@@ -273,12 +212,23 @@ class BoardConfig(_Config):
             )
         return value
 
+    @field_validator("backend")
+    @classmethod
+    def _registered_backend(cls, value: str) -> str:
+        known = backend_names()
+        if value not in known:
+            raise config_error(
+                f"not allowed; allowed {', '.join(known)}" + did_you_mean(value, known)
+            )
+        return value
+
     @model_validator(mode="after")
-    def _shared_only_over_ssh(self) -> BoardConfig:
-        if len(self.hosts) > 1 and self.backend is not Backend.SSH:
+    def _shared_only_if_shareable(self) -> BoardConfig:
+        if len(self.hosts) > 1 and not get_backend(self.backend).spec.shareable:
+            shareable = [b for b in backend_names() if get_backend(b).spec.shareable]
             raise config_error(
                 f"lists {len(self.hosts)} lab PCs but backend {self.backend} is wired to one PC; "
-                "only ssh boards can be shared"
+                f"only {' or '.join(shareable)} boards can be shared"
             )
         return self
 

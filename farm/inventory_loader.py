@@ -16,10 +16,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from farm.catalog import Catalog
+from farm.devices.registry import backend_names, get_backend
 from farm.did_you_mean import did_you_mean
 from farm.errors import InventoryError
-from farm.inventory import Backend, BoardConfig, Inventory, PowerMonitorType
-from farm.powermon.registry import get_powermon, powermon_kinds
+from farm.inventory import BoardConfig, Inventory
+from farm.powermon.registry import NO_MONITOR, get_powermon, powermon_kinds
 from farm.yaml_locations import LocatedYaml, Position, YamlPath, load_located_yaml
 
 
@@ -96,7 +97,7 @@ class _Checker:
     ) -> None:
         """Every error of ``exc`` as a located problem.
 
-        ``section``: the errors are of one section's own model (a plugin monitor's config):
+        ``section``: the errors are of one section's own model (a power monitor kind's):
         (its dotted name, the model, keys the section holds besides the model's).
         """
         for err in exc.errors():
@@ -139,31 +140,29 @@ class _Checker:
                     msg = "is not a slug; use lower-case letters, digits, '-', '_' and '.'"
                 self.add(prefix + loc, f"{who}{field}{shown} {msg}")
 
-    def plugin_monitor(self, raw: dict, loc: YamlPath, who: str) -> dict | None:
-        """A power monitor of a registered third-party type, validated by its config model.
+    def monitor_section(self, raw: dict, loc: YamlPath, who: str) -> bool:
+        """The board's ``power_monitor`` section, validated by its registered kind's model.
 
-        Returns the board mapping with the section's keys moved into ``options`` (or unchanged
-        for our own types), None when the section has problems (they are recorded).
+        Returns False when the section has problems (they are recorded, with the kind's
+        allowed keys and values).
         """
         section = raw.get("power_monitor")
-        kind = section.get("type") if isinstance(section, dict) else None
-        if not isinstance(kind, str) or kind in BUILTIN_MONITOR_TYPES:
-            return raw
+        if not isinstance(section, dict):
+            return True  # absent (no monitor) or not a mapping: BoardConfig reports it
         at: YamlPath = (*loc, "power_monitor")
-        if kind not in powermon_kinds():
-            allowed = sorted({*BUILTIN_MONITOR_TYPES, *powermon_kinds()})
-            self.add((*at, "type"), f"{who}power_monitor.type='{kind}' not allowed; allowed "
-                     f"{', '.join(allowed)}" + did_you_mean(kind, allowed))  # fmt: skip
-            return None
-        assert isinstance(section, dict)
-        options = {k: v for k, v in section.items() if k != "type"}
-        model = get_powermon(kind).config
+        kind = section.get("type", NO_MONITOR)
+        kinds = powermon_kinds()
+        if not isinstance(kind, str) or kind not in kinds:
+            self.add((*at, "type"), f"{who}power_monitor.type={_show(kind)} not allowed; "
+                     f"allowed {', '.join(kinds)}" + did_you_mean(str(kind), kinds))  # fmt: skip
+            return False
+        model = get_powermon(kind).section
         try:
-            model.model_validate(options)
+            model.model_validate({k: v for k, v in section.items() if k != "type"})
         except ValidationError as exc:
             self.pydantic_errors(exc, at, who, (("power_monitor",), model, ("type",)))
-            return None
-        return {**raw, "power_monitor": {"type": kind, "options": options}}
+            return False
+        return True
 
     def target_rule(self, raw: dict, loc: YamlPath, who: str) -> None:
         """Unknown target, checked on the raw mapping so it shows even if other fields fail."""
@@ -183,35 +182,14 @@ class _Checker:
         if board.kind is not None and board.kind != spec.kind:
             self.add(loc + ("kind",), f"{who}kind='{board.kind}' does not match target "
                      f"{spec.name}; its kind is '{spec.kind}'")  # fmt: skip
-        needs = {Backend.PYOCD: "mcu", Backend.QEMU: "mcu", Backend.SSH: "linux"}[board.backend]
-        if spec.kind != needs:
+        backend = get_backend(board.backend)
+        if spec.kind != backend.spec.target_kind:
+            able = [b for b in backend_names() if get_backend(b).spec.target_kind == spec.kind]
             self.add(loc + ("backend",), f"{who}backend='{board.backend}' cannot drive a "
-                     f"{spec.kind} target ({spec.name}); use {'ssh' if needs == 'mcu' else 'pyocd or qemu'}")  # fmt: skip
-        if board.backend is Backend.PYOCD and (board.probe is None or not board.probe.uid):
-            where = loc + ("probe",) if board.probe is not None else loc
-            self.add(where, f"{who}probe.uid missing; the pyocd backend needs the probe's unique "
-                     "id (see 'farm inventory scan' or 'pyocd list')")  # fmt: skip
-        if board.backend is Backend.SSH and board.ssh is None:
-            self.add(loc, f"{who}ssh missing; the ssh backend needs ssh.host (and user, key)")
-        if (
-            board.backend is Backend.QEMU
-            and spec.qemu_machine is None
-            and not (board.qemu and board.qemu.machine)
-        ):
-            self.add(loc + ("backend",), f"{who}backend='qemu' has no twin for {spec.name}; "
-                     "set qemu.machine or use another backend")  # fmt: skip
-        pm = board.power_monitor
-        if (
-            board.backend is Backend.PYOCD
-            and pm.type in (PowerMonitorType.STLINK_V3PWR, PowerMonitorType.LPM01A)
-            and not (pm.port or pm.serial_number)
-        ):
-            self.add(loc + ("power_monitor",), f"{who}power_monitor needs port or "
-                     f"serial_number for type {pm.type}; see 'farm inventory scan'")  # fmt: skip
-
-
-# Our own monitor types; any other ``type`` must be a registered driver (farm.powermon).
-BUILTIN_MONITOR_TYPES = frozenset(t.value for t in PowerMonitorType)
+                     f"{spec.kind} target ({spec.name}); use {' or '.join(able)}")  # fmt: skip
+        for field, message in backend.spec.check(board, spec) if backend.spec.check else []:
+            where = loc + tuple(field.split(".")) if field else loc
+            self.add(where, f"{who}{message}")
 
 
 def _resolve_paths(board: BoardConfig, base: Path) -> BoardConfig:
@@ -259,8 +237,7 @@ def load_inventory(path: str | Path, catalog: Catalog | None = None) -> Inventor
             first_seen.setdefault(raw_id, index)
         if isinstance(raw, dict):
             check.target_rule(raw, loc, who)
-            raw = check.plugin_monitor(raw, loc, who)
-            if raw is None:
+            if not check.monitor_section(raw, loc, who):
                 continue
         try:
             board = BoardConfig.model_validate(raw)

@@ -1,20 +1,21 @@
 """What is plugged in: ST-LINK probes (pyocd) and power-monitor serial ports (pyserial).
 
-Power monitors are recognised as in specs/powermon.md: STLINK-V3PWR (VID 0x0483, PID 0x3757,
-power VCP interface "ST-Link VCP-PWR Ctrl" or description "...PWR") and X-NUCLEO-LPM01A
-(0x0483:0x5740, ST's generic CDC PID, so it is only a candidate until `powershield` answers).
+Power monitors are recognised by their registered kinds (``recognises``: USB ids and
+interface, as in specs/powermon.md); a port no kind claims is listed as another port.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from farm.powermon.registry import kinds_at_port
+
+if TYPE_CHECKING:
+    from serial.tools.list_ports_common import ListPortInfo
 
 log = logging.getLogger(__name__)
-
-ST_VID = 0x0483
-V3PWR_PID = 0x3757
-LPM01A_PID = 0x5740
 
 
 @dataclass(frozen=True)
@@ -44,20 +45,13 @@ class ScanResult:
     notes: list[str] = field(default_factory=list)
 
 
-def classify_port(port: object) -> FoundPowerMonitor | None:
-    """Return the power monitor a pyserial ``ListPortInfo`` is, or None."""
-    vid, pid = getattr(port, "vid", None), getattr(port, "pid", None)
-    device = str(getattr(port, "device", ""))
-    serial = getattr(port, "serial_number", None)
-    interface = getattr(port, "interface", None) or ""
-    description = getattr(port, "description", None) or ""
-    if vid != ST_VID:
+def classify_port(port: ListPortInfo) -> FoundPowerMonitor | None:
+    """The power monitor a pyserial ``ListPortInfo`` is (the first registered kind that
+    recognises it), or None."""
+    kinds = kinds_at_port(port)
+    if not kinds:
         return None
-    if pid == V3PWR_PID and ("VCP-PWR" in interface or "PWR" in description.upper()):
-        return FoundPowerMonitor("stlink-v3pwr", device, serial)
-    if pid == LPM01A_PID:
-        return FoundPowerMonitor("lpm01a", device, serial)
-    return None
+    return FoundPowerMonitor(kinds[0], str(port.device), port.serial_number)
 
 
 def scan_lab() -> ScanResult:

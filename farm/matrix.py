@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 from farm.catalog import Catalog, TargetKind, TargetSpec
+from farm.devices.registry import get_backend
 from farm.discovery import FirmwareSpec, ModelFormat, ModelSpec
 from farm.errors import OptionError
-from farm.inventory import Backend, BoardConfig, Inventory
+from farm.inventory import BoardConfig, Inventory
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class BoardPool:
 
     id: str
     target: TargetSpec
-    backend: Backend
+    backend: str
     boards: tuple[BoardConfig, ...]
 
     @property
@@ -158,7 +159,7 @@ def build_pools(
     boards: Iterable[BoardConfig], catalog: Catalog, board_globs: tuple[str, ...] = ()
 ) -> list[BoardPool]:
     """Group enabled boards into pools; ``board_globs`` match board ids or pool ids."""
-    groups: dict[tuple[str, Backend], list[BoardConfig]] = {}
+    groups: dict[tuple[str, str], list[BoardConfig]] = {}
     for board in boards:
         if board.enabled:
             groups.setdefault((board.target, board.backend), []).append(board)
@@ -225,7 +226,7 @@ def _supported(firmware: FirmwareSpec, pool: BoardPool) -> bool:
     target = pool.target
     if firmware.supports(target.name, target.core):
         return True
-    twin = target.qemu_machine if pool.backend is Backend.QEMU else None
+    twin = target.qemu_machine if get_backend(pool.backend).spec.twin else None
     return twin is not None and firmware.supports(twin.replace("-", "_"), target.core)
 
 

@@ -23,7 +23,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from farm.catalog import TargetKind
-from farm.inventory import Backend, BoardConfig
+from farm.devices.registry import is_twin
+from farm.inventory import BoardConfig
 from farm.matrix import BoardPool
 
 # Rough costs, only used to rank pools when no previous run timed a test; a previous run's
@@ -36,7 +37,7 @@ CYCLES_PER_MAC = {TargetKind.MCU: 5.0, TargetKind.LINUX: 0.5}
 def host_cpu_bound(board: BoardConfig) -> bool:
     """True when the board's work runs on this PC's CPU: a QEMU twin, or a Linux board whose
     SSH host is this machine (the virtual lab's twins run the model on the host)."""
-    if board.backend is Backend.QEMU:
+    if is_twin(board):
         return True
     ssh = getattr(board, "ssh", None)
     host = getattr(ssh, "host", None) if ssh is not None else None

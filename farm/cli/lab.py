@@ -22,7 +22,7 @@ def inventory_check(
 
     path = path or resolve_settings().values.inventory
     inventory = load_inventory(path)
-    kinds = Counter(b.backend.value for b in inventory.boards)
+    kinds = Counter(b.backend for b in inventory.boards)
     disabled = len(inventory.boards) - len(inventory.enabled_boards)
     detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     typer.echo(f"{path}: ok, {len(inventory.boards)} boards ({detail}), {disabled} disabled")

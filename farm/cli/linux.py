@@ -48,8 +48,10 @@ def check_command(
 
     from farm.catalog import Catalog
     from farm.devices.linux import LinuxBoard
+    from farm.devices.registry import get_backend
     from farm.errors import OptionError
     from farm.inventory_loader import load_inventory
+    from farm.powermon.registry import Reading
     from farm.settings import resolve_settings
     from farm.virtual.boards import open_lab_board
 
@@ -59,21 +61,22 @@ def check_command(
     try:
         config = inv.board(board_id)
     except KeyError as exc:
-        known = ", ".join(b.id for b in inv.boards if b.backend.value == "ssh") or "none"
-        raise OptionError(f"board '{board_id}': not in {values.inventory}; ssh boards: {known}",
+        linux = [b.id for b in inv.boards if get_backend(b.backend).spec.target_kind == "linux"]
+        known = ", ".join(linux) or "none"
+        raise OptionError(f"board '{board_id}': not in {values.inventory}; Linux boards: {known}",
                           field="board_id") from exc  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         device = open_lab_board(config, catalog.get(config.target), workdir=Path(tmp),
                                 log_path=Path(tmp) / "check.log",
                                 state_dir=values.state_dir)  # fmt: skip
         if not isinstance(device, LinuxBoard):
-            raise OptionError(f"board '{board_id}': backend {config.backend.value} is not ssh",
+            raise OptionError(f"board '{board_id}': backend {config.backend} drives no Linux board",
                               field="board_id")  # fmt: skip
         with device:
             typer.echo(f"{board_id}: connected ({'virtual twin' if device.virtual else 'ssh'})")
             for name, version in device.runtimes().items():
                 typer.echo(f"  runtime {name} {version}")
-            if device.power.type == "ina3221":
+            if device.power.reading is Reading.ON_BOARD:  # the board's own sensor
                 rails = device.power_rails()
                 for label, files in rails.items():
                     typer.echo(f"  rail {label}: {' '.join(files)}")

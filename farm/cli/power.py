@@ -1,4 +1,4 @@
-"""``farm power probe | capture | emulate``."""
+"""``farm power kinds | probe | capture | emulate``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from farm.did_you_mean import did_you_mean
 from farm.errors import OptionError
 
 if TYPE_CHECKING:
@@ -18,22 +19,46 @@ if TYPE_CHECKING:
     from farm.powermon.protocols import AcquisitionSettings, PowerMonitor
 
 power_app = typer.Typer(help="Power monitors: identify, capture raw traces, run an emulator.")
-DEVICES = ("stlink-v3pwr", "lpm01a")
+
+
+def _check_device(device: str) -> None:
+    """``--device``: a registered type with a driver on the lab PC."""
+    from farm.powermon.registry import driven_kinds
+
+    kinds = driven_kinds()
+    if device not in kinds:
+        raise OptionError(
+            f"option --device '{device}': unknown; one of {', '.join(kinds)}"
+            + did_you_mean(device, kinds)
+        )
+
+
+@power_app.command("kinds")
+def kinds_command() -> None:
+    """Registered power monitor types (ours and installed plugins) and how each is read."""
+    from farm.powermon.registry import get_powermon, powermon_kinds
+
+    for kind in powermon_kinds():
+        entry = get_powermon(kind)
+        keys = ", ".join(k for k in entry.section.model_fields) or "-"
+        typer.echo(f"{kind}: {entry.reading.value} ({entry.section.__module__}); keys: {keys}")
 
 
 @power_app.command("probe")
 def probe_command(
     port: str | None = typer.Argument(None, help="Port or pyserial URL; none: search by VID/PID."),
-    device: str | None = typer.Option(None, help="stlink-v3pwr or lpm01a (default: ask it)."),
+    device: str | None = typer.Option(
+        None, help="Monitor type with a driver ('farm power kinds'; default: ask it)."
+    ),
 ) -> None:
     """Identify a monitor and print its version and settings."""
     from farm.powermon.probe import discover, probe
 
-    if device is not None and device not in DEVICES:
-        raise OptionError(f"option --device '{device}': unknown; one of {', '.join(DEVICES)}")
+    if device is not None:
+        _check_device(device)
     targets = [(port, device)] if port else [(p, k) for p, k in discover()]
     if not targets:
-        typer.echo("no power monitor found (VID 0483, PID 3757 interface 4 or PID 5740)")
+        typer.echo("no power monitor found (no serial port that a registered type recognises)")
         raise typer.Exit(1)
     for target, kind in targets:
         info = probe(target, kind)
@@ -56,11 +81,14 @@ def _monitor_for(
     """
     from farm.powermon.from_inventory import is_virtual_board, monitor_for_board
     from farm.powermon.protocols import AcquisitionSettings
-    from farm.powermon.registry import create_powermon
+    from farm.powermon.registry import create_powermon, driven_kinds
 
     if port is not None:
-        if device not in DEVICES:
-            raise OptionError(f"option --device: needed with --port; one of {', '.join(DEVICES)}")
+        if device is None:
+            raise OptionError(
+                f"option --device: needed with --port; one of {', '.join(driven_kinds())}"
+            )
+        _check_device(device)
         return create_powermon(device, port, {"port": port}), AcquisitionSettings()
     if board is None:
         raise OptionError("option --board: missing; give a board id (or --port and --device)")
@@ -101,7 +129,7 @@ def capture_command(
     board: str | None = typer.Option(None, help="Board id in the inventory."),
     inventory: Path | None = typer.Option(None, help="Inventory file (default from settings)."),
     port: str | None = typer.Option(None, help="Port, instead of --board."),
-    device: str | None = typer.Option(None, help="stlink-v3pwr or lpm01a, with --port."),
+    device: str | None = typer.Option(None, help="Monitor type with a driver, with --port."),
     rate: int | None = typer.Option(None, help="Sample rate in Hz (default from the inventory)."),
 ) -> None:
     """Capture a raw trace with a software trigger and print a summary.
@@ -135,7 +163,7 @@ def capture_command(
 
 @power_app.command("emulate")
 def emulate_command(
-    device: str = typer.Option(..., help="stlink-v3pwr or lpm01a."),
+    device: str = typer.Option(..., help="Monitor type the emulator speaks ('farm power kinds')."),
     current_ma: float = typer.Option(10.0, min=0, help="Constant current the emulator streams."),
     realtime: bool = typer.Option(True, help="Pace the stream at the sample rate."),
     recalibration_s: float = typer.Option(
@@ -154,10 +182,13 @@ def emulate_command(
     hardware-trigger capture: the edge stands in for the DUT's pin.
     """
     from farm.powermon.activity import ConstantSource
-    from farm.powermon.emulator import start_emulator
+    from farm.powermon.emulator import TRAITS, start_emulator
 
-    if device not in DEVICES:
-        raise OptionError(f"option --device '{device}': unknown; one of {', '.join(DEVICES)}")
+    if device not in TRAITS:
+        raise OptionError(
+            f"option --device '{device}': unknown; one of {', '.join(TRAITS)}"
+            + did_you_mean(device, TRAITS)
+        )
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

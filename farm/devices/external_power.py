@@ -25,13 +25,37 @@ import threading
 import time
 from typing import Any
 
+from pydantic import Field, model_validator
+
 from farm.devices.ina3221 import integrate_zoh
 from farm.errors import PowerMonitorError
+from farm.powermon.registry import Reading, register_monitor_kind
+from farm.powermon.section import MonitorSection, section_error
 
 log = logging.getLogger(__name__)
 trace = logging.getLogger(__name__ + ".trace")
 
 MAX_RATE_HZ = 200.0
+
+
+@register_monitor_kind("external", reading=Reading.LAB_COMMAND, energy_method="external-command")
+class ExternalSection(MonitorSection):
+    """A board's ``power_monitor`` section with ``type: external``."""
+
+    kind = "external"
+
+    command: str | None = None
+    """The program that reads power (run with ``sh -c`` on the lab PC, prints watts)."""
+    rail: str = "supply"
+    """A name for the measured rail in rows."""
+    sample_rate_hz: int = Field(int(MAX_RATE_HZ), gt=0)
+    """How often a one-shot command is re-run (capped at MAX_RATE_HZ)."""
+
+    @model_validator(mode="after")
+    def _needs_command(self) -> ExternalSection:
+        if not self.command:
+            raise section_error("type external needs 'command' (the program that reads power)")
+        return self
 
 
 class ExternalCommandMonitor:

@@ -40,9 +40,8 @@ from farm.devices.linux_result import (
 )
 from farm.devices.linux_ssh import CommandResult, SshLink, SshTarget
 from farm.devices.protocols import BoardFacts
-from farm.devices.registry import register_board
 from farm.errors import InventoryError, SshError
-from farm.powermon.from_inventory import DRIVEN_TYPES
+from farm.powermon.registry import Reading, get_powermon
 from farm.step import step
 
 if TYPE_CHECKING:
@@ -67,14 +66,19 @@ __all__ = [
 class LinuxPower:
     """How a Linux board's power is measured (from the inventory's ``power_monitor``)."""
 
-    type: str = "none"  # ina3221 | external | stlink-v3pwr | lpm01a | none
-    rail: str = "VDD_IN"  # ina3221: rail label(s), comma-separated; lab-side: a name for rows
-    command: str | None = None  # external: prints watts
-    sample_rate_hz: float = 50.0  # external: re-run rate of a one-shot command
-    read_period_ms: float = 0.0  # ina3221: sysfs read period; 0 = a quarter of the sensor's
+    type: str = "none"  # a registered power monitor kind (farm.powermon)
+    rail: str = "VDD_IN"  # on-board sensor: rail label(s), comma-separated; else a row name
+    command: str | None = None  # lab-side command: prints watts
+    sample_rate_hz: float = 50.0  # lab-side command: re-run rate of a one-shot command
+    read_period_ms: float = 0.0  # on-board sensor: sysfs read period; 0 = a quarter of its own
     baseline_s: float = 0.2  # idle rail measured just before the window
     min_window_s: float = 0.5  # the timed loop runs at least this long when measuring power
-    lab_sampler: Callable[[], Any] | None = None  # stlink-v3pwr/lpm01a: PowermonRailSampler
+    lab_sampler: Callable[[], Any] | None = None  # lab-side driver: PowermonRailSampler
+
+    @property
+    def reading(self) -> Reading:
+        """Where the kind's samples are read (the board's runner, a lab command, a driver)."""
+        return get_powermon(self.type).reading
 
 
 def _sha(data: bytes) -> str:
@@ -210,8 +214,10 @@ class LinuxBoard:
         self.link.put_if_absent(model, remote_model)
         remote_inputs = [self._put_array(a) for a in inputs]
         run_dir = f"{CACHE_DIR}/runs/{uuid.uuid4().hex[:12]}"
-        lab_side = self.power.type == "external" or self.power.lab_sampler is not None
-        measure = power and (self.power.type == "ina3221" or lab_side)
+        reading = self.power.reading
+        on_board = reading is Reading.ON_BOARD
+        lab_side = reading is Reading.LAB_COMMAND or self.power.lab_sampler is not None
+        measure = power and (on_board or lab_side)
         args = [self.runner_path, "--model", remote_model, "--inputs", *remote_inputs,
                 "--warmup", str(warmup), "--iterations", str(iterations), "--threads",
                 str(threads), "--resolver", resolver, "--work-dir", run_dir, "--status-file",
@@ -219,7 +225,7 @@ class LinuxBoard:
         if measure:
             args += ["--baseline-s", str(self.power.baseline_s),
                      "--min-window-s", str(self.power.min_window_s)]  # fmt: skip
-        if measure and self.power.type == "ina3221":
+        if measure and on_board:
             args += ["--power-rails", self.power.rail, "--power-period-ms",
                      str(self.power.read_period_ms), "--sysfs-root", self.sysfs_root,
                      "--sampler", self.sampler_path]  # fmt: skip
@@ -229,7 +235,7 @@ class LinuxBoard:
         finally:
             samples = monitor.stop() if monitor is not None else []
         measurement = None
-        if measure and self.power.type == "ina3221":
+        if measure and on_board:
             measurement = ina3221_power(doc["power"], doc["window"]["inferences"], self.name)
         elif monitor is not None:
             measurement = external_power.external_measurement(
@@ -243,7 +249,7 @@ class LinuxBoard:
 
     def _lab_monitor(self) -> Any:
         """Start the lab-PC side monitor (external command or a farm.powermon device)."""
-        if self.power.type == "external":
+        if self.power.reading is Reading.LAB_COMMAND:
             assert self.power.command is not None
             return external_power.ExternalCommandMonitor(
                 self.name, self.power.command, sample_rate_hz=self.power.sample_rate_hz
@@ -355,15 +361,14 @@ def open_linux_board(board: BoardConfig, *, known_hosts: Path,
     target = SshTarget(board=board.id, host=ssh.host, port=ssh.port, user=ssh.user,
                        key_path=key, host_keys=policy)  # fmt: skip
     pm = board.power_monitor
-    kind = str(getattr(pm.type, "value", pm.type))
     sampler = None
-    if kind in DRIVEN_TYPES:  # a lab-side monitor our powermon drivers read
+    if get_powermon(pm.type).reading is Reading.LAB_DRIVER:  # our powermon drivers read it
         from farm.devices.linux_powermon import PowermonRailSampler
 
         sampler = functools.partial(PowermonRailSampler.for_board, board)
     power = LinuxPower(
-        type=kind,
-        rail=pm.rail or ("VDD_IN" if kind == "ina3221" else "supply"),
+        type=pm.type,
+        rail=pm.rail or "supply",  # a sensor's kind has its own default label
         command=pm.command,
         # the inventory's default rate is a V3PWR rate; a command is re-run at most 200/s
         sample_rate_hz=min(float(pm.sample_rate_hz), external_power.MAX_RATE_HZ),
@@ -374,7 +379,6 @@ def open_linux_board(board: BoardConfig, *, known_hosts: Path,
                       log_path=log_path)  # fmt: skip
 
 
-@register_board("ssh")
 def linux_board(config: BoardConfig, target: TargetSpec, *, workdir: Path,
                 log_path: Path) -> LinuxBoard:  # fmt: skip
     """Backend ``ssh`` of the board registry (opened by the caller's ``with``).

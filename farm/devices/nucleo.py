@@ -27,7 +27,6 @@ from farm.devices.protocols import (
     PrepareReport,
     check_blob_fits,
 )
-from farm.devices.registry import register_board
 from farm.errors import DutError, InventoryError, ProbeError, SerialLinkError
 from farm.step import step
 
@@ -63,7 +62,6 @@ def image_matches(info: dict[str, str] | None, image: FirmwareImage) -> bool:
     return False
 
 
-@register_board("pyocd")
 class NucleoBoard:
     """A real MCU board behind an ST-LINK probe.
 

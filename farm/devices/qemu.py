@@ -36,7 +36,6 @@ from farm.devices.protocols import (
 )
 from farm.devices.qemu_process import QemuProcess
 from farm.devices.qemu_wire import TwinWire
-from farm.devices.registry import register_board
 from farm.devices.twin_timebase import timebase_qemu_args
 from farm.errors import EmulatorError, InventoryError
 from farm.step import step
@@ -72,7 +71,6 @@ def qemu_args(
     return [*args, *extra]
 
 
-@register_board("qemu")
 class QemuBoard:
     """A virtual twin standing for one inventory board.
 

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from farm.inventory import Backend
+from farm.devices.registry import get_backend
 
 if TYPE_CHECKING:
     from farm.build.artifact import FirmwareArtifact
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def bsp_for(pool: BoardPool) -> str:
     """Board-support folder a pool runs: a QEMU pool its twin's (``mps2-an386`` ->
     ``mps2_an386``), a real pool its target's (``nucleo_l4r5zi``)."""
-    if pool.backend is Backend.QEMU:
+    if get_backend(pool.backend).spec.twin:
         machine = pool.boards[0].qemu.machine if pool.boards[0].qemu else None
         machine = machine or pool.target.qemu_machine
         if machine is None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from farm.powermon.registry import get_powermon
+
 if TYPE_CHECKING:
     from farm.devices.linux_result import RemoteRunResult
     from farm.hil.energy_window import WindowPlan
     from farm.hil.power_rig import Capture
     from farm.powermon.energy import EnergyResult
-
-# How a Linux board's rail power was read, as the row's energy_method says it.
-LINUX_ENERGY_METHODS = {"ina3221": "ina3221-sysfs", "external": "external-command"}
 
 
 def energy_fields(energy: EnergyResult) -> dict[str, Any]:
@@ -47,27 +46,41 @@ def capture_fields(capture: Capture, plan: WindowPlan) -> dict[str, Any]:
     return fields
 
 
-def linux_run_fields(result: RemoteRunResult) -> dict[str, Any]:
-    """A Linux board's run: latency, runtime and (when read) rail power. Measurements only:
+def linux_latency_fields(result: RemoteRunResult) -> dict[str, Any]:
+    """A Linux board's timed run: latency, runtime and how it was timed. Measurements only:
     board, backend and ``virtual`` are the test's identity (:mod:`farm.plugin.item_state`)."""
-    fields: dict[str, Any] = {
+    resolver = f" ({result.resolver})" if result.resolver else ""
+    return {
         "runtime": result.runtime,
         "runtime_version": result.runtime_version,
         "latency_ms": result.latency.median_ms,
         "latency_p90_ms": result.latency.p90_ms,
         "n_inferences": result.iterations,
-        "latency_method": "wallclock-board (perf_counter_ns around each invoke)",
+        "latency_method": (
+            f"{result.runtime} {result.runtime_version}{resolver}, {result.threads} "
+            f"thread(s): median of {result.iterations} invocations after {result.warmup} warm-ups"
+        ),
     }
-    if result.power is not None:
-        p = result.power
-        fields.update({
-            "energy_uj": p.energy_per_inference_uj,
-            "energy_uncertainty_uj": p.energy_uncertainty_uj,
-            "mean_power_mw": p.mean_power_mw,
-            "peak_power_mw": p.peak_power_mw,
-            "sample_rate_hz": p.sample_rate_hz,
-            "window_s": p.window_s,
-            "voltage_mv": p.voltage_mv,
-            "energy_method": LINUX_ENERGY_METHODS.get(p.monitor, p.monitor),
-        })  # fmt: skip
-    return fields
+
+
+def linux_energy_fields(result: RemoteRunResult) -> dict[str, Any]:
+    """A Linux board's rail power over the timed window (empty when no monitor was read), with
+    the latency of the same run."""
+    p = result.power
+    if p is None:
+        return {}
+    label = get_powermon(p.monitor).energy_method or p.monitor  # the kind names its method
+    return {
+        "runtime": result.runtime,
+        "runtime_version": result.runtime_version,
+        "latency_ms": result.latency.median_ms,
+        "energy_uj": p.energy_per_inference_uj,
+        "energy_uncertainty_uj": p.energy_uncertainty_uj,
+        "mean_power_mw": p.mean_power_mw,
+        "peak_power_mw": p.peak_power_mw,
+        "n_inferences": p.inferences,
+        "sample_rate_hz": p.sample_rate_hz,
+        "window_s": p.window_s,
+        "voltage_mv": p.voltage_mv,
+        "energy_method": f"{label} rails {','.join(p.rails)}: mean rail power x window / N",
+    }

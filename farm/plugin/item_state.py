@@ -199,7 +199,7 @@ class TestState:
             fields.update(model_family=meta.get("family"), task=meta.get("task"))
             fields.update(macs=meta.get("macs"))
         if self.pool is not None:
-            fields.update(target=self.pool.target.name, backend=self.pool.backend.value)
+            fields.update(target=self.pool.target.name, backend=self.pool.backend)
             fields["virtual"] = self.virtual
             fields["flash_limit_bytes"] = self.pool.target.flash_bytes
             fields["ram_limit_bytes"] = self.pool.target.ram_bytes

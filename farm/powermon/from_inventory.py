@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from farm.devices.registry import get_backend
 from farm.errors import InventoryError
 from farm.powermon.protocols import AcquisitionSettings, PowerMonitor
-from farm.powermon.registry import create_powermon, get_powermon
+from farm.powermon.registry import create_powermon, driven_kinds, get_powermon
 
 if TYPE_CHECKING:
     from farm.inventory import BoardConfig
     from farm.powermon.activity import CurrentSource
     from farm.powermon.emulator import EmulatorHandle
 
-DRIVEN_TYPES = ("stlink-v3pwr", "lpm01a")
+
+def has_driven_monitor(board: BoardConfig) -> bool:
+    """True when the farm drives ``board``'s monitor from the lab PC (its kind has a driver)."""
+    return get_powermon(board.power_monitor.type).driver is not None
 
 
 def monitor_for_board(
@@ -27,20 +31,18 @@ def monitor_for_board(
         InventoryError: The board has no monitor this package drives.
     """
     config = board.power_monitor
-    kind = str(config.type)
-    if kind not in DRIVEN_TYPES:
+    kind = config.type
+    entry = get_powermon(kind)
+    if entry.driver is None or entry.config is None:
         raise InventoryError(
             f"board '{board.id}': power_monitor.type is '{kind}'; a capture needs one of "
-            f"{', '.join(DRIVEN_TYPES)}",
+            f"{', '.join(driven_kinds())}",
             field="power_monitor.type",
         )
-    fields: dict[str, object] = {
-        "port": config.port,
-        "serial_number": config.serial_number,
-        "voltage_mv": config.voltage_mv,
-    }
-    if config.supplies_target is not None:
-        fields["supplies_target"] = config.supplies_target
+    # The driver's config takes the section's keys of the same names; unset ones keep the
+    # driver's defaults.
+    driver_fields = entry.config.model_fields
+    fields = {k: v for k, v in config.values().items() if k in driver_fields and v is not None}
     monitor = create_powermon(
         kind, f"{board.id}/{kind}", fields | (overrides or {}), board=board.id
     )
@@ -54,9 +56,8 @@ def monitor_for_board(
 
 
 def is_virtual_board(board: BoardConfig) -> bool:
-    """True for a board of the virtual lab (tag ``virtual`` or a QEMU twin): no real monitor."""
-    backend = str(getattr(board.backend, "value", board.backend))
-    return "virtual" in board.tags or backend == "qemu"
+    """True for a board of the virtual lab (tag ``virtual`` or a twin backend): no real monitor."""
+    return "virtual" in board.tags or get_backend(board.backend).spec.twin
 
 
 def emulated_monitor_for_board(
@@ -71,8 +72,8 @@ def emulated_monitor_for_board(
     """
     from farm.powermon.emulator import start_emulator
 
-    kind = str(board.power_monitor.type)
-    if kind not in DRIVEN_TYPES:
+    kind = board.power_monitor.type
+    if not has_driven_monitor(board):
         monitor_for_board(board)  # raises the InventoryError naming the type
     handle = start_emulator(kind, source, realtime=False)  # type: ignore[arg-type]
     config = board.power_monitor.model_copy(update={"port": handle.port})

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager
 
 import serial
 from pydantic import BaseModel, ConfigDict, Field
 
 from farm.errors import OptionError, PowerMonitorError
 from farm.powermon.binary_codec import LPM01A_FRAME_LENGTHS
-from farm.powermon.port_discovery import find_ports
+from farm.powermon.port_discovery import find_ports, is_lpm01a_port
+from farm.powermon.powershield_monitor import PowerShieldMonitor
 from farm.powermon.protocols import (
     AcquisitionSettings,
     Capability,
-    CaptureHandle,
-    CurrentTrace,
     SampleFormat,
     TriggerSource,
 )
 from farm.powermon.registry import register_powermon
-from farm.powermon.session import PowerShieldSession
+from farm.powermon.section import PowerShieldSection
 from farm.powermon.settings_rules import acqtime_token, check_common, method_of, rate_token
 from farm.step import step
 
@@ -40,8 +38,16 @@ class Lpm01aConfig(BaseModel):
     baudrate: int = Field(3686400, description="8N1 on its UART connector; ignored over USB.")
 
 
-@register_powermon("lpm01a", config=Lpm01aConfig)
-class Lpm01aMonitor:
+class Lpm01aSection(PowerShieldSection):
+    """A board's ``power_monitor`` section with ``type: lpm01a``."""
+
+    kind = "lpm01a"
+    voltage_range_mv = VOLTAGE_RANGE_MV
+    triggers = (TriggerSource.SOFTWARE, TriggerSource.D7)  # D7: the Arduino D7 event input
+
+
+@register_powermon("lpm01a", config=Lpm01aConfig, section=Lpm01aSection, recognises=is_lpm01a_port)
+class Lpm01aMonitor(PowerShieldMonitor):
     """Drives an LPM01A: ``powershield``, ``htc`` ... acquisitions ... ``hrc``."""
 
     capabilities = frozenset(
@@ -63,17 +69,13 @@ class Lpm01aMonitor:
         board: str | None = None,
         transport: serial.SerialBase | None = None,
     ) -> None:
-        self.name = name
+        super().__init__(name, board=board, transport=transport, frame_lengths=LPM01A_FRAME_LENGTHS)
         self.config = config
-        self.board = board
-        self._transport = transport
-        self._session = PowerShieldSession(name, board, LPM01A_FRAME_LENGTHS)
-        self._identity: dict[str, str] = {}
 
     def _port_path(self) -> str:
         if self.config.port is not None:
             return self.config.port
-        found = find_ports(self.device, self.config.serial_number)
+        found = find_ports(is_lpm01a_port, self.config.serial_number)
         if len(found) != 1:
             raise PowerMonitorError(
                 f"power monitor '{self.name}': {len(found)} ports with the LPM01A VID/PID "
@@ -97,13 +99,7 @@ class Lpm01aMonitor:
             ) from exc
         link.command("htc")
         version = link.command("version")
-        words = " ".join(ident).split()
-        self._identity = {
-            "device": self.device,
-            "id": words[-1] if words else "",
-            "answer": " ".join(ident),
-            "version": " / ".join(version),
-        }
+        self._set_identity(ident, version)
         log.info("%s: %s id %s", self.name, self.device, self._identity["id"])
 
     def close(self) -> None:
@@ -117,22 +113,6 @@ class Lpm01aMonitor:
                 log.warning("%s: 'hrc' at close failed: %s", self.name, exc)
         self._identity = {}
         self._session.close_port()
-
-    def __enter__(self) -> Lpm01aMonitor:
-        self.open()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def identify(self) -> dict[str, str]:
-        """Device type, board id and version as the device reported them."""
-        _ = self._session.link
-        return dict(self._identity)
-
-    def query(self, command: str) -> list[str]:
-        """Send one command (e.g. ``volt get``) and return the data of its ack."""
-        return self._session.link.command(command)
 
     def check(self, settings: AcquisitionSettings) -> None:
         """Refuse settings this device cannot do, before touching it."""
@@ -159,28 +139,3 @@ class Lpm01aMonitor:
             link.command("eventsrc d7 fal")
         self._session.settings = settings
         self._session.method = method_of(self.device, self._identity, settings)
-
-    @step("start")
-    def start(self) -> None:
-        """Start the acquisition (with the D7 trigger: arm it)."""
-        settings = self._session.settings
-        if settings is None:
-            raise PowerMonitorError(
-                f"power monitor '{self.name}': start() before configure()", board=self.board
-            )
-        self._session.start(settings)
-
-    @step("stop")
-    def stop(self, timeout_s: float = 5.0) -> CurrentTrace:
-        """Stop (unless already ended) and return the trace."""
-        return self._session.stop(timeout_s)
-
-    def wait(self, timeout_s: float) -> CurrentTrace:
-        """Wait for a finite acquisition to end and return the trace."""
-        return self._session.wait(timeout_s)
-
-    def capture_session(
-        self, settings: AcquisitionSettings, timeout_s: float = 30.0
-    ) -> AbstractContextManager[CaptureHandle]:
-        """``with monitor.capture_session(s) as cap: <workload>`` then ``cap.trace``."""
-        return self._session.capture(self.configure, settings, timeout_s)

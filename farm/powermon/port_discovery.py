@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from serial.tools import list_ports
 from serial.tools.list_ports_common import ListPortInfo
 
@@ -27,9 +29,10 @@ def is_lpm01a_port(info: ListPortInfo) -> bool:
     return (info.vid, info.pid) == LPM01A_USB_ID
 
 
-def find_ports(device: str, serial_number: str | None = None) -> list[str]:
-    """Device paths of the attached monitors of one kind, optionally one serial number."""
-    match = is_v3pwr_power_port if device == "stlink-v3pwr" else is_lpm01a_port
+def find_ports(
+    match: Callable[[ListPortInfo], bool], serial_number: str | None = None
+) -> list[str]:
+    """Device paths of the attached ports ``match`` recognises, optionally one serial number."""
     found = []
     for info in list_ports.comports():
         if not match(info):

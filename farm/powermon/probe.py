@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 import serial
+from serial.tools import list_ports
 
 from farm.errors import PowerMonitorError
 from farm.powermon.command_link import CommandLink
-from farm.powermon.port_discovery import find_ports
-from farm.powermon.registry import create_powermon
+from farm.powermon.registry import create_powermon, kinds_at_port
 
 log = logging.getLogger(__name__)
 
@@ -49,5 +49,6 @@ def probe(port: str, kind: str | None = None) -> dict[str, str]:
 
 
 def discover() -> list[tuple[str, str]]:
-    """(port, kind) of every attached monitor found by VID/PID."""
-    return [(port, kind) for kind in ("stlink-v3pwr", "lpm01a") for port in find_ports(kind)]
+    """(port, kind) of every attached monitor a registered kind recognises (VID/PID...)."""
+    found = [(info.device, kind) for info in list_ports.comports() for kind in kinds_at_port(info)]
+    return sorted(found)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import AbstractContextManager
 
 import serial
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,18 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from farm.errors import OptionError, PowerMonitorError
 from farm.powermon.binary_codec import STLINK_V3PWR_FRAME_LENGTHS
 from farm.powermon.numbers import format_duration
-from farm.powermon.port_discovery import find_ports
+from farm.powermon.port_discovery import find_ports, is_v3pwr_power_port
+from farm.powermon.powershield_monitor import PowerShieldMonitor
 from farm.powermon.protocols import (
     AcquisitionSettings,
     Capability,
-    CaptureHandle,
-    CurrentTrace,
     OutputMode,
     SampleFormat,
     TriggerSource,
 )
 from farm.powermon.registry import register_powermon
-from farm.powermon.session import PowerShieldSession
+from farm.powermon.section import PowerShieldSection
 from farm.powermon.settings_rules import check_common, method_of
 from farm.step import step
 
@@ -58,8 +56,25 @@ class StlinkV3PwrConfig(BaseModel):
     )
 
 
-@register_powermon("stlink-v3pwr", config=StlinkV3PwrConfig)
-class StlinkV3PwrMonitor:
+class StlinkV3PwrSection(PowerShieldSection):
+    """A board's ``power_monitor`` section with ``type: stlink-v3pwr``."""
+
+    kind = "stlink-v3pwr"
+    voltage_range_mv = VOLTAGE_RANGE_MV
+    triggers = (TriggerSource.SOFTWARE, TriggerSource.HARDWARE)  # HARDWARE: the TGI pin
+
+    supplies_target: bool | None = None
+    """The monitor powers the target (default true): the farm sends ``pwr on`` when it opens
+    the board (before flashing) and ``pwr off`` when the run ends."""
+
+
+@register_powermon(
+    "stlink-v3pwr",
+    config=StlinkV3PwrConfig,
+    section=StlinkV3PwrSection,
+    recognises=is_v3pwr_power_port,
+)
+class StlinkV3PwrMonitor(PowerShieldMonitor):
     """Drives an STLINK-V3PWR: ``powershield``, ``version``, ``power_monitor``, then acquisitions."""
 
     device = "stlink-v3pwr"
@@ -72,12 +87,10 @@ class StlinkV3PwrMonitor:
         board: str | None = None,
         transport: serial.SerialBase | None = None,
     ) -> None:
-        self.name = name
+        super().__init__(
+            name, board=board, transport=transport, frame_lengths=STLINK_V3PWR_FRAME_LENGTHS
+        )
         self.config = config
-        self.board = board
-        self._transport = transport
-        self._session = PowerShieldSession(name, board, STLINK_V3PWR_FRAME_LENGTHS)
-        self._identity: dict[str, str] = {}
         self._voltage_set_mv: int | None = None
         self._settled = False
         caps = {Capability.SET_SUPPLY_VOLTAGE, Capability.HW_TRIGGER, Capability.BINARY_FORMAT}
@@ -88,7 +101,7 @@ class StlinkV3PwrMonitor:
     def _port_path(self) -> str:
         if self.config.port is not None:
             return self.config.port
-        found = find_ports(self.device, self.config.serial_number)
+        found = find_ports(is_v3pwr_power_port, self.config.serial_number)
         if len(found) != 1:
             raise PowerMonitorError(
                 f"power monitor '{self.name}': {len(found)} STLINK-V3PWR power ports found for "
@@ -104,7 +117,6 @@ class StlinkV3PwrMonitor:
         self._voltage_set_mv = None
         link = self._session.link
         ident = link.command("powershield", ack_prefixes=("STLINK", "powershield"))
-        words = " ".join(ident).split()
         version = link.command("version")
         try:
             link.command("power_monitor")
@@ -115,33 +127,12 @@ class StlinkV3PwrMonitor:
                 "is this port an STLINK-V3PWR power VCP?",
                 board=self.board,
             ) from exc
-        self._identity = {
-            "device": self.device,
-            "id": words[-1] if words else "",
-            "answer": " ".join(ident),
-            "version": " / ".join(version),
-        }
+        self._set_identity(ident, version)
         log.info("%s: %s id %s", self.name, self.device, self._identity["id"])
 
     def close(self) -> None:
         """Stop any acquisition and release the port."""
         self._session.close_port()
-
-    def __enter__(self) -> StlinkV3PwrMonitor:
-        self.open()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def identify(self) -> dict[str, str]:
-        """Device type, board id and version as the device reported them."""
-        _ = self._session.link
-        return dict(self._identity)
-
-    def query(self, command: str) -> list[str]:
-        """Send one command (e.g. ``volt get``) and return the data of its ack."""
-        return self._session.link.command(command)
 
     def check(self, settings: AcquisitionSettings) -> None:
         """Refuse settings this device cannot do, before touching it."""
@@ -201,28 +192,3 @@ class StlinkV3PwrMonitor:
             self._set_voltage(self.config.voltage_mv, settle=False)
         self._session.link.command(f"pwr {'on' if on else 'off'}")
         log.info("%s: target power %s", self.name, "on" if on else "off")
-
-    @step("start")
-    def start(self) -> None:
-        """Start the acquisition (with a hw trigger: arm it)."""
-        settings = self._session.settings
-        if settings is None:
-            raise PowerMonitorError(
-                f"power monitor '{self.name}': start() before configure()", board=self.board
-            )
-        self._session.start(settings)
-
-    @step("stop")
-    def stop(self, timeout_s: float = 5.0) -> CurrentTrace:
-        """Stop (unless already ended) and return the trace."""
-        return self._session.stop(timeout_s)
-
-    def wait(self, timeout_s: float) -> CurrentTrace:
-        """Wait for a finite acquisition to end and return the trace."""
-        return self._session.wait(timeout_s)
-
-    def capture_session(
-        self, settings: AcquisitionSettings, timeout_s: float = 30.0
-    ) -> AbstractContextManager[CaptureHandle]:
-        """``with monitor.capture_session(s) as cap: <workload>`` then ``cap.trace``."""
-        return self._session.capture(self.configure, settings, timeout_s)

@@ -1,7 +1,7 @@
 """Switching a board's supply through the power monitor that feeds it.
 
 An STLINK-V3PWR powers its target (``pwr on`` / ``pwr off``, as ST's ``capture.py power on|off``
-sends): with ``power_monitor.supplies_target`` (default true for stlink-v3pwr) the farm switches
+sends): with ``power_monitor.supplies_target`` (default true for a monitor that can) the farm switches
 the target on when it opens the board, before flashing, and off when the run ends. The supply
 stays as set when the port closes: ST's own scripts switch it in one process and capture in
 another.
@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from farm.errors import PowerMonitorError
-from farm.powermon.from_inventory import DRIVEN_TYPES, monitor_for_board
+from farm.powermon.from_inventory import has_driven_monitor, monitor_for_board
 from farm.powermon.protocols import Capability
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class TargetPowerSwitch(Protocol):
 
 def supplies_target(board: BoardConfig) -> bool:
     """True when the board's monitor powers the target (its driver has TARGET_POWER)."""
-    if str(board.power_monitor.type) not in DRIVEN_TYPES:
+    if not has_driven_monitor(board):
         return False
     monitor, _ = monitor_for_board(board)
     return Capability.TARGET_POWER in monitor.capabilities
@@ -49,7 +49,7 @@ def switch_target_power(board: BoardConfig, on: bool) -> None:
     ):
         raise PowerMonitorError(
             f"board '{board.id}': power_monitor does not supply the target; set "
-            "power_monitor.supplies_target (stlink-v3pwr) or power the board another way",
+            "power_monitor.supplies_target (a monitor that can) or power the board another way",
             board=board.id,
         )
     monitor.open()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from farm.devices.registry import open_board
+from farm.devices.registry import get_backend, open_board
 
 if TYPE_CHECKING:
     from farm.catalog import TargetSpec
@@ -61,9 +61,8 @@ def open_lab_board(
 def is_twin(config: BoardConfig) -> bool:
     """Does the virtual lab stand in for this board? A QEMU board always; a Linux board when
     tagged ``virtual`` (its SSH server is the lab's twin). Its rows say ``virtual``."""
-    return str(config.backend) == "qemu" or (
-        str(config.backend) == "ssh" and "virtual" in config.tags
-    )
+    spec = get_backend(config.backend).spec
+    return spec.twin or (spec.target_kind == "linux" and "virtual" in config.tags)
 
 
 def open_linux_twin(
@@ -90,7 +89,7 @@ def open_linux_twin(
                            key_path=twin.client_key_path, host_keys=policy)  # fmt: skip
     # Twins follow a two-level model whose edges are sharp: a shorter window is as accurate
     # and keeps the virtual lab's CPU budget (the method records the window).
-    rail = config.power_monitor.rail or ("VDD_IN" if power_type == "ina3221" else "supply")
+    rail = config.power_monitor.rail or "supply"  # a sensor's kind has its own default label
     power = LinuxPower(type=power_type, rail=rail,
                        command=twin.power_command, sample_rate_hz=100.0, baseline_s=0.1,
                        min_window_s=0.3)  # fmt: skip

@@ -29,8 +29,8 @@ from farm.devices.qemu_wire import TwinWire, WireRecord
 from farm.errors import ConfigError
 from farm.inventory import WireState
 from farm.powermon.activity_timeline import ActivityTimeline
+from farm.powermon.emulator import TRAITS as EMULATOR_TRAITS
 from farm.powermon.emulator import EmulatorHandle, start_emulator
-from farm.powermon.from_inventory import DRIVEN_TYPES
 
 if TYPE_CHECKING:
     from farm.catalog import TargetSpec
@@ -113,10 +113,10 @@ class TwinPowerBench:
         self.wire_state = qemu.timestamp_wire if qemu else WireState.CONNECTED
         self.delay_s = (qemu.timestamp_wire_delay_us if qemu else 0.0) * 1e-6
         kind = str(config.power_monitor.type)
-        if kind not in DRIVEN_TYPES:
+        if kind not in EMULATOR_TRAITS:
             raise ConfigError(
                 f"board '{config.id}': power_monitor.type '{kind}' has no emulator; "
-                f"the virtual lab emulates {', '.join(DRIVEN_TYPES)}"
+                f"the virtual lab emulates {', '.join(EMULATOR_TRAITS)}"
             )
         self.kind = kind
         self.handle: EmulatorHandle = start_emulator(kind, self.timeline, realtime=False)  # type: ignore[arg-type]
@@ -133,7 +133,8 @@ class TwinPowerBench:
         the driver's settle pause for a real device is not needed."""
         from farm.powermon.registry import get_powermon
 
-        fields = get_powermon(self.kind).config.model_fields
+        config = get_powermon(self.kind).config
+        fields = config.model_fields if config is not None else {}
         return {"volt_settle_s": 0.0} if "volt_settle_s" in fields else {}
 
     @property

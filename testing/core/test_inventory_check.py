@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from farm.errors import InventoryError
-from farm.inventory import Backend, PowerMonitorType
 from farm.inventory_loader import load_inventory
 from testing.core.conftest import run_farm
 
@@ -76,8 +75,8 @@ def test_valid_inventory_exits_0() -> None:
 def test_valid_inventory_values() -> None:
     inventory = load_inventory(VALID)
     first = inventory.board("l4r5-01")
-    assert first.backend is Backend.PYOCD
-    assert first.power_monitor.type is PowerMonitorType.STLINK_V3PWR
+    assert first.backend == "pyocd"
+    assert first.power_monitor.type == "stlink-v3pwr"
     assert first.probe is not None and first.probe.pack == VALID.parent / "packs" / (
         "Keil.STM32L4xx_DFP.2.6.2.pack"
     )

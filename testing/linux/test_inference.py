@@ -110,13 +110,15 @@ def test_onnx_outputs_and_external_energy_on_pi_twin(pi: VirtualSshServer,
 
 def test_result_maps_onto_a_result_row_and_a_trace_file(jetson_run: RemoteRunResult,
                                                         tmp_path: Path) -> None:  # fmt: skip
-    from farm.hil.row_fields import linux_run_fields
+    from farm.hil.row_fields import linux_energy_fields, linux_latency_fields
     from farm.results.schema import Outcome, ResultRow
     from farm.results.trace import read_trace, write_trace
 
-    fields = linux_run_fields(jetson_run)
+    fields = linux_latency_fields(jetson_run) | linux_energy_fields(jetson_run)
     row = ResultRow(run_id="r1", test_id="t::linux", outcome=Outcome.PASSED, **fields)
-    assert row.energy_method == "ina3221-sysfs" and row.voltage_mv == 5000
+    assert row.energy_method is not None and row.energy_method.startswith("ina3221-sysfs rails ")
+    assert row.voltage_mv == 5000
+    assert row.latency_method is not None and row.latency_method.startswith(jetson_run.runtime)
     assert row.peak_power_mw == pytest.approx(7000, rel=0.01)
     assert jetson_run.power is not None
     path = write_trace(tmp_path / "trace.parquet", **jetson_run.power.trace_arrays())

@@ -74,6 +74,7 @@ def test_bad_device_exits_2() -> None:
     )
     assert result.returncode == 2
     assert "option --device 'stlink-v3pw': unknown; one of stlink-v3pwr, lpm01a" in result.stderr
+    assert "(did you mean 'stlink-v3pwr'?)" in result.stderr
 
 
 @pytest.mark.parametrize(
