@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from farm.devices.protocols import FirmwareFiles
+from testing.processes import sigint_as_from_a_terminal
 
 from .test_qemu import wait_gone
 
@@ -46,7 +47,7 @@ def test_sigint_to_an_xdist_run_leaves_no_qemu(tiny_image: FirmwareFiles, tmp_pa
     run = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:farm", "-p", "no:cacheprovider",
          "test_inner.py"],
-        cwd=tmp_path, env=env, start_new_session=True,
+        cwd=tmp_path, env=env, start_new_session=True, preexec_fn=sigint_as_from_a_terminal,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

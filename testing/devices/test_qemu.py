@@ -18,7 +18,7 @@ from farm.devices.protocols import Board, FirmwareFiles, ModelRegionOverflowErro
 from farm.devices.qemu import QemuBoard
 from farm.devices.qemu_process import _owns_listener
 from farm.errors import DutTimeoutError, EmulatorError, InfraError
-from testing.processes import pid_alive
+from testing.processes import pid_alive, sigint_as_from_a_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,7 +111,7 @@ PARENT = textwrap.dedent(
     board.prepare(image, b"")
     board.dut().name()
     print(board.pid, flush=True)
-    time.sleep(60)
+    time.sleep(3600)  # far beyond the test's wait: only the signal may end this process
     """
 )
 
@@ -125,6 +125,7 @@ def test_no_orphan_when_parent_is_killed(
         stdout=subprocess.PIPE,
         cwd=ROOT,
         text=True,
+        preexec_fn=sigint_as_from_a_terminal,
     )
     try:
         assert parent.stdout is not None

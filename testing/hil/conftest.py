@@ -29,6 +29,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from testing.processes import sigint_as_from_a_terminal
+
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "tests"
 CACHE_DIR = REPO / ".farm" / "cache"
@@ -162,6 +164,7 @@ class HilProject:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=sigint_as_from_a_terminal,
         )
 
     def run(self, *args: str, timeout_s: float = 300, hint: str = "", **env: str) -> HilRun:
