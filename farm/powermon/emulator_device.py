@@ -10,6 +10,7 @@ import collections
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from farm.powermon.activity import CurrentSource, source_clock_s
 from farm.powermon.binary_codec import fixed_frame, text_frame
@@ -28,10 +29,23 @@ ASCII_CHUNK_SAMPLES = 1000
 TEMP_DEGC = 25.0  # die temperature the emulator reports
 TEMP_PCB_DEGC = 31.5  # board (PCB) temperature, `temp refresh pcb`
 STOP_CATCH_UP_S = 5.0
-"""Longest a ``stop`` waits without progress (no new report, no new sample) for a live board's
-reports before it ends the stream anyway. Progress restarts the wait: on a loaded host the
-stream may take longer than this to catch up, and cutting it would lose measured samples."""
+"""Longest a ``stop`` waits for a live board's reports to catch up with it (the board asleep,
+reports after the stop) before it fixes the stream's end at what is known; then also the
+longest the stream may stand still on its way to that end (on a loaded host it moves slowly,
+and cutting it would lose measured samples)."""
 RATE_LIST = " ".join(f"{r // 1000}k" if r >= 1000 else str(r) for r in SAMPLE_RATES_HZ)
+
+
+@dataclass
+class _Stopping:
+    """A ``stop`` waiting for a live board: its line, the source's progress when it came, the
+    wall-clock deadline, the sample the stream ends at (once fixed) and the samples sent."""
+
+    line: str
+    since: int
+    deadline: float
+    end: int | None = None
+    sent: int = 0
 
 
 class ArgumentError(Exception):
@@ -75,8 +89,7 @@ class EmulatedPowerShield:
         self.started_at = 0.0
         self.scheduled_edges: list[float] = []
         self.close_requested = False
-        # stop line, the source's progress at the stop, the deadline, progress mark at the deadline
-        self.stopping: tuple[str, int, float, tuple[int, int]] | None = None
+        self.stopping: _Stopping | None = None
         self._handlers: dict[str, Callable[[list[str]], list[str]]] = {
             "powershield": self._powershield, "version": self._version, "help": self._help,
             "status": self._status, "htc": self._session, "power_monitor": self._session,
@@ -323,27 +336,30 @@ class EmulatedPowerShield:
             # now, as a real monitor has; its reports may still be on their way. The serving
             # loop keeps streaming what is known meanwhile (pump), so the reader never sees
             # a silence while samples are due.
-            since = progress()
-            mark = (since, self.stream.next_sample if self.stream is not None else 0)
-            self.stopping = (line, since, time.monotonic() + STOP_CATCH_UP_S, mark)
+            self.stopping = _Stopping(line, progress(), time.monotonic() + STOP_CATCH_UP_S)
             return
         self._finish(stop_line=line)
 
     def _stop_when_caught_up(self, known: int | None) -> None:
-        """End a stopping stream once the board's reports say it sleeps and every known sample
-        is out (or nothing moved for the catch-up time)."""
-        assert self.stopping is not None and self.stream is not None
-        line, since, deadline, mark = self.stopping
-        settled = getattr(self.source, "settled", None)
-        progress = getattr(self.source, "progress", None)
-        now_mark = (progress() if progress is not None else since, self.stream.next_sample)
-        if now_mark != mark:  # still catching up: a slow host, not a silent board
-            deadline = time.monotonic() + STOP_CATCH_UP_S
-            self.stopping = (line, since, deadline, now_mark)
-        caught_up = known is None or self.stream.next_sample >= known
-        if (caught_up and settled is not None and settled(since)) or time.monotonic() > deadline:
+        """End a stopping stream at the board's time of the stop: once its reports caught up
+        (it sleeps, reports came after the stop) the end is fixed at what is known then, and
+        the stream ends when every sample up to it is out."""
+        stopping, stream = self.stopping, self.stream
+        assert stopping is not None and stream is not None
+        now = time.monotonic()
+        if stopping.end is None:
+            settled = getattr(self.source, "settled", None)
+            if (settled is not None and settled(stopping.since)) or now > stopping.deadline:
+                # A board that runs ahead of the stream (an idle twin reports every tick) must
+                # not keep the stream going: its later time was not asked for.
+                stopping.end = known if known is not None else stream.next_sample
+                stopping.deadline, stopping.sent = now + STOP_CATCH_UP_S, stream.next_sample
+            return
+        if stream.next_sample != stopping.sent:  # still moving: a slow host, not a stuck one
+            stopping.deadline, stopping.sent = now + STOP_CATCH_UP_S, stream.next_sample
+        if stream.next_sample >= stopping.end or now > stopping.deadline:
             self.stopping = None
-            self._finish(stop_line=line)
+            self._finish(stop_line=stopping.line)
 
     def _finish(self, stop_line: str | None) -> None:
         stream = self.stream
@@ -408,6 +424,8 @@ class EmulatedPowerShield:
                 budget = min(budget, due - stream.next_sample)
             if known is not None:
                 budget = min(budget, known - stream.next_sample)
+            if self.stopping is not None and self.stopping.end is not None:
+                budget = min(budget, self.stopping.end - stream.next_sample)
             if budget > 0:
                 self.emit(stream.generate(budget))
         if stream.close_port:

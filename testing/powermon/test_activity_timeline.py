@@ -93,31 +93,41 @@ def test_emulator_samples_only_the_known_time_from_the_trigger() -> None:
     assert currents[310:] == pytest.approx(IDLE_A, rel=0.01)  # 4.6 .. 4.7 ms asleep
 
 
-def test_stop_waits_for_a_board_that_keeps_reporting(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a loaded host the board's reports trickle in after the ``stop`` for longer than the
-    catch-up time; as long as they keep coming the stream waits for them, so no measured sample
-    is cut off. Only a board silent for the whole catch-up time ends the stream early."""
+def test_stop_waits_for_a_slow_stream_and_ends_at_the_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a loaded host the stream trickles out after the ``stop`` for longer than the catch-up
+    time; while it moves the stop waits, so no measured sample is cut off. A board that runs
+    on after the stop (an idle twin reports every tick) does not keep the stream going: it ends
+    at the board's time of the stop."""
     import farm.powermon.emulator_device as emulator_device
 
-    monkeypatch.setattr(emulator_device, "STOP_CATCH_UP_S", 1.0)
+    monkeypatch.setattr(emulator_device, "STOP_CATCH_UP_S", 0.3)
+    monkeypatch.setattr(emulator_device, "BINARY_CHUNK_SAMPLES", 10)  # a slow stream
     timeline = _timeline()
-    steps = 25  # 25 reports 0.1 s apart: 2.5 s of catch-up, well past the 1 s limit
+    running_on = threading.Event()
 
-    def trickle() -> None:
-        for i in range(1, steps + 1):
-            time.sleep(0.1)
-            timeline.advance(0.004 + i * 0.0001)
-        timeline.record(0.004 + (steps + 1) * 0.0001, running=False)
-        timeline.advance(0.004 + (steps + 2) * 0.0001)
+    def board_runs_on() -> None:  # reports keep coming, the board never sleeps again
+        t = 0.3
+        while not running_on.wait(0.01):
+            t += 0.01
+            timeline.advance(t)
 
     with start_emulator("stlink-v3pwr", timeline, realtime=False) as handle:
         with StlinkV3PwrMonitor("t/v3pwr", StlinkV3PwrConfig(port=handle.port)) as monitor:
             monitor.configure(HW_100K)
             monitor.start()
             handle.fire_trigger(0.0015)
-            reporter = threading.Thread(target=trickle)
+            timeline.record(0.25, running=False)  # the timed work ends, the board sleeps
+            timeline.advance(0.3)  # and is known until 0.3 s: 29,850 samples after the edge
+            reporter = threading.Thread(target=board_runs_on)
             reporter.start()
-            trace = monitor.stop(timeout_s=60)
-            reporter.join()
-    # Known after the trigger: 1.5 ms .. 4.0 ms + 27 x 0.1 ms = 6.7 ms -> 520 samples at 100 kHz.
-    assert len(trace.samples) == round((0.004 + (steps + 2) * 0.0001 - 0.0015) * 100_000)
+            try:
+                trace = monitor.stop(timeout_s=60)
+            finally:
+                running_on.set()
+                reporter.join()
+    # At 10 samples a pump the 29,850 samples known at the stop take far longer than the
+    # 0.3 s limit, and all of them arrive. The board's time after the stop was not asked for:
+    # the end is fixed once its reports caught up (a few 10 ms reports), not followed forever.
+    assert 29_850 <= len(trace.samples) < 29_850 + 20_000
+    assert trace.samples[300:24_800] == pytest.approx(RUN_A, rel=0.01)  # 4.5 .. 249.5 ms
+    assert trace.samples[24_900:29_850] == pytest.approx(IDLE_A, rel=0.01)  # asleep from 250 ms
