@@ -49,8 +49,11 @@ class PowerShieldSession:
     def open_port(self, url: str, baudrate: int, transport: serial.SerialBase | None) -> None:
         """Open ``url`` with pyserial (or adopt an injected, already open transport)."""
         try:
+            # A command line is a few bytes: a write blocks only while the device does not
+            # read (a stalled USB endpoint, an emulator thread starved on a loaded host).
+            # 10 s tells a dead device from a slow one without failing the slow one.
             port = transport or serial.serial_for_url(
-                url, baudrate=baudrate, timeout=0.05, write_timeout=2.0
+                url, baudrate=baudrate, timeout=0.05, write_timeout=10.0
             )
         except (serial.SerialException, OSError, ValueError) as exc:
             raise PowerMonitorError(
