@@ -18,19 +18,27 @@ class ElfSymbol(NamedTuple):
     size: int
 
 
-def elf_symbol(elf: Path, name: str) -> ElfSymbol | None:
-    """``name``'s address (Thumb bit cleared) and size in ``elf``; None if absent or unreadable."""
-    try:
-        with elf.open("rb") as fh:
-            table = ELFFile(fh).get_section_by_name(".symtab")
-            if not isinstance(table, SymbolTableSection):
-                return None
-            found = table.get_symbol_by_name(name)
-    except (OSError, ELFError):
-        return None
+def read_elf_symbol(elf: Path, name: str) -> ElfSymbol | None:
+    """``name``'s address (Thumb bit cleared) and size in ``elf``; None if absent.
+
+    Raises OSError or ELFError when ``elf`` cannot be read as an ELF file.
+    """
+    with elf.open("rb") as fh:
+        table = ELFFile(fh).get_section_by_name(".symtab")
+        if not isinstance(table, SymbolTableSection):
+            return None
+        found = table.get_symbol_by_name(name)
     if not found:
         return None
     return ElfSymbol(int(found[0]["st_value"]) & ~1, int(found[0]["st_size"]))
+
+
+def elf_symbol(elf: Path, name: str) -> ElfSymbol | None:
+    """As :func:`read_elf_symbol`, with an unreadable file counted as having no such symbol."""
+    try:
+        return read_elf_symbol(elf, name)
+    except (OSError, ELFError):
+        return None
 
 
 def embedded_blob_bytes(elf: Path) -> int:

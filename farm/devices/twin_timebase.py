@@ -20,8 +20,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
+
+from farm.devices.elf_symbols import read_elf_symbol
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +50,11 @@ def us_per_instruction(clock_hz: int, cycles_per_instruction: float) -> Fraction
 def timebase_address(elf: Path) -> int | None:
     """Address of ``farm_twin_timebase`` in ``elf``, None when the firmware has no such record."""
     try:
-        with elf.open("rb") as fh:
-            table = ELFFile(fh).get_section_by_name(".symtab")
-            if not isinstance(table, SymbolTableSection):
-                return None
-            symbols = table.get_symbol_by_name(TIMEBASE_SYMBOL)
+        symbol = read_elf_symbol(elf, TIMEBASE_SYMBOL)
     except (OSError, ELFError) as exc:
         log.warning("twin timebase: cannot read %s (%s); m-lap-us stays QEMU time", elf, exc)
         return None
-    return int(symbols[0]["st_value"]) if symbols else None
+    return symbol.address if symbol is not None else None
 
 
 def timebase_qemu_args(elf: Path, clock_hz: int, cycles_per_instruction: float) -> list[str]:

@@ -130,6 +130,13 @@ class VirtualRail:
         while not self._stop.wait(period):
             self._publish(self._power_w())
 
+    def watts_between(self, t0: float, t1: float) -> list[float]:
+        """The values published in ``[t0, t1]`` (monotonic seconds), with the one in force at t0."""
+        with self._lock:
+            trace = list(self.trace)
+        before = [watts for start, watts in trace if start <= t0][-1:]
+        return before + [watts for start, watts in trace if t0 < start <= t1]
+
     def energy_j(self, t0: float, t1: float) -> float:
         """Ground-truth energy over ``[t0, t1]`` (monotonic seconds) of the published values."""
         with self._lock:
