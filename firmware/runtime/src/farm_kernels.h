@@ -37,6 +37,13 @@ static inline int farm_rq_mode(const farm_op_t *op, int32_t fast_flag)
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t out_c,
                  const farm_rq_t *q, int8_t *out);
 
+/* FULLY_CONNECTED weight layouts (parameter 8; absent: plain). */
+enum { FARM_FC_WEIGHTS_PLAIN = 0, FARM_FC_WEIGHTS_INTERLEAVED4 = 1 };
+
+/* As farm_matmul, with the weights in the 4-channel interleaved layout (k_fc_row.c, BLOB.md). */
+void farm_fc_interleaved(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                         int32_t out_c, const farm_rq_t *q, int8_t *out);
+
 void farm_k_conv(const farm_op_t *op);
 void farm_k_depthwise(const farm_op_t *op);
 void farm_k_fully_connected(const farm_op_t *op);
