@@ -142,6 +142,38 @@ static inline __attribute__((always_inline)) void fc_row_impl(const int8_t *x, i
                 a3 += xv * wt[3 * rest + k];
             }
         }
+#if FARM_ASM_KERNELS
+        if (mode == FARM_RQ_FAST && sat8) {
+            /* All the AD layers and the other models' heads: each channel's record read by
+             * four back-to-back loads (5 cycles instead of 8), the four bytes stored as one
+             * word (out + c is 4-byte aligned: the arena's tensors are 16-byte aligned). */
+            int32_t m, L, R, h;
+#define FC_RQ_FAST(acc, off_)                                                                     \
+    "ldr %[L], [%[r], #" #off_ " + 4]\n\t"                                                        \
+    "ldr %[m], [%[r], #" #off_ "]\n\t"                                                            \
+    "ldr %[h], [%[r], #" #off_ " + 12]\n\t"                                                       \
+    "ldr %[R], [%[r], #" #off_ " + 8]\n\t"                                                        \
+    "lsl %[" #acc "], %[" #acc "], %[L]\n\t"                                                      \
+    "smmulr %[" #acc "], %[" #acc "], %[m]\n\t"                                                   \
+    "add %[h], %[h], %[" #acc "], asr #31\n\t"                                                    \
+    "add %[" #acc "], %[" #acc "], %[h]\n\t"                                                      \
+    "asr %[" #acc "], %[" #acc "], %[R]\n\t"                                                      \
+    "add %[" #acc "], %[" #acc "], %[zp]\n\t"                                                     \
+    "ssat %[" #acc "], #8, %[" #acc "]\n\t"
+            __asm__ volatile(FC_RQ_FAST(a0, 0) FC_RQ_FAST(a1, 16) FC_RQ_FAST(a2, 32)
+                                 FC_RQ_FAST(a3, 48)
+                             "bfi %[a0], %[a1], #8, #8\n\t"
+                             "bfi %[a0], %[a2], #16, #8\n\t"
+                             "bfi %[a0], %[a3], #24, #8\n\t"
+                             "str %[a0], [%[o]]\n\t"
+                             : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3),
+                               [m] "=&r"(m), [L] "=&r"(L), [R] "=&r"(R), [h] "=&r"(h)
+                             : [r] "r"(r), [zp] "r"(q->out_off), [o] "r"(out + c)
+                             : "memory");
+#undef FC_RQ_FAST
+            continue;
+        }
+#endif
         const int8_t r0 = fc_out(q, a0, r, mode, sat8);
         const int8_t r1 = fc_out(q, a1, r + FARM_RQ_WORDS, mode, sat8);
         const int8_t r2 = fc_out(q, a2, r + 2 * FARM_RQ_WORDS, mode, sat8);
