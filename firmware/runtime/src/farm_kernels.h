@@ -38,6 +38,8 @@ void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
                  const farm_rq_t *q, int8_t *out);
 
 void farm_k_conv(const farm_op_t *op);
+/* CONV_2D with 1-3 input channels (k_conv_first.c): 1 if done, 0 if the generic path must. */
+int farm_conv_first(const farm_op_t *op);
 void farm_k_depthwise(const farm_op_t *op);
 void farm_k_fully_connected(const farm_op_t *op);
 void farm_k_average_pool(const farm_op_t *op);
