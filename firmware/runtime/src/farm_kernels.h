@@ -45,6 +45,8 @@ void farm_fc_interleaved(const int8_t *in, int32_t rows, int32_t depth, const in
                          int32_t out_c, const farm_rq_t *q, int8_t *out);
 
 void farm_k_conv(const farm_op_t *op);
+/* CONV_2D with 1-3 input channels (k_conv_first.c): 1 if done, 0 if the generic path must. */
+int farm_conv_first(const farm_op_t *op);
 void farm_k_depthwise(const farm_op_t *op);
 void farm_k_fully_connected(const farm_op_t *op);
 void farm_k_average_pool(const farm_op_t *op);
