@@ -42,9 +42,10 @@ dot_4ch(const int8_t *x, const int8_t *w, int32_t groups, int32_t *acc0, int32_t
 {
     int32_t a0 = *acc0, a1 = *acc1, a2 = *acc2, a3 = *acc3;
 #if FARM_ASM_KERNELS
-    /* Four groups per branch; a count that is not a multiple of four enters at the copy that
-     * leaves a whole number of passes (1: the fourth, 2: the third, 3: the second). */
+    /* Eight groups per branch (2 cycles of SUBS+BNE per 128 MACs); the groups past a multiple
+     * of eight first, one per branch. */
     int32_t xe, xo, wa, wb, t;
+    int32_t rest = groups & 7, passes = groups >> 3;
 #define FC4_BODY                                                                                  \
     "ldr %[xo], [%[xp]], #4\n\t"                                                                  \
     "ldr %[wb], [%[wp], #4]\n\t"                                                                  \
@@ -69,26 +70,20 @@ dot_4ch(const int8_t *x, const int8_t *w, int32_t groups, int32_t *acc0, int32_t
     "sxtb16 %[wb], %[wb], ror #8\n\t"                                                             \
     "smlad %[a3], %[xe], %[t], %[a3]\n\t"                                                         \
     "smlad %[a3], %[xo], %[wb], %[a3]\n\t"
-    __asm__ volatile(
-        "ands %[t], %[cnt], #3\n\t"
-        "lsr %[cnt], %[cnt], #2\n\t"
-        "beq 1f\n\t"
-        "adds %[cnt], %[cnt], #1\n\t"
-        "cmp %[t], #2\n\t"
-        "blt 4f\n\t"
-        "beq 3f\n\t"
-        "b 2f\n\t"
-        "1:\n\t" FC4_BODY
-        "2:\n\t" FC4_BODY
-        "3:\n\t" FC4_BODY
-        "4:\n\t" FC4_BODY
-        "subs %[cnt], %[cnt], #1\n\t"
-        "bne 1b\n\t"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(x),
-          [wp] "+r"(w), [cnt] "+r"(groups), [xe] "=&r"(xe), [xo] "=&r"(xo), [wa] "=&r"(wa),
-          [wb] "=&r"(wb), [t] "=&r"(t)
-        :
-        : "cc", "memory");
+#define FC4_LOOP(copies)                                                                          \
+    __asm__ volatile("1:\n\t" copies "subs %[cnt], %[cnt], #1\n\t"                                \
+                     "bne 1b\n\t"                                                                 \
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(x),  \
+                       [wp] "+r"(w), [xe] "=&r"(xe), [xo] "=&r"(xo), [wa] "=&r"(wa),             \
+                       [wb] "=&r"(wb), [t] "=&r"(t)
+    if (rest > 0) {
+        FC4_LOOP(FC4_BODY), [cnt] "+r"(rest) : : "cc", "memory");
+    }
+    if (passes > 0) {
+        FC4_LOOP(FC4_BODY FC4_BODY FC4_BODY FC4_BODY FC4_BODY FC4_BODY FC4_BODY FC4_BODY),
+            [cnt] "+r"(passes) : : "cc", "memory");
+    }
+#undef FC4_LOOP
 #undef FC4_BODY
 #elif FARM_USE_DSP
     for (; groups > 0; groups--, x += 4, w += 16) {
