@@ -1,0 +1,343 @@
+/*
+ * k_conv_matmul.c - the two-row matrix product of convolutions (pointwise and gathered
+ * windows) with the fast requantization.
+ *
+ * Two input rows times two weight rows at a time (2 pixels x 2 channels, 16 MACs per 4 LDR,
+ * 8 SXTB16, 8 SMLAD), then the four outputs requantized and stored straight from registers.
+ * What makes it faster than the general farm_matmul loop is what happens around the MACs: one
+ * function per row pair with few live values, so the per-block work (bias, the two channels'
+ * requantization records, four stores) stays in registers instead of spilling to the stack.
+ * Only the fast requantization (FARM_RQ_FAST) is handled here; farm_matmul does the rest.
+ */
+#include "farm_fixedpoint.h"
+#include "farm_kernels.h"
+#include "farm_simd.h"
+
+#if FARM_USE_DSP
+
+/* The MACs of rows x0 and x0 + n (weights w0 and w0 + n), n bytes deep, into acc[4] =
+ * {row 0 ch 0, row 0 ch 1, row 1 ch 0, row 1 ch 1}. */
+static inline __attribute__((always_inline)) void macs_2x2(const int8_t *x0, const int8_t *w0,
+                                                           int32_t n, int32_t acc[4])
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    int32_t blocks = n >> 2;
+#if FARM_ASM_KERNELS
+    if (blocks > 0) {
+        /* Row 1 and weight row 1 sit n bytes after row 0: after the post-incremented loads
+         * they are at [p, n - 4]. The three loads of a block issue back to back (the second
+         * and third pipeline behind the first); two blocks per branch (an odd count enters at
+         * the second copy). */
+        const int32_t n4 = n - 4;
+        int32_t t0, t1, t2, wa, xa, xb;
+#define M22_BODY                                                                                   \
+    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
+    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
+    "ldr %[xb], [%[xp], %[n4]]\n\t"                                                               \
+    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
+    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
+    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
+    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
+    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
+    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
+    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
+    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
+    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
+    "ldr %[t0], [%[wp], %[n4]]\n\t"                                                               \
+    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
+    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
+    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
+    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
+    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
+        __asm__ volatile(
+            "lsrs %[cnt], %[cnt], #1\n\t"
+            "bcc 1f\n\t"
+            "adds %[cnt], %[cnt], #1\n\t"
+            "b 2f\n\t"
+            "1:\n\t"
+            M22_BODY
+            "2:\n\t"
+            M22_BODY
+            "subs %[cnt], %[cnt], #1\n\t"
+            "bne 1b\n\t"
+            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+              [xp] "+r"(x0), [wp] "+r"(w0), [cnt] "+r"(blocks), [t0] "=&r"(t0), [t1] "=&r"(t1),
+              [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
+            : [n4] "r"(n4)
+            : "cc", "memory");
+#undef M22_BODY
+    }
+#else
+    for (; blocks > 0; blocks--, x0 += 4, w0 += 4) {
+        const int32_t wa = farm_ld32(w0), wb = farm_ld32(w0 + n);
+        const int32_t xa = farm_ld32(x0), xb = farm_ld32(x0 + n);
+        const int32_t wa0 = FARM_SXTB16(wa), wa1 = FARM_SXTB16_ROR8(wa);
+        const int32_t wb0 = FARM_SXTB16(wb), wb1 = FARM_SXTB16_ROR8(wb);
+        const int32_t xa0 = FARM_SXTB16(xa), xa1 = FARM_SXTB16_ROR8(xa);
+        const int32_t xb0 = FARM_SXTB16(xb), xb1 = FARM_SXTB16_ROR8(xb);
+        a00 = FARM_SMLAD(xa1, wa1, FARM_SMLAD(xa0, wa0, a00));
+        a10 = FARM_SMLAD(xb1, wa1, FARM_SMLAD(xb0, wa0, a10));
+        a01 = FARM_SMLAD(xa1, wb1, FARM_SMLAD(xa0, wb0, a01));
+        a11 = FARM_SMLAD(xb1, wb1, FARM_SMLAD(xb0, wb0, a11));
+    }
+#endif
+    /* Depth not a multiple of 4 (first layers): the last bytes one at a time. */
+    for (int32_t k = 0; k < (n & 3); k++) {
+        const int32_t xa = x0[k], xb = x0[n + k], wa = w0[k], wb = w0[n + k];
+        a00 += xa * wa;
+        a01 += xa * wb;
+        a10 += xb * wa;
+        a11 += xb * wb;
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+/* The MACs of rows x0 and x0 + xoff (weights w0 and w0 + woff), n bytes deep (n a positive
+ * multiple of 4), added to acc[4] as in macs_2x2: a convolution's two output pixels read
+ * straight from the input (the window rows of the two pixels are xoff apart). */
+static inline __attribute__((always_inline)) void macs_2x2_off(const int8_t *x0, int32_t xoff,
+                                                               const int8_t *w0, int32_t woff,
+                                                               int32_t n, int32_t acc[4])
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+#if FARM_ASM_KERNELS && !defined(__OPTIMIZE_SIZE__)
+    /* 14 registers: GCC finds them at -O2, not at -Os (the intrinsic loop below there).
+     * Two offsets leave no register for a counter: the loop ends when the weight pointer
+     * reaches its end, which waits on the stack (one LDR and a CMP per two blocks). */
+    const int32_t xo4 = xoff - 4, wo4 = woff - 4;
+    int32_t t0 = (int32_t)(intptr_t)(w0 + n), t1, t2, wa, xa, xb;
+#define M22O_BODY                                                                                  \
+    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
+    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
+    "ldr %[xb], [%[xp], %[xo4]]\n\t"                                                              \
+    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
+    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
+    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
+    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
+    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
+    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
+    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
+    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
+    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
+    "ldr %[t0], [%[wp], %[wo4]]\n\t"                                                              \
+    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
+    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
+    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
+    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
+    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
+    __asm__ volatile(
+        "push {%[t0]}\n\t"
+        "subs %[t1], %[t0], %[wp]\n\t"
+        "lsls %[t1], %[t1], #30\n\t" /* bit 2 of the length (an odd block count) into C */
+        "bcs 2f\n\t"
+        "1:\n\t"
+        M22O_BODY
+        "2:\n\t"
+        M22O_BODY
+        "ldr %[t0], [sp]\n\t"
+        "cmp %[wp], %[t0]\n\t"
+        "bne 1b\n\t"
+        "add sp, sp, #4\n\t"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [xp] "+r"(x0),
+          [wp] "+r"(w0), [t0] "+r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [wa] "=&r"(wa),
+          [xa] "=&r"(xa), [xb] "=&r"(xb)
+        : [xo4] "r"(xo4), [wo4] "r"(wo4)
+        : "cc", "memory");
+#undef M22O_BODY
+#else
+    for (int32_t k = 0; k < n; k += 4, x0 += 4, w0 += 4) {
+        const int32_t wa = farm_ld32(w0), wb = farm_ld32(w0 + woff);
+        const int32_t xa = farm_ld32(x0), xb = farm_ld32(x0 + xoff);
+        const int32_t wa0 = FARM_SXTB16(wa), wa1 = FARM_SXTB16_ROR8(wa);
+        const int32_t wb0 = FARM_SXTB16(wb), wb1 = FARM_SXTB16_ROR8(wb);
+        const int32_t xa0 = FARM_SXTB16(xa), xa1 = FARM_SXTB16_ROR8(xa);
+        const int32_t xb0 = FARM_SXTB16(xb), xb1 = FARM_SXTB16_ROR8(xb);
+        a00 = FARM_SMLAD(xa1, wa1, FARM_SMLAD(xa0, wa0, a00));
+        a10 = FARM_SMLAD(xb1, wa1, FARM_SMLAD(xb0, wa0, a10));
+        a01 = FARM_SMLAD(xa1, wb1, FARM_SMLAD(xa0, wb0, a01));
+        a11 = FARM_SMLAD(xb1, wb1, FARM_SMLAD(xb0, wb0, a11));
+    }
+#endif
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+/* One output of the fast requantization with the channel's record r = {multiplier, L, R,
+ * 2^(R-1)} (farm_fixedpoint.h), the output offset added and clamped. */
+static inline __attribute__((always_inline)) int32_t rq_fast_out(int32_t acc, int32_t m,
+                                                                 int32_t left, int32_t right,
+                                                                 int32_t half, int32_t out_off,
+                                                                 int32_t lo, int32_t hi,
+                                                                 const int sat8)
+{
+    const int32_t y = farm_smmulr((int32_t)((uint32_t)acc << left), m);
+    const int32_t v = ((y + half + (y >> 31)) >> right) + out_off;
+    if (sat8) {
+        return FARM_SSAT8(v);
+    }
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The four outputs of channels c, c + 1 (records rq, rq + FARM_RQ_WORDS) of two rows. */
+static inline __attribute__((always_inline)) void store_2x2(const int32_t acc[4],
+                                                            const int32_t *rq,
+                                                            const farm_rq_t *q, int8_t *o0,
+                                                            int8_t *o1, const int sat8)
+{
+    const int32_t out_off = q->out_off, lo = q->act_min, hi = q->act_max;
+    const int32_t m0 = rq[0], l0 = rq[1], s0 = rq[2], h0 = rq[3];
+    const int32_t v00 = rq_fast_out(acc[0], m0, l0, s0, h0, out_off, lo, hi, sat8);
+    const int32_t v10 = rq_fast_out(acc[2], m0, l0, s0, h0, out_off, lo, hi, sat8);
+    const int32_t m1 = rq[4], l1 = rq[5], s1 = rq[6], h1 = rq[7];
+    const int32_t v01 = rq_fast_out(acc[1], m1, l1, s1, h1, out_off, lo, hi, sat8);
+    const int32_t v11 = rq_fast_out(acc[3], m1, l1, s1, h1, out_off, lo, hi, sat8);
+    o0[0] = (int8_t)v00;
+    o0[1] = (int8_t)v01;
+    o1[0] = (int8_t)v10;
+    o1[1] = (int8_t)v11;
+}
+
+/* Rows r and r + 1 (x0, x0 + depth) times all channel pairs; outputs at o0 and o0 + oc. */
+static inline __attribute__((always_inline)) void row_pair(const int8_t *x0, int32_t depth,
+                                                           const int8_t *w, int32_t oc,
+                                                           const farm_rq_t *q, int8_t *o0,
+                                                           const int sat8)
+{
+    const int32_t *bias = q->bias;
+    const int32_t *rq = q->rq;
+    int8_t *o1 = o0 + oc;
+    int32_t c = 0;
+    for (; c + 1 < oc; c += 2, w += 2 * depth, rq += 2 * FARM_RQ_WORDS) {
+        int32_t acc[4] = {bias[c], bias[c + 1], bias[c], bias[c + 1]};
+        macs_2x2(x0, w, depth, acc);
+        store_2x2(acc, rq, q, o0 + c, o1 + c, sat8);
+    }
+    if (c < oc) { /* an odd last channel: both rows, one weight row */
+        const int32_t out_off = q->out_off, lo = q->act_min, hi = q->act_max;
+        int32_t a0 = bias[c], a1 = bias[c];
+        for (int32_t k = 0; k < depth; k++) {
+            a0 += (int32_t)x0[k] * w[k];
+            a1 += (int32_t)x0[depth + k] * w[k];
+        }
+        o0[c] = (int8_t)rq_fast_out(a0, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+        o1[c] = (int8_t)rq_fast_out(a1, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+    }
+}
+
+/* Two output pixels of a convolution read straight from the input (no gather): their
+ * windows are k_h rows of `seg` bytes (k_w * in_c, dilation 1 in x), x_row apart, the second
+ * pixel's xoff after the first's. Outputs at o0 and o0 + oc. */
+static inline __attribute__((always_inline)) void direct_pair(const farm_conv_pair_t *g,
+                                                              const int8_t *x0, int8_t *o0,
+                                                              const int sat8)
+{
+    const farm_rq_t *q = g->q;
+    const int32_t *bias = q->bias;
+    const int32_t *rq = q->rq;
+    const int32_t oc = g->out_c, depth = g->k_h * g->seg;
+    const int8_t *w = g->w;
+    int8_t *o1 = o0 + oc;
+    int32_t c = 0;
+    for (; c + 1 < oc; c += 2, w += 2 * depth, rq += 2 * FARM_RQ_WORDS) {
+        int32_t acc[4] = {bias[c], bias[c + 1], bias[c], bias[c + 1]};
+        const int8_t *xr = x0;
+        const int8_t *wr = w;
+        for (int32_t ky = 0; ky < g->k_h; ky++, xr += g->x_row, wr += g->seg) {
+            macs_2x2_off(xr, g->xoff, wr, depth, g->seg, acc);
+        }
+        store_2x2(acc, rq, q, o0 + c, o1 + c, sat8);
+    }
+    if (c < oc) { /* an odd last channel */
+        const int32_t out_off = q->out_off, lo = q->act_min, hi = q->act_max;
+        int32_t a0 = bias[c], a1 = bias[c];
+        const int8_t *xr = x0;
+        for (int32_t ky = 0; ky < g->k_h; ky++, xr += g->x_row, w += g->seg) {
+            for (int32_t k = 0; k < g->seg; k++) {
+                a0 += (int32_t)xr[k] * w[k];
+                a1 += (int32_t)xr[g->xoff + k] * w[k];
+            }
+        }
+        o0[c] = (int8_t)rq_fast_out(a0, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+        o1[c] = (int8_t)rq_fast_out(a1, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+    }
+}
+
+static __attribute__((noinline)) void direct_pair_sat8(const farm_conv_pair_t *g,
+                                                       const int8_t *x0, int8_t *o0)
+{
+    direct_pair(g, x0, o0, 1);
+}
+
+static __attribute__((noinline)) void direct_pair_clamp(const farm_conv_pair_t *g,
+                                                        const int8_t *x0, int8_t *o0)
+{
+    direct_pair(g, x0, o0, 0);
+}
+
+void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
+{
+    if (g->q->act_min <= -128 && g->q->act_max >= 127) {
+        direct_pair_sat8(g, x0, o0);
+    } else {
+        direct_pair_clamp(g, x0, o0);
+    }
+}
+
+/* noinline: each instantiation is one small function whose loop state fits the registers. */
+static __attribute__((noinline)) void row_pairs_sat8(const int8_t *in, int32_t pairs,
+                                                     int32_t depth, const int8_t *w, int32_t oc,
+                                                     const farm_rq_t *q, int8_t *out)
+{
+    for (int32_t r = 0; r < pairs; r++, in += 2 * depth, out += 2 * oc) {
+        row_pair(in, depth, w, oc, q, out, 1);
+    }
+}
+
+static __attribute__((noinline)) void row_pairs_clamp(const int8_t *in, int32_t pairs,
+                                                      int32_t depth, const int8_t *w, int32_t oc,
+                                                      const farm_rq_t *q, int8_t *out)
+{
+    for (int32_t r = 0; r < pairs; r++, in += 2 * depth, out += 2 * oc) {
+        row_pair(in, depth, w, oc, q, out, 0);
+    }
+}
+
+int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                              int32_t oc, const farm_rq_t *q, int8_t *out)
+{
+    const int32_t pairs = rows >> 1;
+    if (q->mode != FARM_RQ_FAST || pairs == 0) {
+        return 0;
+    }
+    if (q->act_min <= -128 && q->act_max >= 127) {
+        row_pairs_sat8(in, pairs, depth, w, oc, q, out);
+    } else {
+        row_pairs_clamp(in, pairs, depth, w, oc, q, out);
+    }
+    return 2 * pairs;
+}
+
+#else
+
+int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                              int32_t oc, const farm_rq_t *q, int8_t *out)
+{
+    (void)in, (void)rows, (void)depth, (void)w, (void)oc, (void)q, (void)out;
+    return 0; /* plain C: farm_matmul's own loops */
+}
+
+void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
+{
+    (void)g, (void)x0, (void)o0; /* never called: farm_k_conv gathers on plain-C builds */
+}
+
+#endif /* FARM_USE_DSP */
