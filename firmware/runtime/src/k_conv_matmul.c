@@ -292,11 +292,168 @@ void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
     }
 }
 
+#if FARM_ASM_KERNELS && !defined(__OPTIMIZE_SIZE__)
+/* What the channel loop of row_pair_asm keeps in memory (it needs all 14 registers for the
+ * MACs): read and advanced through one pointer that waits on the stack. Offsets are fixed. */
+typedef struct {
+    const int8_t *x0;     /* 0: row 0 (row 1 follows at depth) */
+    int32_t n4;           /* 4: depth - 4 */
+    int32_t blocks;       /* 8: depth / 4 */
+    const int32_t *bias;  /* 12: the next channel pair's bias */
+    const int32_t *rq;    /* 16: the next channel pair's records */
+    int8_t *o0;           /* 20: row 0's next output (row 1's at oc further) */
+    int32_t oc;           /* 24 */
+    const int8_t *w;      /* 28: the next channel pair's weight rows */
+    int32_t out_off;      /* 32 */
+    int32_t pairs;        /* 36: channel pairs left */
+} rp_state_t;
+
+/* The 2x2 MAC loop of macs_2x2 with registers named for row_pair_asm. */
+#define RP_BODY                                                                                    \
+    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
+    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
+    "ldr %[xb], [%[xp], %[n4]]\n\t"                                                               \
+    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
+    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
+    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
+    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
+    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
+    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
+    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
+    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
+    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
+    "ldr %[t0], [%[wp], %[n4]]\n\t"                                                               \
+    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
+    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
+    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
+    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
+    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
+
+/* The fast requantization of one channel's two accumulators (ACC0 row 0, ACC1 row 1) with the
+ * record at [t1 + OFF] = {multiplier, L, R, 2^(R-1)}: (SMMULR(acc << L, m) + 2^(R-1) +
+ * (y >> 31)) >> R, as farm_rq_fast. */
+#define RP_RQ(ACC0, ACC1, OFF, OFF8)                                                               \
+    "ldrd %[xp], %[cnt], [%[t1], #" OFF "]\n\t"                                                   \
+    "ldrd %[n4], %[wp], [%[t1], #" OFF8 "]\n\t"                                                   \
+    "lsl " ACC0 ", " ACC0 ", %[cnt]\n\t"                                                          \
+    "lsl " ACC1 ", " ACC1 ", %[cnt]\n\t"                                                          \
+    "smmulr " ACC0 ", " ACC0 ", %[xp]\n\t"                                                        \
+    "smmulr " ACC1 ", " ACC1 ", %[xp]\n\t"                                                        \
+    "add %[xp], %[wp], " ACC0 "\n\t"                                                              \
+    "add " ACC0 ", %[xp], " ACC0 ", asr #31\n\t"                                                  \
+    "add %[xp], %[wp], " ACC1 "\n\t"                                                              \
+    "add " ACC1 ", %[xp], " ACC1 ", asr #31\n\t"                                                  \
+    "asr " ACC0 ", " ACC0 ", %[n4]\n\t"                                                           \
+    "asr " ACC1 ", " ACC1 ", %[n4]\n\t"
+
+/* Rows x0 and x0 + depth times all channel pairs, outputs clamped to int8 (one SSAT): the
+ * whole channel loop in one block, so the bias, the records and the output pointers move
+ * through the registers the MAC loop frees instead of GCC's spills around it. depth a
+ * positive multiple of 4, at least one channel pair; an odd last channel is left to the
+ * caller. */
+static void row_pair_asm(rp_state_t *st)
+{
+    int32_t a00, a01, a10, a11, cnt, n4, t1, t2, wa, xa, xb;
+    const int8_t *xp, *wp;
+    int32_t t0 = (int32_t)(intptr_t)st;
+    __asm__ volatile(
+        "push {%[t0]}\n\t"
+        "3:\n\t"
+        "ldr %[t0], [sp]\n\t"
+        "ldr %[t1], [%[t0], #12]\n\t"
+        "ldrd %[a00], %[a01], [%[t1]], #8\n\t"
+        "str %[t1], [%[t0], #12]\n\t"
+        "mov %[a10], %[a00]\n\t"
+        "mov %[a11], %[a01]\n\t"
+        "ldr %[xp], [%[t0], #0]\n\t"
+        "ldr %[n4], [%[t0], #4]\n\t"
+        "ldr %[cnt], [%[t0], #8]\n\t"
+        "ldr %[wp], [%[t0], #28]\n\t"
+        "lsrs %[cnt], %[cnt], #1\n\t"
+        "bcc 1f\n\t"
+        "adds %[cnt], %[cnt], #1\n\t"
+        "b 2f\n\t"
+        "1:\n\t"
+        RP_BODY
+        "2:\n\t"
+        RP_BODY
+        "subs %[cnt], %[cnt], #1\n\t"
+        "bne 1b\n\t"
+        /* The next pair's weights follow this pair's second row. */
+        "ldr %[t0], [sp]\n\t"
+        "add %[wp], %[wp], %[n4]\n\t"
+        "adds %[wp], %[wp], #4\n\t"
+        "str %[wp], [%[t0], #28]\n\t"
+        "ldr %[t1], [%[t0], #16]\n\t"
+        RP_RQ("%[a00]", "%[a10]", "0", "8")
+        RP_RQ("%[a01]", "%[a11]", "16", "24")
+        "adds %[t1], %[t1], #32\n\t"
+        "str %[t1], [%[t0], #16]\n\t"
+        "ldr %[t2], [%[t0], #32]\n\t"
+        "add %[a00], %[a00], %[t2]\n\t"
+        "add %[a10], %[a10], %[t2]\n\t"
+        "add %[a01], %[a01], %[t2]\n\t"
+        "add %[a11], %[a11], %[t2]\n\t"
+        "ssat %[a00], #8, %[a00]\n\t"
+        "ssat %[a10], #8, %[a10]\n\t"
+        "ssat %[a01], #8, %[a01]\n\t"
+        "ssat %[a11], #8, %[a11]\n\t"
+        /* Each row's two bytes in one halfword store (little-endian). */
+        "bfi %[a00], %[a01], #8, #8\n\t"
+        "bfi %[a10], %[a11], #8, #8\n\t"
+        "ldrd %[t1], %[t2], [%[t0], #20]\n\t"
+        "strh %[a10], [%[t1], %[t2]]\n\t"
+        "strh %[a00], [%[t1]], #2\n\t"
+        "str %[t1], [%[t0], #20]\n\t"
+        "ldr %[t2], [%[t0], #36]\n\t"
+        "subs %[t2], %[t2], #1\n\t"
+        "str %[t2], [%[t0], #36]\n\t"
+        "bne 3b\n\t"
+        "add sp, sp, #4\n\t"
+        : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
+          [xp] "=&r"(xp), [wp] "=&r"(wp), [cnt] "=&r"(cnt), [n4] "=&r"(n4), [t0] "+r"(t0),
+          [t1] "=&r"(t1), [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
+        :
+        : "cc", "memory");
+}
+#undef RP_BODY
+#undef RP_RQ
+#define FARM_ROW_PAIR_ASM 1
+#else
+#define FARM_ROW_PAIR_ASM 0
+#endif
+
 /* noinline: each instantiation is one small function whose loop state fits the registers. */
 static __attribute__((noinline)) void row_pairs_sat8(const int8_t *in, int32_t pairs,
                                                      int32_t depth, const int8_t *w, int32_t oc,
                                                      const farm_rq_t *q, int8_t *out)
 {
+#if FARM_ROW_PAIR_ASM
+    if ((depth & 3) == 0 && oc >= 2) {
+        for (int32_t r = 0; r < pairs; r++, in += 2 * depth, out += 2 * oc) {
+            rp_state_t st = {in, depth - 4, depth >> 2, q->bias, q->rq, out, oc, w, q->out_off,
+                             oc >> 1};
+            row_pair_asm(&st);
+            if (oc & 1) { /* the odd last channel */
+                const int32_t c = oc - 1;
+                const int8_t *wc = w + c * depth;
+                const int32_t *r4 = q->rq + c * FARM_RQ_WORDS;
+                int32_t a0 = q->bias[c], a1 = q->bias[c];
+                for (int32_t k = 0; k < depth; k++) {
+                    a0 += (int32_t)in[k] * wc[k];
+                    a1 += (int32_t)in[depth + k] * wc[k];
+                }
+                out[c] = (int8_t)rq_fast_out(a0, r4[0], r4[1], r4[2], r4[3], q->out_off, -128,
+                                             127, 1);
+                out[oc + c] = (int8_t)rq_fast_out(a1, r4[0], r4[1], r4[2], r4[3], q->out_off,
+                                                  -128, 127, 1);
+            }
+        }
+        return;
+    }
+#endif
     for (int32_t r = 0; r < pairs; r++, in += 2 * depth, out += 2 * oc) {
         row_pair(in, depth, w, oc, q, out, 1);
     }
