@@ -199,6 +199,50 @@ class BoardConfig(_Config):
     host: str | tuple[str, ...] | None = None
     """Lab PC the board is plugged into (``farm fleet``); absent: this PC. An SSH board
     reachable from several PCs lists them all and is leased fleet-wide."""
+    backend_sections: dict[str, Any] = Field(default_factory=dict)
+    """Sections the backend declares (:attr:`BackendSpec.sections`), written as top-level keys
+    of the board entry and validated by the backend's models; :meth:`section` reads one."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _through_backend(cls, data: Any) -> Any:
+        """Move the sections the board's backend declares into ``backend_sections``."""
+        if not isinstance(data, dict):
+            return data
+        if "backend_sections" in data:
+            raise config_error(
+                "backend_sections is not a key of a board; write a backend's own sections as "
+                "top-level keys of the board"
+            )
+        backend = data.get("backend")
+        if not isinstance(backend, str) or backend not in backend_names():
+            return data  # the backend field reports it
+        declared = get_backend(backend).spec.sections
+        own = {k: data[k] for k in declared if k in data and k not in cls.model_fields}
+        if not own:
+            return data
+        checked = {}
+        for key, value in own.items():
+            try:
+                checked[key] = declared[key].model_validate(value).model_dump()
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in (key, *first["loc"]))
+                raise config_error(f"{where}: {first['msg']} (backend {backend})") from exc
+        rest = {k: v for k, v in data.items() if k not in own}
+        return {**rest, "backend_sections": checked}
+
+    def section(self, name: str) -> BaseModel | None:
+        """The backend's section ``name`` as its declared model, None when the board has none.
+
+        Raises:
+            KeyError: the board's backend declares no such section.
+        """
+        declared = get_backend(self.backend).spec.sections
+        if name not in declared:
+            raise KeyError(f"backend {self.backend} declares no section '{name}'")
+        values = self.backend_sections.get(name)
+        return None if values is None else declared[name].model_validate(values)
 
     @field_validator("host")
     @classmethod

@@ -83,6 +83,8 @@ class _Checker:
         self.located = located
         self.catalog = catalog
         self.problems: list[Problem] = []
+        self.backend_keys: tuple[str, ...] = ()
+        """Sections the backend of the board being checked declares (allowed board keys)."""
 
     def add(self, loc: YamlPath, message: str, *, at_key: bool = False) -> None:
         pos = self.located.key_position(loc) if at_key else self.located.value_position(loc)
@@ -113,7 +115,10 @@ class _Checker:
                 allowed = sorted(parent.model_fields) if parent else []
                 if section is not None and len(loc) == 1:
                     allowed = sorted([*allowed, *section[2]])
-                allowed = [a for a in allowed if a not in ("path", "options")]
+                elif section is None and prefix[:1] == ("boards",) and len(loc) == 1:
+                    allowed = sorted([*allowed, *self.backend_keys])
+                hidden = ("path", "options", "backend_sections")
+                allowed = [a for a in allowed if a not in hidden]
                 key = str(loc[-1])
                 self.add(
                     prefix + loc,
@@ -163,6 +168,28 @@ class _Checker:
             self.pydantic_errors(exc, at, who, (("power_monitor",), model, ("type",)))
             return False
         return True
+
+    def backend_sections(self, raw: dict, loc: YamlPath, who: str) -> bool:
+        """The sections the board's backend declares, each validated by the backend's model.
+
+        Returns False when one has problems (recorded with the model's allowed keys and values).
+        """
+        backend = raw.get("backend")
+        if not isinstance(backend, str) or backend not in backend_names():
+            self.backend_keys = ()
+            return True  # BoardConfig reports the backend
+        declared = get_backend(backend).spec.sections
+        self.backend_keys = tuple(declared)
+        ok = True
+        for name, model in declared.items():
+            if name not in raw or name in BoardConfig.model_fields:
+                continue
+            try:
+                model.model_validate(raw[name])
+            except ValidationError as exc:
+                self.pydantic_errors(exc, (*loc, name), who, ((name,), model, ()))
+                ok = False
+        return ok
 
     def target_rule(self, raw: dict, loc: YamlPath, who: str) -> None:
         """Unknown target, checked on the raw mapping so it shows even if other fields fail."""
@@ -238,6 +265,8 @@ def load_inventory(path: str | Path, catalog: Catalog | None = None) -> Inventor
         if isinstance(raw, dict):
             check.target_rule(raw, loc, who)
             if not check.monitor_section(raw, loc, who):
+                continue
+            if not check.backend_sections(raw, loc, who):
                 continue
         try:
             board = BoardConfig.model_validate(raw)

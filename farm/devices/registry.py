@@ -13,10 +13,12 @@ from __future__ import annotations
 import difflib
 import importlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from farm.entry_point_group import load_group
 from farm.errors import InventoryError, PluginError
@@ -53,12 +55,17 @@ class BackendSpec:
         shareable: one board may be reached from several lab PCs (leased fleet-wide).
         check: the backend's own rules on a board entry and its catalog target; each
             problem is (field, "<what is wrong>; <what is allowed>").
+        sections: inventory sections of a board entry that this backend reads besides the
+            common ones (``probe``, ``ssh``, ``qemu``, ...), each with the pydantic model that
+            validates it: a third-party backend brings its settings this way, and the board
+            class reads them with ``config.section(name)``.
     """
 
     target_kind: str
     twin: bool = False
     shareable: bool = False
     check: Callable[[BoardConfig, TargetSpec], Problems] | None = None
+    sections: Mapping[str, type[BaseModel]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

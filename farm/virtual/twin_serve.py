@@ -116,14 +116,19 @@ class ServedTwin:
         """One line for the operator (stderr)."""
         from farm.devices.twin_timebase import us_per_instruction
 
-        ratio = us_per_instruction(
-            self.target.max_clock_hz, self.target.virtual_cycles_per_instruction
+        facts = self.board.facts
+        cpi = facts.cycles_per_instruction or self.target.virtual_cycles_per_instruction
+        ratio = us_per_instruction(self.target.max_clock_hz, cpi)
+        basis = (
+            f"cycle model: {cpi:.3f} cycles/instr"
+            if facts.cycle_estimate is not None
+            else f"flat catalog factor {cpi:g} ({facts.cycle_fallback})"
         )
         return (
             f"twin of {self.target.name} ({self.board.machine}, pid {self.board.pid}): "
             f"{self.image.firmware}@{self.image.version} image {self.image.image_hash[:12]}, "
             f"model {self.compiled.path.name} as '{self.model_id}'; m-lap-us in "
-            f"{self.target.name} time ({ratio} us per instruction)"
+            f"{self.target.name} time ({ratio} us per instruction, {basis})"
         )
 
     def close(self) -> None:
@@ -152,6 +157,7 @@ def start_twin(
     from farm.build.recipe import resolve_recipe
     from farm.devices.qemu import QemuBoard
     from farm.inventory import BoardConfig
+    from farm.virtual.cycle_trace import TraceProfileCache
     from farm.virtual.pty_bridge import PtyBridge
 
     target = twin_target(target_name)
@@ -171,6 +177,8 @@ def start_twin(
     image = build_firmware(recipe.path, version, bsp, cache_dir=cache_dir)
     config = BoardConfig(id=f"twin-{target.slug}", target=target.name, backend="qemu")
     board = QemuBoard(config, target, workdir=workdir, log_path=workdir / "console.log")
+    # m-lap-us follows the cycle model's estimate for (image, model), as the farm's rows do.
+    board.cycle_profiles = TraceProfileCache(cache_dir)
     try:
         board.prepare(image, compiled.blob)
         board.dut().wait_boot()

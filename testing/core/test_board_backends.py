@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
 
 from farm.catalog import TargetSpec
 from farm.devices.registry import BackendSpec, Problems, backend_names, get_backend, register_board
@@ -106,4 +107,57 @@ def test_only_shareable_backends_take_several_lab_pcs(
         "boards:\n  - {id: b1, host: [pc-a, pc-b], target: NUCLEO_L4R5ZI, backend: qemu}\n"
     )
     with pytest.raises(InventoryError, match="backend qemu is wired to one PC; only .*ssh"):
+        load_inventory(path)
+
+
+class _RelaySection(BaseModel):
+    """A third-party backend's own section: the USB relay that power-cycles its boards."""
+
+    model_config = ConfigDict(extra="forbid")
+    port: str
+    channel: int = Field(ge=1, le=8)
+
+
+def test_a_backend_brings_its_own_section(write_inventory: Callable[[str], Path]) -> None:
+    """A plugin backend declares ``relay:``; the loader validates it with the plugin's model."""
+    spec = BackendSpec(target_kind="linux", sections={"relay": _RelaySection})
+    register_board("test-relay-bench", spec)(_BenchBoard)
+    head = "boards:\n  - id: b1\n    target: RPI5\n    backend: test-relay-bench\n"
+
+    board = load_inventory(write_inventory(head + "    relay: {port: /dev/ttyACM1, channel: 3}\n"))
+    relay = board.boards[0].section("relay")
+    assert isinstance(relay, _RelaySection) and (relay.port, relay.channel) == ("/dev/ttyACM1", 3)
+    with pytest.raises(KeyError, match="declares no section 'probe'"):
+        board.boards[0].section("probe")
+    bare = load_inventory(write_inventory(head)).boards[0]
+    assert bare.section("relay") is None
+
+    path = write_inventory(head + "    relay: {prot: /dev/ttyACM1, channel: 3}\n")
+    with pytest.raises(InventoryError) as info:
+        load_inventory(path)
+    assert str(info.value).splitlines()[1:] == [
+        f"{path}:5:12: board 'b1' relay.port missing; it is required",
+        f"{path}:5:13: board 'b1' unknown key 'relay.prot'; allowed keys: channel, port "
+        "(did you mean 'port'?)",
+    ]
+
+    path = write_inventory(head + "    relay: {port: /dev/ttyACM1, channel: 9}\n")
+    with pytest.raises(InventoryError) as info:
+        load_inventory(path)
+    assert str(info.value) == (
+        f"{path}:5:42: board 'b1' relay.channel=9 invalid: Input should be less than or equal to 8"
+    )
+
+    path = write_inventory(head + "    rellay: {port: /dev/ttyACM1, channel: 3}\n")
+    with pytest.raises(InventoryError) as info:
+        load_inventory(path)
+    assert "unknown key 'rellay'" in str(info.value) and "(did you mean 'relay'?)" in str(
+        info.value
+    )
+
+    # A backend that declares no such section rejects it like any unknown key.
+    path = write_inventory(
+        "boards:\n  - {id: b1, target: RPI5, backend: ssh, relay: {port: x, channel: 1}}\n"
+    )
+    with pytest.raises(InventoryError, match="unknown key 'relay'"):
         load_inventory(path)

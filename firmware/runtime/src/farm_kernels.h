@@ -57,6 +57,8 @@ typedef struct {
 void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
 
 void farm_k_conv(const farm_op_t *op);
+/* CONV_2D with 1-3 input channels (k_conv_first.c): 1 if done, 0 if the generic path must. */
+int farm_conv_first(const farm_op_t *op);
 void farm_k_depthwise(const farm_op_t *op);
 void farm_k_fully_connected(const farm_op_t *op);
 void farm_k_average_pool(const farm_op_t *op);

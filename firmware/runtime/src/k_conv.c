@@ -91,6 +91,9 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
 
 void farm_k_conv(const farm_op_t *op)
 {
+    if (farm_conv_first(op)) {
+        return;
+    }
     const int32_t *p = op->p;
     const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
     const int32_t out_c = p[6], k_h = p[7], k_w = p[8], s_h = p[9], s_w = p[10], d_h = p[11];
