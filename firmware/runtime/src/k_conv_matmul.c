@@ -233,6 +233,28 @@ static inline __attribute__((always_inline)) void row_pair(const int8_t *x0, int
     }
 }
 
+/* The last channel of an odd out_c for direct_pair: both pixels, one filter. */
+static inline __attribute__((always_inline)) void direct_last_channel(const farm_conv_pair_t *g,
+                                                                      const int8_t *x0,
+                                                                      int8_t *o0, const int sat8)
+{
+    const farm_rq_t *q = g->q;
+    const int32_t c = g->out_c - 1;
+    const int32_t *rq = q->rq + c * FARM_RQ_WORDS;
+    const int8_t *w = g->w + c * g->k_h * g->seg;
+    int32_t a0 = q->bias[c], a1 = q->bias[c];
+    const int8_t *xr = x0;
+    for (int32_t ky = 0; ky < g->k_h; ky++, xr += g->x_row, w += g->seg) {
+        for (int32_t k = 0; k < g->seg; k++) {
+            a0 += (int32_t)xr[k] * w[k];
+            a1 += (int32_t)xr[g->xoff + k] * w[k];
+        }
+    }
+    const int32_t out_off = q->out_off, lo = q->act_min, hi = q->act_max;
+    o0[c] = (int8_t)rq_fast_out(a0, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+    o0[g->out_c + c] = (int8_t)rq_fast_out(a1, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+}
+
 /* Two output pixels of a convolution read straight from the input (no gather): their
  * windows are k_h rows of `seg` bytes (k_w * in_c, dilation 1 in x), x_row apart, the second
  * pixel's xoff after the first's. Outputs at o0 and o0 + oc. */
@@ -257,38 +279,7 @@ static inline __attribute__((always_inline)) void direct_pair(const farm_conv_pa
         store_2x2(acc, rq, q, o0 + c, o1 + c, sat8);
     }
     if (c < oc) { /* an odd last channel */
-        const int32_t out_off = q->out_off, lo = q->act_min, hi = q->act_max;
-        int32_t a0 = bias[c], a1 = bias[c];
-        const int8_t *xr = x0;
-        for (int32_t ky = 0; ky < g->k_h; ky++, xr += g->x_row, w += g->seg) {
-            for (int32_t k = 0; k < g->seg; k++) {
-                a0 += (int32_t)xr[k] * w[k];
-                a1 += (int32_t)xr[g->xoff + k] * w[k];
-            }
-        }
-        o0[c] = (int8_t)rq_fast_out(a0, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
-        o1[c] = (int8_t)rq_fast_out(a1, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
-    }
-}
-
-static __attribute__((noinline)) void direct_pair_sat8(const farm_conv_pair_t *g,
-                                                       const int8_t *x0, int8_t *o0)
-{
-    direct_pair(g, x0, o0, 1);
-}
-
-static __attribute__((noinline)) void direct_pair_clamp(const farm_conv_pair_t *g,
-                                                        const int8_t *x0, int8_t *o0)
-{
-    direct_pair(g, x0, o0, 0);
-}
-
-void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
-{
-    if (g->q->act_min <= -128 && g->q->act_max >= 127) {
-        direct_pair_sat8(g, x0, o0);
-    } else {
-        direct_pair_clamp(g, x0, o0);
+        direct_last_channel(g, x0, o0, sat8);
     }
 }
 
@@ -420,6 +411,145 @@ static void row_pair_asm(rp_state_t *st)
 }
 #undef RP_BODY
 #undef RP_RQ
+
+/* What the channel loop of direct_pair_asm keeps in memory (offsets fixed, as rp_state_t). */
+typedef struct {
+    const int8_t *x0;     /* 0: pixel 0's window origin (pixel 1's at xoff) */
+    int32_t xo4;          /* 4: xoff - 4 */
+    int32_t wo4;          /* 8: depth - 4 */
+    const int32_t *bias;  /* 12: the next channel pair's bias */
+    const int32_t *rq;    /* 16: the next channel pair's records */
+    int8_t *o0;           /* 20: pixel 0's next output (pixel 1's at oc further) */
+    int32_t oc;           /* 24 */
+    const int8_t *w;      /* 28: the next channel pair's weight rows */
+    int32_t out_off;      /* 32 */
+    int32_t pairs;        /* 36: channel pairs left */
+    int32_t seg;          /* 40: bytes of one window row, a positive multiple of 4 */
+    int32_t x_skip;       /* 44: x_row - seg */
+    int32_t k_h;          /* 48 */
+    int32_t rows_left;    /* 52: window rows left of the current channel pair */
+} dp_state_t;
+
+#define DP_BODY                                                                                    \
+    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
+    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
+    "ldr %[xb], [%[xp], %[xo]]\n\t"                                                               \
+    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
+    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
+    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
+    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
+    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
+    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
+    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
+    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
+    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
+    "ldr %[t0], [%[wp], %[wo]]\n\t"                                                               \
+    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
+    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
+    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
+    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
+    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
+
+/* As RP_RQ, with the direct loop's register names (m in xp, L in xo, R in wo, 2^(R-1) in wp). */
+#define DP_RQ(ACC0, ACC1, OFF, OFF8)                                                               \
+    "ldrd %[xp], %[xo], [%[t1], #" OFF "]\n\t"                                                    \
+    "ldrd %[wo], %[wp], [%[t1], #" OFF8 "]\n\t"                                                   \
+    "lsl " ACC0 ", " ACC0 ", %[xo]\n\t"                                                           \
+    "lsl " ACC1 ", " ACC1 ", %[xo]\n\t"                                                           \
+    "smmulr " ACC0 ", " ACC0 ", %[xp]\n\t"                                                        \
+    "smmulr " ACC1 ", " ACC1 ", %[xp]\n\t"                                                        \
+    "add %[xp], %[wp], " ACC0 "\n\t"                                                              \
+    "add " ACC0 ", %[xp], " ACC0 ", asr #31\n\t"                                                  \
+    "add %[xp], %[wp], " ACC1 "\n\t"                                                              \
+    "add " ACC1 ", %[xp], " ACC1 ", asr #31\n\t"                                                  \
+    "asr " ACC0 ", " ACC0 ", %[wo]\n\t"                                                           \
+    "asr " ACC1 ", " ACC1 ", %[wo]\n\t"
+
+/* Two output pixels read straight from the input times all channel pairs, clamped to int8:
+ * row_pair_asm's channel loop with k_h window rows of seg bytes per pair. Each row's MAC loop
+ * ends when the weight pointer reaches the row's end, pushed on the stack above the state
+ * pointer (two offsets leave no register for a counter). */
+static void direct_pair_asm(dp_state_t *st)
+{
+    int32_t a00, a01, a10, a11, xo, wo, t1, t2, wa, xa, xb;
+    const int8_t *xp, *wp;
+    int32_t t0 = (int32_t)(intptr_t)st;
+    __asm__ volatile(
+        "push {%[t0]}\n\t"
+        "3:\n\t"
+        "ldr %[t0], [sp]\n\t"
+        "ldr %[t1], [%[t0], #12]\n\t"
+        "ldrd %[a00], %[a01], [%[t1]], #8\n\t"
+        "str %[t1], [%[t0], #12]\n\t"
+        "mov %[a10], %[a00]\n\t"
+        "mov %[a11], %[a01]\n\t"
+        "ldr %[t1], [%[t0], #48]\n\t"
+        "str %[t1], [%[t0], #52]\n\t"
+        "ldr %[xp], [%[t0], #0]\n\t"
+        "ldr %[xo], [%[t0], #4]\n\t"
+        "ldr %[wo], [%[t0], #8]\n\t"
+        "ldr %[wp], [%[t0], #28]\n\t"
+        "4:\n\t"
+        "ldr %[t1], [%[t0], #40]\n\t"
+        "lsls %[t2], %[t1], #30\n\t" /* bit 2 of the row's bytes (an odd block count) into C */
+        "add %[t1], %[wp], %[t1]\n\t"
+        "push {%[t1]}\n\t"
+        "bcs 2f\n\t"
+        "1:\n\t"
+        DP_BODY
+        "2:\n\t"
+        DP_BODY
+        "ldr %[t0], [sp]\n\t"
+        "cmp %[wp], %[t0]\n\t"
+        "bne 1b\n\t"
+        "add sp, sp, #4\n\t"
+        /* The next window row: the weights follow on, the input one image row further. */
+        "ldr %[t0], [sp]\n\t"
+        "ldr %[t1], [%[t0], #44]\n\t"
+        "add %[xp], %[xp], %[t1]\n\t"
+        "ldr %[t1], [%[t0], #52]\n\t"
+        "subs %[t1], %[t1], #1\n\t"
+        "str %[t1], [%[t0], #52]\n\t"
+        "bne 4b\n\t"
+        /* The next pair's weights follow this pair's second filter. */
+        "add %[wp], %[wp], %[wo]\n\t"
+        "adds %[wp], %[wp], #4\n\t"
+        "str %[wp], [%[t0], #28]\n\t"
+        "ldr %[t1], [%[t0], #16]\n\t"
+        DP_RQ("%[a00]", "%[a10]", "0", "8")
+        DP_RQ("%[a01]", "%[a11]", "16", "24")
+        "adds %[t1], %[t1], #32\n\t"
+        "str %[t1], [%[t0], #16]\n\t"
+        "ldr %[t2], [%[t0], #32]\n\t"
+        "add %[a00], %[a00], %[t2]\n\t"
+        "add %[a10], %[a10], %[t2]\n\t"
+        "add %[a01], %[a01], %[t2]\n\t"
+        "add %[a11], %[a11], %[t2]\n\t"
+        "ssat %[a00], #8, %[a00]\n\t"
+        "ssat %[a10], #8, %[a10]\n\t"
+        "ssat %[a01], #8, %[a01]\n\t"
+        "ssat %[a11], #8, %[a11]\n\t"
+        "bfi %[a00], %[a01], #8, #8\n\t"
+        "bfi %[a10], %[a11], #8, #8\n\t"
+        "ldrd %[t1], %[t2], [%[t0], #20]\n\t"
+        "strh %[a10], [%[t1], %[t2]]\n\t"
+        "strh %[a00], [%[t1]], #2\n\t"
+        "str %[t1], [%[t0], #20]\n\t"
+        "ldr %[t2], [%[t0], #36]\n\t"
+        "subs %[t2], %[t2], #1\n\t"
+        "str %[t2], [%[t0], #36]\n\t"
+        "bne 3b\n\t"
+        "add sp, sp, #4\n\t"
+        : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
+          [xp] "=&r"(xp), [wp] "=&r"(wp), [xo] "=&r"(xo), [wo] "=&r"(wo), [t0] "+r"(t0),
+          [t1] "=&r"(t1), [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
+        :
+        : "cc", "memory");
+}
+#undef DP_BODY
+#undef DP_RQ
 #define FARM_ROW_PAIR_ASM 1
 #else
 #define FARM_ROW_PAIR_ASM 0
@@ -481,6 +611,41 @@ int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, con
         row_pairs_clamp(in, pairs, depth, w, oc, q, out);
     }
     return 2 * pairs;
+}
+
+static __attribute__((noinline)) void direct_pair_sat8(const farm_conv_pair_t *g,
+                                                       const int8_t *x0, int8_t *o0)
+{
+#if FARM_ROW_PAIR_ASM
+    if (g->out_c >= 2) {
+        const farm_rq_t *q = g->q;
+        const int32_t depth = g->k_h * g->seg;
+        dp_state_t st = {x0,         g->xoff - 4,  depth - 4, q->bias,   q->rq,
+                         o0,         g->out_c,     g->w,      q->out_off, g->out_c >> 1,
+                         g->seg,     g->x_row - g->seg, g->k_h, 0};
+        direct_pair_asm(&st);
+        if (g->out_c & 1) {
+            direct_last_channel(g, x0, o0, 1);
+        }
+        return;
+    }
+#endif
+    direct_pair(g, x0, o0, 1);
+}
+
+static __attribute__((noinline)) void direct_pair_clamp(const farm_conv_pair_t *g,
+                                                        const int8_t *x0, int8_t *o0)
+{
+    direct_pair(g, x0, o0, 0);
+}
+
+void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
+{
+    if (g->q->act_min <= -128 && g->q->act_max >= 127) {
+        direct_pair_sat8(g, x0, o0);
+    } else {
+        direct_pair_clamp(g, x0, o0);
+    }
 }
 
 #else
