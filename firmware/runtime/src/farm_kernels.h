@@ -56,6 +56,13 @@ typedef struct {
 /* out at o0 (pixel 0) and o0 + out_c (pixel 1); x0 is pixel 0's window origin. */
 void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
 
+/* FULLY_CONNECTED weight layouts (parameter 8; absent: plain). */
+enum { FARM_FC_WEIGHTS_PLAIN = 0, FARM_FC_WEIGHTS_INTERLEAVED4 = 1 };
+
+/* As farm_matmul, with the weights in the 4-channel interleaved layout (k_fc_row.c, BLOB.md). */
+void farm_fc_interleaved(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                         int32_t out_c, const farm_rq_t *q, int8_t *out);
+
 void farm_k_conv(const farm_op_t *op);
 /* CONV_2D with 1-3 input channels (k_conv_first.c): 1 if done, 0 if the generic path must. */
 int farm_conv_first(const farm_op_t *op);

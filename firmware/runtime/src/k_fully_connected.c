@@ -387,5 +387,10 @@ void farm_k_fully_connected(const farm_op_t *op)
     const int32_t *p = op->p;
     const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2], p[3], p[4], p[5],
                          farm_rq_mode(op, p[6])};
+    if (op->n_p > 7 && p[7] == FARM_FC_WEIGHTS_INTERLEAVED4) {
+        farm_fc_interleaved(op->t[0], p[0], p[1], (const int8_t *)op->c[0], p[2], &q,
+                            op->t[op->n_t - 1]);
+        return;
+    }
     farm_matmul(op->t[0], p[0], p[1], (const int8_t *)op->c[0], p[2], &q, op->t[op->n_t - 1]);
 }
