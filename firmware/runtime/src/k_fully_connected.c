@@ -356,6 +356,11 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
                  const farm_rq_t *q, int8_t *out)
 {
+    /* Row pairs with the fast requantization: the 2x2 kernel of k_conv_matmul.c. */
+    const int32_t done = farm_matmul_row_pairs(in, rows, depth, w, oc, q, out);
+    in += done * depth;
+    out += done * oc;
+    rows -= done;
     /* Six instantiations (requantization mode x clamp kind), all constants inside the loops. */
     const int sat8 = q->act_min <= -128 && q->act_max >= 127;
     if (q->mode == FARM_RQ_FAST) {
