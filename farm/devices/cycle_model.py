@@ -128,6 +128,46 @@ def _instruction_cycles(insns: list[Insn], timing: CoreTiming) -> list[int]:
     return out
 
 
+def _fall_through_pairs(profile: TraceProfile, timing: CoreTiming) -> int:
+    """Cycles to take back where QEMU split straight-line code into two blocks.
+
+    QEMU ends a translation block at a 1 KB guest page boundary (and at its size limit) as
+    well as at branches; the core has no such boundary. Each block is costed as if its first
+    instruction followed nothing, so a load pipelined after the load that ends the previous
+    block (TRM 3.3.2) would be charged 2 cycles instead of 1 on every run through the split,
+    by where the linker happened to place a loop. For the runs that fell through from a block
+    not ending in a branch, the first instruction is costed after that block's last one.
+    """
+    starts = {b.pc: b for b in profile.blocks}
+    delta = 0
+    for block in profile.blocks:
+        insns = decode(block.code, block.pc)
+        if (
+            not insns
+            or insns[-1].writes_pc
+            or insns[-1].cls
+            in (
+                InsnClass.BRANCH,
+                InsnClass.TABLE_BRANCH,
+            )
+        ):
+            continue
+        last = insns[-1]
+        fall = last.address + last.size
+        runs = block.successors.get(fall, 0)
+        nxt = starts.get(fall)
+        if not runs or nxt is None:
+            continue
+        following = decode(nxt.code[:4], nxt.pc)
+        if not following:
+            continue
+        first = following[0]
+        alone = 0 if timing.pairs_with(first, None) else timing.base_cycles(first, None)
+        after = 0 if timing.pairs_with(first, last) else timing.base_cycles(first, last)
+        delta += (after - alone) * runs
+    return delta
+
+
 def _taken_runs(block: BlockProfile, last: Insn) -> int:
     """Runs of ``block`` that ended in a taken branch (refill paid)."""
     if not last.writes_pc and last.cls not in (InsnClass.BRANCH, InsnClass.TABLE_BRANCH):
@@ -152,6 +192,7 @@ def estimate_cycles(
         cycles += cost.cycles
         taken += cost.taken
         fetched += cost.bytes_fetched
+    cycles += _fall_through_pairs(profile, timing)
     fetch_stall = data_stall = 0
     if flash is not None and flash.wait_states:
         lines = fetched / FLASH_FETCH_BYTES + taken

@@ -8,6 +8,7 @@ L4R5 twin, ``-icount shift=0``) logs the executed blocks; the model decodes and 
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from farm.devices.cortex_m_timing import CORTEX_M4
 from farm.devices.cycle_model import FlashTiming, estimate_cycles
 from farm.devices.elf_symbols import elf_symbol
-from farm.devices.exec_trace import TraceProfile, profile_region
+from farm.devices.exec_trace import BlockProfile, TraceProfile, profile_region
 
 DATA = Path(__file__).parent / "data"
 LOOP_N = 100
@@ -116,3 +117,27 @@ def test_a_block_qemu_did_not_start_executed_nothing() -> None:
     assert kernel.executions == 2 and kernel.stopped_at[0x200] == 1
     assert estimate.instructions == 1 + 3  # bsp_cycles' BX once, the kernel block once
     assert estimate.classes["alu"] == 2
+
+
+def test_a_block_split_at_a_page_boundary_costs_what_the_whole_block_does() -> None:
+    """QEMU ends a block at a 1 KB page boundary; the core does not. LDR r0,[r1] (2 cycles)
+    then LDR r2,[r3] (pipelined: 1, TRM 3.3.2) then BX LR (1 + P = 3): 6 cycles per run,
+    whether the two loads sit in one block or on both sides of 0x400."""
+    ldr_r0, ldr_r2, bx_lr = b"\x08\x68", b"\x1a\x68", b"\x70\x47"
+    runs = 10
+    whole = TraceProfile(
+        [BlockProfile(0x3FE, ldr_r0 + ldr_r2 + bx_lr, runs, Counter({0x100: runs}))], runs
+    )
+    split = TraceProfile(
+        [
+            BlockProfile(0x3FE, ldr_r0, runs, Counter({0x400: runs})),
+            BlockProfile(0x400, ldr_r2 + bx_lr, runs, Counter({0x100: runs})),
+        ],
+        2 * runs,
+    )
+
+    a = estimate_cycles(whole, CORTEX_M4, None, 120_000_000)
+    b = estimate_cycles(split, CORTEX_M4, None, 120_000_000)
+
+    assert a.core_cycles == b.core_cycles == runs * (2 + 1 + 3)
+    assert a.instructions == b.instructions == 3 * runs
