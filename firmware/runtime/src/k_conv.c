@@ -380,6 +380,11 @@ typedef struct {
     int32_t w[18];   /* pairs 0..3: {c0, c2, c1, c3} at 4 words each; tap 8: {c0|c2, c1|c3} */
     int32_t x_row;   /* bytes from one input row to the next (at byte 72: the asm reads it) */
     int32_t bias[4]; /* bias + input offset x the weights of the taps inside the image */
+    /* The group's fast requantization by step, each for channels 0..3 (at byte 92: the asm
+     * loads each step's four words with one LDM): left shift L, multiplier, rounding term
+     * with the output offset folded in, right shift R. */
+    int32_t rq_l[4], rq_m[4], rq_add[4], rq_r[4];
+    int32_t lo4, hi4; /* act_min, act_max in each byte (at byte 156) */
 } dw3_taps_t;
 
 /* Largest right shift for which folding the output offset into the rounding term cannot
@@ -471,8 +476,6 @@ static inline __attribute__((always_inline)) void dw3_macs(const int8_t *x, int3
               [t6] "=&r"(t6)
             : [c] "r"(c), [g] "r"(g)
             : "memory");
-#undef DW3_PAIR
-#undef DW3_NEXT_ROW
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;
@@ -540,6 +543,103 @@ static taps_t dw3_inside(int32_t out_size, int32_t s, int32_t pad, int32_t size)
     return r;
 }
 
+#if FARM_ASM_KERNELS
+/* One pixel, four channels: the MACs of dw3_macs, then the requantization of all four with
+ * the records in g (four words per LDM), saturated to int8 (SSAT), packed into one word
+ * (BFI) and, unless `sat8`, clamped to the activation range bytewise (SSUB8 sets the GE flags
+ * per byte, SEL picks: max, then min). Returns the word of the four output bytes. Explicit
+ * registers: LDM needs its list in ascending order; all 13 free ones are used. */
+static inline __attribute__((always_inline)) int32_t dw3_pixel(const int8_t *x, int32_t c,
+                                                               const dw3_taps_t *g,
+                                                               const int sat8)
+{
+    register int32_t a0 __asm__("r0");
+    register int32_t a1 __asm__("r1");
+    register int32_t a2 __asm__("r2");
+    register int32_t a3 __asm__("r3");
+    register int32_t x1 __asm__("r4");
+    register int32_t x2 __asm__("r5");
+    register int32_t t3 __asm__("r6");
+    register int32_t t4 __asm__("r8");
+    register int32_t t5 __asm__("r9");
+    register int32_t t6 __asm__("r12");
+    register const int8_t *xp __asm__("r10") = x;
+    register const dw3_taps_t *gp __asm__("r11") = g;
+    register int32_t cc __asm__("lr") = c;
+    _Static_assert(__builtin_offsetof(dw3_taps_t, bias) == 76, "dw3_pixel's bias offset");
+    _Static_assert(__builtin_offsetof(dw3_taps_t, rq_l) == 92, "dw3_pixel's record offset");
+    _Static_assert(__builtin_offsetof(dw3_taps_t, lo4) == 156, "dw3_pixel's clamp offset");
+#define DW3_MACS                                                                                   \
+    "ldrd %[a0], %[a1], [%[g], #76]\n\t"                                                          \
+    "ldrd %[a2], %[a3], [%[g], #84]\n\t"                                                          \
+    DW3_PAIR("[%[xp]]", "", "[%[xp], %[c]]", "0")                                                  \
+    DW3_PAIR("[%[xp], %[c], lsl #1]", DW3_NEXT_ROW, "[%[xp]]", "16")                               \
+    DW3_PAIR("[%[xp], %[c]]", "", "[%[xp], %[c], lsl #1]", "32")                                   \
+    DW3_NEXT_ROW                                                                                   \
+    DW3_PAIR("[%[xp]]", "", "[%[xp], %[c]]", "48")                                                 \
+    "ldr %[x1], [%[xp], %[c], lsl #1]\n\t"                                                        \
+    "ldrd %[x2], %[t6], [%[g], #64]\n\t"                                                          \
+    "sxtb16 %[t3], %[x1], ror #8\n\t"                                                             \
+    "sxtb16 %[x1], %[x1]\n\t"                                                                     \
+    "smlabb %[a0], %[x1], %[x2], %[a0]\n\t"                                                       \
+    "smlatt %[a2], %[x1], %[x2], %[a2]\n\t"                                                       \
+    "smlabb %[a1], %[t3], %[t6], %[a1]\n\t"                                                       \
+    "smlatt %[a3], %[t3], %[t6], %[a3]\n\t"
+#define DW3_RQ_STEP(OP)                                                                            \
+    "ldm %[x1]!, {%[x2], %[t3], %[t4], %[t5]}\n\t"                                                \
+    OP " %[a0], %[a0], %[x2]\n\t"                                                                 \
+    OP " %[a1], %[a1], %[t3]\n\t"                                                                 \
+    OP " %[a2], %[a2], %[t4]\n\t"                                                                 \
+    OP " %[a3], %[a3], %[t5]\n\t"
+#define DW3_REQUANT                                                                                \
+    "add %[x1], %[g], #92\n\t"                                                                    \
+    DW3_RQ_STEP("lsl")                                                                             \
+    DW3_RQ_STEP("smmulr")                                                                          \
+    "ldm %[x1]!, {%[x2], %[t3], %[t4], %[t5]}\n\t"                                                \
+    "add %[x2], %[x2], %[a0], asr #31\n\t"                                                        \
+    "add %[t3], %[t3], %[a1], asr #31\n\t"                                                        \
+    "add %[t4], %[t4], %[a2], asr #31\n\t"                                                        \
+    "add %[t5], %[t5], %[a3], asr #31\n\t"                                                        \
+    "add %[a0], %[a0], %[x2]\n\t"                                                                 \
+    "add %[a1], %[a1], %[t3]\n\t"                                                                 \
+    "add %[a2], %[a2], %[t4]\n\t"                                                                 \
+    "add %[a3], %[a3], %[t5]\n\t"                                                                 \
+    DW3_RQ_STEP("asr")                                                                             \
+    "ssat %[a0], #8, %[a0]\n\t"                                                                   \
+    "ssat %[a1], #8, %[a1]\n\t"                                                                   \
+    "ssat %[a2], #8, %[a2]\n\t"                                                                   \
+    "ssat %[a3], #8, %[a3]\n\t"                                                                   \
+    "bfi %[a0], %[a1], #8, #8\n\t"                                                                \
+    "bfi %[a0], %[a2], #16, #8\n\t"                                                               \
+    "bfi %[a0], %[a3], #24, #8\n\t"
+#define DW3_CLAMP                                                                                  \
+    "ldrd %[x2], %[t3], [%[g], #156]\n\t"                                                         \
+    "ssub8 %[t4], %[a0], %[x2]\n\t"                                                               \
+    "sel %[a0], %[a0], %[x2]\n\t"                                                                 \
+    "ssub8 %[t4], %[t3], %[a0]\n\t"                                                               \
+    "sel %[a0], %[a0], %[t3]\n\t"
+#define DW3_OPERANDS                                                                               \
+    : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xp] "+r"(xp),              \
+      [x1] "=&r"(x1), [x2] "=&r"(x2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5),             \
+      [t6] "=&r"(t6)                                                                               \
+    : [c] "r"(cc), [g] "r"(gp)                                                                     \
+    : "cc", "memory"
+    if (sat8) {
+        __asm__(DW3_MACS DW3_REQUANT DW3_OPERANDS);
+    } else {
+        __asm__(DW3_MACS DW3_REQUANT DW3_CLAMP DW3_OPERANDS);
+    }
+#undef DW3_MACS
+#undef DW3_RQ_STEP
+#undef DW3_REQUANT
+#undef DW3_CLAMP
+#undef DW3_OPERANDS
+    return a0;
+}
+#endif
+#undef DW3_PAIR
+#undef DW3_NEXT_ROW
+
 /* `count` output pixels of one row and four channels, all with the same column shift (taps g):
  * windows at x, x + x_step, ...; outputs at o, o + o_step, .... */
 static inline __attribute__((always_inline)) void dw3_run(const int8_t *x, int32_t c, int8_t *o, int32_t count, int32_t x_step,
@@ -548,6 +648,12 @@ static inline __attribute__((always_inline)) void dw3_run(const int8_t *x, int32
                                                           int32_t act_max, const int sat8)
 {
     for (int32_t i = 0; i < count; i++, x += x_step, o += o_step) {
+#if FARM_ASM_KERNELS
+        (void)r;
+        (void)act_min;
+        (void)act_max;
+        farm_st32(o, dw3_pixel(x, c, g, sat8));
+#else
         int32_t acc[4] = {g->bias[0], g->bias[1], g->bias[2], g->bias[3]};
         dw3_macs(x, c, g, acc);
         /* One word store (little-endian, as every target) instead of four byte stores. */
@@ -556,6 +662,7 @@ static inline __attribute__((always_inline)) void dw3_run(const int8_t *x, int32
         const uint32_t b2 = (uint8_t)dw3_out(acc[2], r[2], act_min, act_max, sat8);
         const uint32_t b3 = (uint8_t)dw3_out(acc[3], r[3], act_min, act_max, sat8);
         farm_st32(o, (int32_t)(b0 | b1 << 8 | b2 << 16 | b3 << 24));
+#endif
     }
 }
 
@@ -587,7 +694,16 @@ static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t 
                 r[j][3] = src[2];
             }
             for (int32_t dx = dx_lo; dx <= dx_hi; dx++) {
-                dw3_pack(&g[dx + 1], w + oc, c, bias + oc, in_off, x_row, dx);
+                dw3_taps_t *t = &g[dx + 1];
+                dw3_pack(t, w + oc, c, bias + oc, in_off, x_row, dx);
+                for (int32_t j = 0; j < 4; j++) {
+                    t->rq_l[j] = r[j][1];
+                    t->rq_m[j] = r[j][0];
+                    t->rq_add[j] = r[j][2];
+                    t->rq_r[j] = r[j][3];
+                }
+                t->lo4 = (int32_t)(0x01010101u * (uint8_t)act_min);
+                t->hi4 = (int32_t)(0x01010101u * (uint8_t)act_max);
             }
             for (int32_t oy = oy0; oy < oy1; oy++) {
                 const int8_t *row = in + (oy * s_h - pad_h) * x_row + oc;
