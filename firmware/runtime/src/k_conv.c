@@ -391,6 +391,10 @@ typedef struct {
  * overflow: |SMMULR| <= 2^30, 2^(R-1) + 128 * 2^R < 2^30. */
 #define DW3_MAX_RIGHT 22
 
+/* Widest input whose rows dw3_rows copies into a strip for the rows at the top and bottom
+ * border (3 rows of 4 bytes per pixel on the stack: 576 B). */
+#define DW3_STRIP_MAX_W 48
+
 /* Fewest output pixels for which dw3_rows pays for its packing (measured on the M4 twin: a
  * 3x3 layer's one inner row of 3 pixels costs more than pixel by pixel, 4 rows of 6 less). */
 #define DW3_MIN_PIXELS 8
@@ -666,7 +670,29 @@ static inline __attribute__((always_inline)) void dw3_run(const int8_t *x, int32
     }
 }
 
-/* Output rows [oy0, oy1), whose windows lie inside the image vertically. */
+/* The three input rows of a window starting at row y0, four channels (at in, c apart) per
+ * pixel, one word each, into strip (3 x in_w words); a row outside the image holds the input
+ * zero point, which the folded bias cancels exactly (TFLite skips those taps). */
+static void dw3_strip(int32_t *strip, const int8_t *in, int32_t c, int32_t in_w, int32_t in_h,
+                      int32_t y0, int32_t pad_word)
+{
+    for (int32_t r = 0; r < 3; r++, strip += in_w) {
+        const int32_t iy = y0 + r;
+        if (iy < 0 || iy >= in_h) {
+            for (int32_t x = 0; x < in_w; x++) {
+                strip[x] = pad_word;
+            }
+            continue;
+        }
+        const int8_t *src = in + iy * in_w * c;
+        for (int32_t x = 0; x < in_w; x++, src += c) {
+            strip[x] = farm_ld32(src);
+        }
+    }
+}
+
+/* Output rows [oy0, oy1). A row whose window sticks out of the image vertically reads a strip
+ * of its three input rows (dw3_strip; the image is at most DW3_STRIP_MAX_W wide there). */
 static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t *op, int32_t oy0,
                                                                 int32_t oy1, const int sat8)
 {
@@ -681,6 +707,8 @@ static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t 
     const int32_t dx_lo = dw3_shift(-pad_w, in_w), dx_hi = dw3_shift((out_w - 1) * s_w - pad_w, in_w);
     const taps_t ix = dw3_inside(out_w, s_w, pad_w, in_w); /* the columns with shift 0 */
     const int32_t x_step = s_w * c;
+    const int32_t pad_word = (int32_t)(0x01010101u * (uint8_t)(int8_t)(-in_off));
+    int32_t strip[3 * DW3_STRIP_MAX_W];
     int32_t r[4][4];
     for (int32_t b = 0; b < n; b++) {
         const int8_t *in = op->t[0] + b * in_h * in_w * c;
@@ -706,14 +734,27 @@ static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t 
                 t->hi4 = (int32_t)(0x01010101u * (uint8_t)act_max);
             }
             for (int32_t oy = oy0; oy < oy1; oy++) {
-                const int8_t *row = in + (oy * s_h - pad_h) * x_row + oc;
+                const int32_t y0 = oy * s_h - pad_h;
+                const int8_t *row = in + y0 * x_row + oc;
                 int8_t *o = out + oy * out_w * c + oc;
+                int32_t cs = c, xs = x_step; /* the rows read: tap stride, pixel step */
+                const int border = y0 < 0 || y0 + 3 > in_h;
+                if (border) {
+                    dw3_strip(strip, in + oc, c, in_w, in_h, y0, pad_word);
+                    row = (const int8_t *)strip;
+                    cs = 4;
+                    xs = s_w * 4;
+                    g[0].x_row = g[1].x_row = g[2].x_row = in_w * 4;
+                }
                 /* Left border (at most one pixel), the run inside, the right border. */
-                dw3_run(row, c, o, ix.lo, x_step, c, &g[0], r, act_min, act_max, sat8);
-                dw3_run(row + (ix.lo * s_w - pad_w) * c, c, o + ix.lo * c, ix.hi - ix.lo,
-                        x_step, c, &g[1], r, act_min, act_max, sat8);
-                dw3_run(row + (ix.hi * s_w - pad_w - 1) * c, c, o + ix.hi * c,
-                        out_w - ix.hi, x_step, c, &g[2], r, act_min, act_max, sat8);
+                dw3_run(row, cs, o, ix.lo, xs, c, &g[0], r, act_min, act_max, sat8);
+                dw3_run(row + (ix.lo * s_w - pad_w) * cs, cs, o + ix.lo * c, ix.hi - ix.lo,
+                        xs, c, &g[1], r, act_min, act_max, sat8);
+                dw3_run(row + (ix.hi * s_w - pad_w - 1) * cs, cs, o + ix.hi * c,
+                        out_w - ix.hi, xs, c, &g[2], r, act_min, act_max, sat8);
+                if (border) {
+                    g[0].x_row = g[1].x_row = g[2].x_row = x_row;
+                }
             }
         }
     }
@@ -862,10 +903,15 @@ void farm_k_depthwise(const farm_op_t *op)
 #if FARM_USE_DSP
     const int32_t *p = op->p;
     if (p[7] == 1 && p[3] % 4 == 0 && p[13] == 1) {
-        /* Rows whose windows lie inside vertically: dw3_rows; the others pixel by pixel. */
+        /* dw3_rows: all rows of an image up to DW3_STRIP_MAX_W wide, else the rows whose
+         * windows lie inside vertically; the others pixel by pixel. */
         taps_t rows = {0, 0};
         if (dw3_applies(op)) {
-            rows = dw3_inside(p[4], p[10], p[14], p[1]);
+            if (p[2] <= DW3_STRIP_MAX_W) {
+                rows.hi = p[4];
+            } else {
+                rows = dw3_inside(p[4], p[10], p[14], p[1]);
+            }
             /* Each channel group repacks its taps (up to three column shifts) first: worth it
              * from a few pixels on, not for a 3x3 image's single inner row. */
             if ((rows.hi - rows.lo) * p[5] >= DW3_MIN_PIXELS) {
