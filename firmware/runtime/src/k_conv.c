@@ -402,19 +402,28 @@ typedef struct {
 /* The taps of four channels (weights at w, 1HWO with c channels) for column shift dx: the
  * weight words of the nine taps (zero where the moved window has no kernel column) split and
  * paired exactly like the input words in dw3_macs. */
-static void dw3_pack(dw3_taps_t *g, const int8_t *w, int32_t c, const int32_t *bias, int32_t in_off,
-                     int32_t x_row, int32_t dx)
+/* dx is a constant in each of the three instantiations (dw3_pack) and the tap loop is
+ * unrolled: which taps are zero is known at compile time, no loop or test runs (a generic
+ * version cost 330 instructions a call, a channel group packs up to three). */
+static inline __attribute__((always_inline)) void dw3_pack_dx(dw3_taps_t *g, const int8_t *w,
+                                                              int32_t c, const int32_t *bias,
+                                                              int32_t in_off, int32_t x_row,
+                                                              const int32_t dx)
 {
     int32_t e[9], o[9];
     int32_t sum_e = 0, sum_o = 0; /* per channel, int16 halves: |9 x 128| fits */
-    for (int32_t ky = 0; ky < 3; ky++) {
-        for (int32_t kx = 0; kx < 3; kx++) {
-            const int32_t src = kx - dx; /* the kernel column this tap reads */
-            const int32_t word = src >= 0 && src < 3 ? farm_ld32(w + (ky * 3 + src) * c) : 0;
-            e[ky * 3 + kx] = FARM_SXTB16(word);
-            o[ky * 3 + kx] = FARM_SXTB16_ROR8(word);
-            sum_e = FARM_SADD16(sum_e, e[ky * 3 + kx]);
-            sum_o = FARM_SADD16(sum_o, o[ky * 3 + kx]);
+#pragma GCC unroll 9
+    for (int32_t t = 0; t < 9; t++) {
+        const int32_t src = t % 3 - dx; /* the kernel column this tap reads */
+        if (src >= 0 && src < 3) {
+            const int32_t word = farm_ld32(w + (t - dx) * c);
+            e[t] = FARM_SXTB16(word);
+            o[t] = FARM_SXTB16_ROR8(word);
+            sum_e = FARM_SADD16(sum_e, e[t]);
+            sum_o = FARM_SADD16(sum_o, o[t]);
+        } else {
+            e[t] = 0;
+            o[t] = 0;
         }
     }
     for (int32_t i = 0; i < 4; i++) {
@@ -432,6 +441,18 @@ static void dw3_pack(dw3_taps_t *g, const int8_t *w, int32_t c, const int32_t *b
                              (int16_t)(uint16_t)((uint32_t)sum_o >> 16)};
     for (int32_t ch = 0; ch < 4; ch++) {
         g->bias[ch] = (int32_t)((uint32_t)bias[ch] + (uint32_t)in_off * (uint32_t)sums[ch]);
+    }
+}
+
+static void dw3_pack(dw3_taps_t *g, const int8_t *w, int32_t c, const int32_t *bias, int32_t in_off,
+                     int32_t x_row, int32_t dx)
+{
+    if (dx < 0) {
+        dw3_pack_dx(g, w, c, bias, in_off, x_row, -1);
+    } else if (dx == 0) {
+        dw3_pack_dx(g, w, c, bias, in_off, x_row, 0);
+    } else {
+        dw3_pack_dx(g, w, c, bias, in_off, x_row, 1);
     }
 }
 
