@@ -1,4 +1,4 @@
-"""Constants and records of the model blob format (version 2).
+"""Constants and records of the model blob format (version 3).
 
 The C side mirrors these numbers in `firmware/runtime/src/farm_blob.h`; `firmware/runtime/BLOB.md`
 documents the layout. Everything is little-endian; every section starts 16-byte aligned.
@@ -17,7 +17,9 @@ MAGIC = b"FRMB"
 # 2: CONV, DEPTHWISE_CONV and FULLY_CONNECTED carry one per-channel requantization record
 # (multiplier, L, R, rounding addend) instead of TFLite's multiplier and shift arrays, plus a
 # fast-requantization flag as their last parameter (BLOB.md).
-FORMAT_VERSION = 2
+# 3: FULLY_CONNECTED has an 8th parameter, the weight layout (1: 4-channel interleaved, which
+# the compiler writes for one input row; farm/compiler/fc_layout.py).
+FORMAT_VERSION = 3
 VERSION_OFFSET = 4  # header byte offset of format_version
 HEADER_BYTES = 128
 TENSOR_ENTRY_BYTES = 16

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from farm.compiler import fc_layout
 from farm.compiler.blob_format import OpCode, OpRecord
 from farm.compiler.fixedpoint import quantize_multiplier
 from farm.compiler.lower_common import LowerContext, i32, out_size_and_pad
@@ -295,12 +296,17 @@ def lower_fully_connected(ctx: LowerContext, op: OpInfo) -> OpRecord:
     assert w.data is not None
     folded = _fold(bias, w.data, -inp.zp0)
     rq, fast = _requant_record(mult, shift, bias, depth)
+    # One row uses each weight once: the interleaved layout lets that kernel group its loads.
+    # Several rows (a batch) keep the plain rows for the 2-row kernel, which reuses them.
+    layout = fc_layout.INTERLEAVED4 if rows == 1 and oc >= 4 else fc_layout.PLAIN
+    weights = w.data.astype(np.int8)
+    wbytes = (fc_layout.interleave4(weights) if layout else weights).tobytes()
     return OpRecord(
         OpCode.FULLY_CONNECTED,
         op.name,
         op.index,
         [op.inputs[0], op.outputs[0]],
-        [w.data.astype(np.int8).tobytes(), i32(folded), rq],
-        [rows, depth, oc, out.zp0, act_min, act_max, fast],
+        [wbytes, i32(folded), rq],
+        [rows, depth, oc, out.zp0, act_min, act_max, fast, layout],
         rows * oc * depth,
     )

@@ -15,6 +15,27 @@ states of the real target's clock setting (catalog ``flash_wait_states``):
   64-bit word; re-reads of a weight (a conv's weights for each output block) are assumed to hit
   the accelerator's data cache / the flash's 64-bit buffer. This is a lower bound on data-side
   stalls and the method says so.
+
+Checked against the STM32L4+ reference manual (RM0432 3.3.3 "Read access latency", 3.3.4
+"Adaptive real-time memory accelerator"; the ART text is the one ST also prints for the G4 in
+RM0440 4.3.4, the wait-state thresholds are those of ST's STM32L4R5 LL driver, the read width
+that of the L4+ FLASH_OPTR.DBANK description in ST's SVD) for the NUCLEO-L4R5ZI at 120 MHz:
+
+* 5 WS (6 HCLK cycles per flash read) for 100 < HCLK <= 120 MHz in range 1 boost: right.
+* 64-bit reads: right for DBANK = 1 (dual bank, the option's reset value); a board switched to
+  single bank (DBANK = 0) reads 128 bits and would stall half as often (the model errs slow).
+* Data reads: "The prefetch block aims at increasing the efficiency of ICode bus accesses";
+  "Each DCode bus read access fetches 64 bits which are saved in a current buffer. The CPU
+  pipeline is consequently stalled until the requested literal pool is provided." No prefetch
+  on the data side, so a weight stream pays the full latency once per 64-bit word: WS cycles on
+  top of the core's 2-cycle LDR, as charged. The D-cache ("8 rows of 4*64 bits", 256 B, on by
+  default and enabled by the BSP) serves re-reads only while they fit: exact for one-row
+  FULLY_CONNECTED (every weight read once), kind for a convolution whose filters (re-read per
+  output block) exceed 256 B. Not corrected here: that needs the data addresses the exec log
+  does not carry.
+* Instruction side: I-cache 32 lines of 4x64 bits (1 KB) plus prefetch; the hit rate is this
+  model's assumption (the manual gives none); a hot kernel loop inside 1 KB hits nearly always,
+  so 98 % errs slow.
 """
 
 from __future__ import annotations

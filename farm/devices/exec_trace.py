@@ -8,7 +8,10 @@ would skip it). A block is known by its host pointer: the trace line after an ``
 with the same pc binds the two (QEMU translates right before it executes).
 ``cpu_io_recompile: rewound execution of TB to <pc>`` (an I/O access in the middle of a block
 under ``-icount``) means the block just traced stopped before ``<pc>`` and runs again from
-there as a new block.
+there as a new block. ``Stopped execution of TB chain before <host ptr> [<pc>]`` means QEMU
+did not start the block just traced (under ``-icount`` a block first checks that the
+instruction budget to the next timer event covers it, and leaves before its first instruction
+if not): that run executed nothing. Both are recorded as runs cut short.
 
 The timed region is bracketed by the firmware's cycle-counter reads: it opens at the first
 run of the block at ``start_pc`` (``bsp_cycles``, read for ``c0``) and closes at the next one
@@ -137,6 +140,12 @@ def profile_region(lines: Iterable[str], start_pc: int) -> TraceProfile:
                 pending.append(line)
             elif line.startswith("cpu_io_recompile: rewound") and entries == 1:
                 stops[(prev, int(line.rsplit(" ", 1)[1], 16))] += 1
+            elif line.startswith("Stopped execution of TB chain before") and entries == 1:
+                # QEMU did not start the block it just traced (the icount budget ran out: a
+                # timer is due); that run executed nothing and the block runs again later.
+                pc = int(line.split("[", 1)[1].split("]", 1)[0], 16)
+                if prev in codes and codes[prev][0] == pc:
+                    stops[(prev, pc)] += 1
             continue
         if line in starts:
             entries += 1

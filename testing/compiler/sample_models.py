@@ -179,10 +179,26 @@ def constants() -> bytes:
     return b.build([x], [o])
 
 
+def fc_shapes() -> bytes:
+    """One-row FULLY_CONNECTED chain (4-channel interleaved weights) over the shapes the kernel
+    splits: depth groups of 4 a multiple of 4 or 1, 2, 3 past it (its loop's four entries),
+    depth tails of 1-3 bytes, no whole group (depth 3), channels past the last block of 4."""
+    b = ModelBuilder(6)
+    x = b.act([1, 23], 0.04, -9)
+    y, s = _fc(b, x, 1, 23, 0.04, 13, act=RELU)  # 5 groups + 3; 3 blocks + 1 channel
+    y, s = _fc(b, y, 1, 13, s, 12)  # 3 groups + 1
+    y, s = _fc(b, y, 1, 12, s, 3, act=RELU6, per_channel=True)  # 3 groups; 3 channels: plain
+    y, s = _fc(b, y, 1, 3, s, 10)  # no whole group; 2 blocks + 2 channels
+    y, s = _fc(b, y, 1, 10, s, 32, act=RELU, per_channel=True)  # 2 groups + 2
+    y, s = _fc(b, y, 1, 32, s, 6)  # 8 groups
+    return b.build([x], [y])
+
+
 ALL = {
     "convnet": convnet,
     "convnet_odd": convnet_odd,
     "elementwise": elementwise,
     "float_io": float_io,
     "constants": constants,
+    "fc_shapes": fc_shapes,
 }

@@ -69,7 +69,7 @@ def test_old_blob_version_named(model_dir: Path) -> None:
 def test_info_matches_header(model_dir: Path) -> None:
     m = compile_model(model_dir / "elementwise.tflite")
     info = HostModel(m.blob).info
-    assert info.format_version == 2
+    assert info.format_version == FORMAT_VERSION
     assert info.blob_bytes == len(m.blob)
     assert info.arena_bytes == m.arena_bytes
     assert info.op_count == len(m.ops)

@@ -25,6 +25,7 @@ def test_dsp_kernels_on_m4_twin_equal_host(tmp_path: Path, model_dir: Path) -> N
         model_dir / "convnet_odd.tflite",
         model_dir / "elementwise.tflite",
         model_dir / "constants.tflite",
+        model_dir / "fc_shapes.tflite",
     ):
         model = compile_model(path)
         xs = random_inputs(model, 2, seed=21)

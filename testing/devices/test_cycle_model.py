@@ -85,3 +85,34 @@ def test_loop_profile_round_trips_through_json(loop_profile: TraceProfile) -> No
     a = estimate_cycles(loop_profile, CORTEX_M4, None, 1)
     b = estimate_cycles(again, CORTEX_M4, None, 1)
     assert (a.instructions, a.cycles) == (b.instructions, b.cycles)
+
+
+def test_a_block_qemu_did_not_start_executed_nothing() -> None:
+    """Under -icount a block leaves before its first instruction when the instruction budget to
+    the next timer event does not cover it; QEMU then logs "Stopped execution of TB chain
+    before ..." after the block's trace line (lines as QEMU 7.2 prints them, taken from a
+    traced AD inference, where 5 such runs made the trace 473 instructions longer than the
+    firmware's count). That run must count no instruction, and the block's real run all."""
+    log = [
+        "IN: bsp_cycles",
+        "0x00000100:  4770       bx       lr",
+        "",
+        "Trace 0: 0x7f0000000100 [00800408/00000100/00000010/ff020200] bsp_cycles",
+        "IN: kernel",
+        "0x00000200:  3801       subs     r0, #1",
+        "0x00000202:  2100       movs     r1, #0",
+        "0x00000204:  4770       bx       lr",
+        "",
+        "Trace 0: 0x7f0000000200 [00800408/00000200/00000010/ff020200] kernel",
+        "Stopped execution of TB chain before 0x7f0000000200 [00000200] kernel",
+        "Trace 0: 0x7f0000000200 [00800408/00000200/00000010/ff020200] kernel",
+        "Trace 0: 0x7f0000000100 [00800408/00000100/00000010/ff020200] bsp_cycles",
+    ]
+    profile = profile_region(log, 0x100)
+
+    estimate = estimate_cycles(profile, CORTEX_M4, None, 120_000_000)
+
+    kernel = next(b for b in profile.blocks if b.pc == 0x200)
+    assert kernel.executions == 2 and kernel.stopped_at[0x200] == 1
+    assert estimate.instructions == 1 + 3  # bsp_cycles' BX once, the kernel block once
+    assert estimate.classes["alu"] == 2

@@ -37,6 +37,32 @@ static inline int farm_rq_mode(const farm_op_t *op, int32_t fast_flag)
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t out_c,
                  const farm_rq_t *q, int8_t *out);
 
+/* The even rows of farm_matmul when the 2x2 kernel of k_conv_matmul.c handles them (fast
+ * requantization on a DSP core); returns how many rows it did (0 or rows & ~1). */
+int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                              int32_t out_c, const farm_rq_t *q, int8_t *out);
+
+/* Two output pixels of a convolution whose windows lie inside the input, read straight from
+ * it (k_conv_matmul.c, DSP cores, fast requantization, in_c a multiple of 4, dilation 1 in x). */
+typedef struct {
+    const farm_rq_t *q;
+    const int8_t *w;  /* OHWI weights */
+    int32_t out_c, k_h;
+    int32_t seg;      /* bytes of one window row: k_w * in_c */
+    int32_t x_row;    /* input bytes between window rows: dil_h * in_w * in_c */
+    int32_t xoff;     /* input bytes between the two pixels' windows: stride_w * in_c */
+} farm_conv_pair_t;
+
+/* out at o0 (pixel 0) and o0 + out_c (pixel 1); x0 is pixel 0's window origin. */
+void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
+
+/* FULLY_CONNECTED weight layouts (parameter 8; absent: plain). */
+enum { FARM_FC_WEIGHTS_PLAIN = 0, FARM_FC_WEIGHTS_INTERLEAVED4 = 1 };
+
+/* As farm_matmul, with the weights in the 4-channel interleaved layout (k_fc_row.c, BLOB.md). */
+void farm_fc_interleaved(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                         int32_t out_c, const farm_rq_t *q, int8_t *out);
+
 void farm_k_conv(const farm_op_t *op);
 /* CONV_2D with 1-3 input channels (k_conv_first.c): 1 if done, 0 if the generic path must. */
 int farm_conv_first(const farm_op_t *op);

@@ -108,25 +108,56 @@ void farm_k_conv(const farm_op_t *op)
     const int8_t pad = (int8_t)(-in_off);
     /* Two output pixels at a time (one when the compiler found that a smaller scratch shrinks
      * the arena): their windows (padded with the input zero point, which the
-     * folded bias cancels exactly) are two rows of a matrix product with all the filters. */
-    int32_t b = 0, oy = 0, ox = 0, rows = 0;
-    const int32_t total = n * out_h * out_w;
-    for (int32_t px = 0; px < total; px++) {
+     * folded bias cancels exactly) are two rows of a matrix product with all the filters.
+     * On DSP cores, two neighbours whose windows lie inside the input are read from it
+     * directly instead (farm_conv_pair: no gather, and no scratch, so the 2x2 kernel also
+     * runs where the compiler planned one window). */
+#if FARM_USE_DSP
+    const int direct = q.mode == FARM_RQ_FAST && in_c % 4 == 0 && d_w == 1;
+#else
+    const int direct = 0;
+#endif
+    const farm_conv_pair_t g = {&q, w, out_c, k_h, k_w * in_c, d_h * in_w * in_c, s_w * in_c};
+    /* Output columns whose windows lie inside the input horizontally. */
+    int32_t ix_lo = 0, ix_hi = out_w;
+    while (ix_lo < out_w && ix_lo * s_w - pad_w < 0) {
+        ix_lo++;
+    }
+    while (ix_hi > ix_lo && (ix_hi - 1) * s_w - pad_w + (k_w - 1) * d_w >= in_w) {
+        ix_hi--;
+    }
+    int32_t rows = 0, first = 0; /* gathered windows waiting, and the first one's pixel */
+    for (int32_t b = 0; b < n; b++) {
         const int8_t *img = op->t[0] + b * in_h * in_w * in_c;
-        gather(img, in_h, in_w, in_c, oy * s_h - pad_h, ox * s_w - pad_w, k_h, k_w, d_h, d_w, pad,
-               patch + rows * depth);
-        rows++;
-        if (rows == window_rows || px == total - 1) {
-            farm_matmul(patch, rows, depth, w, out_c, &q, out + (px + 1 - rows) * out_c);
-            rows = 0;
-        }
-        if (++ox == out_w) {
-            ox = 0;
-            if (++oy == out_h) {
-                oy = 0;
-                b++;
+        for (int32_t oy = 0; oy < out_h; oy++) {
+            const int32_t y0 = oy * s_h - pad_h;
+            const int inside = direct && y0 >= 0 && y0 + (k_h - 1) * d_h < in_h;
+            const int32_t px_row = (b * out_h + oy) * out_w;
+            for (int32_t ox = 0; ox < out_w;) {
+                const int32_t x0 = ox * s_w - pad_w;
+                if (inside && ox >= ix_lo && ox + 1 < ix_hi) {
+                    if (rows > 0) {
+                        farm_matmul(patch, rows, depth, w, out_c, &q, out + first * out_c);
+                        rows = 0;
+                    }
+                    farm_conv_pair(&g, img + (y0 * in_w + x0) * in_c, out + (px_row + ox) * out_c);
+                    ox += 2;
+                    continue;
+                }
+                gather(img, in_h, in_w, in_c, y0, x0, k_h, k_w, d_h, d_w, pad, patch + rows * depth);
+                if (rows++ == 0) {
+                    first = px_row + ox;
+                }
+                if (rows == window_rows) {
+                    farm_matmul(patch, rows, depth, w, out_c, &q, out + first * out_c);
+                    rows = 0;
+                }
+                ox++;
             }
         }
+    }
+    if (rows > 0) {
+        farm_matmul(patch, rows, depth, w, out_c, &q, out + first * out_c);
     }
 }
 

@@ -356,6 +356,11 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
                  const farm_rq_t *q, int8_t *out)
 {
+    /* Row pairs with the fast requantization: the 2x2 kernel of k_conv_matmul.c. */
+    const int32_t done = farm_matmul_row_pairs(in, rows, depth, w, oc, q, out);
+    in += done * depth;
+    out += done * oc;
+    rows -= done;
     /* Six instantiations (requantization mode x clamp kind), all constants inside the loops. */
     const int sat8 = q->act_min <= -128 && q->act_max >= 127;
     if (q->mode == FARM_RQ_FAST) {
@@ -382,5 +387,10 @@ void farm_k_fully_connected(const farm_op_t *op)
     const int32_t *p = op->p;
     const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2], p[3], p[4], p[5],
                          farm_rq_mode(op, p[6])};
+    if (op->n_p > 7 && p[7] == FARM_FC_WEIGHTS_INTERLEAVED4) {
+        farm_fc_interleaved(op->t[0], p[0], p[1], (const int8_t *)op->c[0], p[2], &q,
+                            op->t[op->n_t - 1]);
+        return;
+    }
     farm_matmul(op->t[0], p[0], p[1], (const int8_t *)op->c[0], p[2], &q, op->t[op->n_t - 1]);
 }

@@ -1,0 +1,665 @@
+/*
+ * k_conv_matmul.c - the two-row matrix product of convolutions (pointwise and gathered
+ * windows) with the fast requantization.
+ *
+ * Two input rows times two weight rows at a time (2 pixels x 2 channels, 16 MACs per 4 LDR,
+ * 8 SXTB16, 8 SMLAD), then the four outputs requantized and stored straight from registers.
+ * What makes it faster than the general farm_matmul loop is what happens around the MACs: one
+ * function per row pair with few live values, so the per-block work (bias, the two channels'
+ * requantization records, four stores) stays in registers instead of spilling to the stack.
+ * Only the fast requantization (FARM_RQ_FAST) is handled here; farm_matmul does the rest.
+ */
+#include "farm_fixedpoint.h"
+#include "farm_kernels.h"
+#include "farm_simd.h"
+
+#if FARM_USE_DSP
+
+/* The MACs of rows x0 and x0 + n (weights w0 and w0 + n), n bytes deep, into acc[4] =
+ * {row 0 ch 0, row 0 ch 1, row 1 ch 0, row 1 ch 1}. */
+static inline __attribute__((always_inline)) void macs_2x2(const int8_t *x0, const int8_t *w0,
+                                                           int32_t n, int32_t acc[4])
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    int32_t blocks = n >> 2;
+#if FARM_ASM_KERNELS
+    if (blocks > 0) {
+        /* Row 1 and weight row 1 sit n bytes after row 0: after the post-incremented loads
+         * they are at [p, n - 4]. The three loads of a block issue back to back (the second
+         * and third pipeline behind the first); two blocks per branch (an odd count enters at
+         * the second copy). */
+        const int32_t n4 = n - 4;
+        int32_t t0, t1, t2, wa, xa, xb;
+#define M22_BODY                                                                                   \
+    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
+    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
+    "ldr %[xb], [%[xp], %[n4]]\n\t"                                                               \
+    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
+    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
+    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
+    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
+    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
+    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
+    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
+    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
+    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
+    "ldr %[t0], [%[wp], %[n4]]\n\t"                                                               \
+    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
+    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
+    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
+    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
+    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
+        __asm__ volatile(
+            "lsrs %[cnt], %[cnt], #1\n\t"
+            "bcc 1f\n\t"
+            "adds %[cnt], %[cnt], #1\n\t"
+            "b 2f\n\t"
+            "1:\n\t"
+            M22_BODY
+            "2:\n\t"
+            M22_BODY
+            "subs %[cnt], %[cnt], #1\n\t"
+            "bne 1b\n\t"
+            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+              [xp] "+r"(x0), [wp] "+r"(w0), [cnt] "+r"(blocks), [t0] "=&r"(t0), [t1] "=&r"(t1),
+              [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
+            : [n4] "r"(n4)
+            : "cc", "memory");
+#undef M22_BODY
+    }
+#else
+    for (; blocks > 0; blocks--, x0 += 4, w0 += 4) {
+        const int32_t wa = farm_ld32(w0), wb = farm_ld32(w0 + n);
+        const int32_t xa = farm_ld32(x0), xb = farm_ld32(x0 + n);
+        const int32_t wa0 = FARM_SXTB16(wa), wa1 = FARM_SXTB16_ROR8(wa);
+        const int32_t wb0 = FARM_SXTB16(wb), wb1 = FARM_SXTB16_ROR8(wb);
+        const int32_t xa0 = FARM_SXTB16(xa), xa1 = FARM_SXTB16_ROR8(xa);
+        const int32_t xb0 = FARM_SXTB16(xb), xb1 = FARM_SXTB16_ROR8(xb);
+        a00 = FARM_SMLAD(xa1, wa1, FARM_SMLAD(xa0, wa0, a00));
+        a10 = FARM_SMLAD(xb1, wa1, FARM_SMLAD(xb0, wa0, a10));
+        a01 = FARM_SMLAD(xa1, wb1, FARM_SMLAD(xa0, wb0, a01));
+        a11 = FARM_SMLAD(xb1, wb1, FARM_SMLAD(xb0, wb0, a11));
+    }
+#endif
+    /* Depth not a multiple of 4 (first layers): the last bytes one at a time. */
+    for (int32_t k = 0; k < (n & 3); k++) {
+        const int32_t xa = x0[k], xb = x0[n + k], wa = w0[k], wb = w0[n + k];
+        a00 += xa * wa;
+        a01 += xa * wb;
+        a10 += xb * wa;
+        a11 += xb * wb;
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+/* The MACs of rows x0 and x0 + xoff (weights w0 and w0 + woff), n bytes deep (n a positive
+ * multiple of 4), added to acc[4] as in macs_2x2: a convolution's two output pixels read
+ * straight from the input (the window rows of the two pixels are xoff apart). */
+static inline __attribute__((always_inline)) void macs_2x2_off(const int8_t *x0, int32_t xoff,
+                                                               const int8_t *w0, int32_t woff,
+                                                               int32_t n, int32_t acc[4])
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+#if FARM_ASM_KERNELS && !defined(__OPTIMIZE_SIZE__)
+    /* 14 registers: GCC finds them at -O2, not at -Os (the intrinsic loop below there).
+     * Two offsets leave no register for a counter: the loop ends when the weight pointer
+     * reaches its end, which waits on the stack (one LDR and a CMP per two blocks). */
+    const int32_t xo4 = xoff - 4, wo4 = woff - 4;
+    int32_t t0 = (int32_t)(intptr_t)(w0 + n), t1, t2, wa, xa, xb;
+#define M22O_BODY                                                                                  \
+    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
+    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
+    "ldr %[xb], [%[xp], %[xo4]]\n\t"                                                              \
+    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
+    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
+    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
+    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
+    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
+    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
+    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
+    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
+    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
+    "ldr %[t0], [%[wp], %[wo4]]\n\t"                                                              \
+    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
+    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
+    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
+    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
+    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
+    __asm__ volatile(
+        "push {%[t0]}\n\t"
+        "subs %[t1], %[t0], %[wp]\n\t"
+        "lsls %[t1], %[t1], #30\n\t" /* bit 2 of the length (an odd block count) into C */
+        "bcs 2f\n\t"
+        "1:\n\t"
+        M22O_BODY
+        "2:\n\t"
+        M22O_BODY
+        "ldr %[t0], [sp]\n\t"
+        "cmp %[wp], %[t0]\n\t"
+        "bne 1b\n\t"
+        "add sp, sp, #4\n\t"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [xp] "+r"(x0),
+          [wp] "+r"(w0), [t0] "+r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [wa] "=&r"(wa),
+          [xa] "=&r"(xa), [xb] "=&r"(xb)
+        : [xo4] "r"(xo4), [wo4] "r"(wo4)
+        : "cc", "memory");
+#undef M22O_BODY
+#else
+    for (int32_t k = 0; k < n; k += 4, x0 += 4, w0 += 4) {
+        const int32_t wa = farm_ld32(w0), wb = farm_ld32(w0 + woff);
+        const int32_t xa = farm_ld32(x0), xb = farm_ld32(x0 + xoff);
+        const int32_t wa0 = FARM_SXTB16(wa), wa1 = FARM_SXTB16_ROR8(wa);
+        const int32_t wb0 = FARM_SXTB16(wb), wb1 = FARM_SXTB16_ROR8(wb);
+        const int32_t xa0 = FARM_SXTB16(xa), xa1 = FARM_SXTB16_ROR8(xa);
+        const int32_t xb0 = FARM_SXTB16(xb), xb1 = FARM_SXTB16_ROR8(xb);
+        a00 = FARM_SMLAD(xa1, wa1, FARM_SMLAD(xa0, wa0, a00));
+        a10 = FARM_SMLAD(xb1, wa1, FARM_SMLAD(xb0, wa0, a10));
+        a01 = FARM_SMLAD(xa1, wb1, FARM_SMLAD(xa0, wb0, a01));
+        a11 = FARM_SMLAD(xb1, wb1, FARM_SMLAD(xb0, wb0, a11));
+    }
+#endif
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+/* One output of the fast requantization with the channel's record r = {multiplier, L, R,
+ * 2^(R-1)} (farm_fixedpoint.h), the output offset added and clamped. */
+static inline __attribute__((always_inline)) int32_t rq_fast_out(int32_t acc, int32_t m,
+                                                                 int32_t left, int32_t right,
+                                                                 int32_t half, int32_t out_off,
+                                                                 int32_t lo, int32_t hi,
+                                                                 const int sat8)
+{
+    const int32_t y = farm_smmulr((int32_t)((uint32_t)acc << left), m);
+    const int32_t v = ((y + half + (y >> 31)) >> right) + out_off;
+    if (sat8) {
+        return FARM_SSAT8(v);
+    }
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The four outputs of channels c, c + 1 (records rq, rq + FARM_RQ_WORDS) of two rows. */
+static inline __attribute__((always_inline)) void store_2x2(const int32_t acc[4],
+                                                            const int32_t *rq,
+                                                            const farm_rq_t *q, int8_t *o0,
+                                                            int8_t *o1, const int sat8)
+{
+    const int32_t out_off = q->out_off, lo = q->act_min, hi = q->act_max;
+    const int32_t m0 = rq[0], l0 = rq[1], s0 = rq[2], h0 = rq[3];
+    const int32_t v00 = rq_fast_out(acc[0], m0, l0, s0, h0, out_off, lo, hi, sat8);
+    const int32_t v10 = rq_fast_out(acc[2], m0, l0, s0, h0, out_off, lo, hi, sat8);
+    const int32_t m1 = rq[4], l1 = rq[5], s1 = rq[6], h1 = rq[7];
+    const int32_t v01 = rq_fast_out(acc[1], m1, l1, s1, h1, out_off, lo, hi, sat8);
+    const int32_t v11 = rq_fast_out(acc[3], m1, l1, s1, h1, out_off, lo, hi, sat8);
+    o0[0] = (int8_t)v00;
+    o0[1] = (int8_t)v01;
+    o1[0] = (int8_t)v10;
+    o1[1] = (int8_t)v11;
+}
+
+/* Rows r and r + 1 (x0, x0 + depth) times all channel pairs; outputs at o0 and o0 + oc. */
+static inline __attribute__((always_inline)) void row_pair(const int8_t *x0, int32_t depth,
+                                                           const int8_t *w, int32_t oc,
+                                                           const farm_rq_t *q, int8_t *o0,
+                                                           const int sat8)
+{
+    const int32_t *bias = q->bias;
+    const int32_t *rq = q->rq;
+    int8_t *o1 = o0 + oc;
+    int32_t c = 0;
+    for (; c + 1 < oc; c += 2, w += 2 * depth, rq += 2 * FARM_RQ_WORDS) {
+        int32_t acc[4] = {bias[c], bias[c + 1], bias[c], bias[c + 1]};
+        macs_2x2(x0, w, depth, acc);
+        store_2x2(acc, rq, q, o0 + c, o1 + c, sat8);
+    }
+    if (c < oc) { /* an odd last channel: both rows, one weight row */
+        const int32_t out_off = q->out_off, lo = q->act_min, hi = q->act_max;
+        int32_t a0 = bias[c], a1 = bias[c];
+        for (int32_t k = 0; k < depth; k++) {
+            a0 += (int32_t)x0[k] * w[k];
+            a1 += (int32_t)x0[depth + k] * w[k];
+        }
+        o0[c] = (int8_t)rq_fast_out(a0, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+        o1[c] = (int8_t)rq_fast_out(a1, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+    }
+}
+
+/* The last channel of an odd out_c for direct_pair: both pixels, one filter. */
+static inline __attribute__((always_inline)) void direct_last_channel(const farm_conv_pair_t *g,
+                                                                      const int8_t *x0,
+                                                                      int8_t *o0, const int sat8)
+{
+    const farm_rq_t *q = g->q;
+    const int32_t c = g->out_c - 1;
+    const int32_t *rq = q->rq + c * FARM_RQ_WORDS;
+    const int8_t *w = g->w + c * g->k_h * g->seg;
+    int32_t a0 = q->bias[c], a1 = q->bias[c];
+    const int8_t *xr = x0;
+    for (int32_t ky = 0; ky < g->k_h; ky++, xr += g->x_row, w += g->seg) {
+        for (int32_t k = 0; k < g->seg; k++) {
+            a0 += (int32_t)xr[k] * w[k];
+            a1 += (int32_t)xr[g->xoff + k] * w[k];
+        }
+    }
+    const int32_t out_off = q->out_off, lo = q->act_min, hi = q->act_max;
+    o0[c] = (int8_t)rq_fast_out(a0, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+    o0[g->out_c + c] = (int8_t)rq_fast_out(a1, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+}
+
+/* Two output pixels of a convolution read straight from the input (no gather): their
+ * windows are k_h rows of `seg` bytes (k_w * in_c, dilation 1 in x), x_row apart, the second
+ * pixel's xoff after the first's. Outputs at o0 and o0 + oc. */
+static inline __attribute__((always_inline)) void direct_pair(const farm_conv_pair_t *g,
+                                                              const int8_t *x0, int8_t *o0,
+                                                              const int sat8)
+{
+    const farm_rq_t *q = g->q;
+    const int32_t *bias = q->bias;
+    const int32_t *rq = q->rq;
+    const int32_t oc = g->out_c, depth = g->k_h * g->seg;
+    const int8_t *w = g->w;
+    int8_t *o1 = o0 + oc;
+    int32_t c = 0;
+    for (; c + 1 < oc; c += 2, w += 2 * depth, rq += 2 * FARM_RQ_WORDS) {
+        int32_t acc[4] = {bias[c], bias[c + 1], bias[c], bias[c + 1]};
+        const int8_t *xr = x0;
+        const int8_t *wr = w;
+        for (int32_t ky = 0; ky < g->k_h; ky++, xr += g->x_row, wr += g->seg) {
+            macs_2x2_off(xr, g->xoff, wr, depth, g->seg, acc);
+        }
+        store_2x2(acc, rq, q, o0 + c, o1 + c, sat8);
+    }
+    if (c < oc) { /* an odd last channel */
+        direct_last_channel(g, x0, o0, sat8);
+    }
+}
+
+#if FARM_ASM_KERNELS && !defined(__OPTIMIZE_SIZE__)
+/* What the channel loop of row_pair_asm keeps in memory (it needs all 14 registers for the
+ * MACs): read and advanced through one pointer that waits on the stack. Offsets are fixed. */
+typedef struct {
+    const int8_t *x0;     /* 0: row 0 (row 1 follows at depth) */
+    int32_t n4;           /* 4: depth - 4 */
+    int32_t blocks;       /* 8: depth / 4 */
+    const int32_t *bias;  /* 12: the next channel pair's bias */
+    const int32_t *rq;    /* 16: the next channel pair's records */
+    int8_t *o0;           /* 20: row 0's next output (row 1's at oc further) */
+    int32_t oc;           /* 24 */
+    const int8_t *w;      /* 28: the next channel pair's weight rows */
+    int32_t out_off;      /* 32 */
+    int32_t pairs;        /* 36: channel pairs left */
+} rp_state_t;
+
+/* The 2x2 MAC loop of macs_2x2 with registers named for row_pair_asm. */
+#define RP_BODY                                                                                    \
+    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
+    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
+    "ldr %[xb], [%[xp], %[n4]]\n\t"                                                               \
+    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
+    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
+    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
+    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
+    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
+    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
+    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
+    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
+    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
+    "ldr %[t0], [%[wp], %[n4]]\n\t"                                                               \
+    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
+    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
+    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
+    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
+    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
+
+/* The fast requantization of one channel's two accumulators (ACC0 row 0, ACC1 row 1) with the
+ * record at [t1 + OFF] = {multiplier, L, R, 2^(R-1)}: (SMMULR(acc << L, m) + 2^(R-1) +
+ * (y >> 31)) >> R, as farm_rq_fast. */
+#define RP_RQ(ACC0, ACC1, OFF, OFF8)                                                               \
+    "ldrd %[xp], %[cnt], [%[t1], #" OFF "]\n\t"                                                   \
+    "ldrd %[n4], %[wp], [%[t1], #" OFF8 "]\n\t"                                                   \
+    "lsl " ACC0 ", " ACC0 ", %[cnt]\n\t"                                                          \
+    "lsl " ACC1 ", " ACC1 ", %[cnt]\n\t"                                                          \
+    "smmulr " ACC0 ", " ACC0 ", %[xp]\n\t"                                                        \
+    "smmulr " ACC1 ", " ACC1 ", %[xp]\n\t"                                                        \
+    "add %[xp], %[wp], " ACC0 "\n\t"                                                              \
+    "add " ACC0 ", %[xp], " ACC0 ", asr #31\n\t"                                                  \
+    "add %[xp], %[wp], " ACC1 "\n\t"                                                              \
+    "add " ACC1 ", %[xp], " ACC1 ", asr #31\n\t"                                                  \
+    "asr " ACC0 ", " ACC0 ", %[n4]\n\t"                                                           \
+    "asr " ACC1 ", " ACC1 ", %[n4]\n\t"
+
+/* Rows x0 and x0 + depth times all channel pairs, outputs clamped to int8 (one SSAT): the
+ * whole channel loop in one block, so the bias, the records and the output pointers move
+ * through the registers the MAC loop frees instead of GCC's spills around it. depth a
+ * positive multiple of 4, at least one channel pair; an odd last channel is left to the
+ * caller. */
+static void row_pair_asm(rp_state_t *st)
+{
+    int32_t a00, a01, a10, a11, cnt, n4, t1, t2, wa, xa, xb;
+    const int8_t *xp, *wp;
+    int32_t t0 = (int32_t)(intptr_t)st;
+    __asm__ volatile(
+        "push {%[t0]}\n\t"
+        "3:\n\t"
+        "ldr %[t0], [sp]\n\t"
+        "ldr %[t1], [%[t0], #12]\n\t"
+        "ldrd %[a00], %[a01], [%[t1]], #8\n\t"
+        "str %[t1], [%[t0], #12]\n\t"
+        "mov %[a10], %[a00]\n\t"
+        "mov %[a11], %[a01]\n\t"
+        "ldr %[xp], [%[t0], #0]\n\t"
+        "ldr %[n4], [%[t0], #4]\n\t"
+        "ldr %[cnt], [%[t0], #8]\n\t"
+        "ldr %[wp], [%[t0], #28]\n\t"
+        "lsrs %[cnt], %[cnt], #1\n\t"
+        "bcc 1f\n\t"
+        "adds %[cnt], %[cnt], #1\n\t"
+        "b 2f\n\t"
+        "1:\n\t"
+        RP_BODY
+        "2:\n\t"
+        RP_BODY
+        "subs %[cnt], %[cnt], #1\n\t"
+        "bne 1b\n\t"
+        /* The next pair's weights follow this pair's second row. */
+        "ldr %[t0], [sp]\n\t"
+        "add %[wp], %[wp], %[n4]\n\t"
+        "adds %[wp], %[wp], #4\n\t"
+        "str %[wp], [%[t0], #28]\n\t"
+        "ldr %[t1], [%[t0], #16]\n\t"
+        RP_RQ("%[a00]", "%[a10]", "0", "8")
+        RP_RQ("%[a01]", "%[a11]", "16", "24")
+        "adds %[t1], %[t1], #32\n\t"
+        "str %[t1], [%[t0], #16]\n\t"
+        "ldr %[t2], [%[t0], #32]\n\t"
+        "add %[a00], %[a00], %[t2]\n\t"
+        "add %[a10], %[a10], %[t2]\n\t"
+        "add %[a01], %[a01], %[t2]\n\t"
+        "add %[a11], %[a11], %[t2]\n\t"
+        "ssat %[a00], #8, %[a00]\n\t"
+        "ssat %[a10], #8, %[a10]\n\t"
+        "ssat %[a01], #8, %[a01]\n\t"
+        "ssat %[a11], #8, %[a11]\n\t"
+        /* Each row's two bytes in one halfword store (little-endian). */
+        "bfi %[a00], %[a01], #8, #8\n\t"
+        "bfi %[a10], %[a11], #8, #8\n\t"
+        "ldrd %[t1], %[t2], [%[t0], #20]\n\t"
+        "strh %[a10], [%[t1], %[t2]]\n\t"
+        "strh %[a00], [%[t1]], #2\n\t"
+        "str %[t1], [%[t0], #20]\n\t"
+        "ldr %[t2], [%[t0], #36]\n\t"
+        "subs %[t2], %[t2], #1\n\t"
+        "str %[t2], [%[t0], #36]\n\t"
+        "bne 3b\n\t"
+        "add sp, sp, #4\n\t"
+        : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
+          [xp] "=&r"(xp), [wp] "=&r"(wp), [cnt] "=&r"(cnt), [n4] "=&r"(n4), [t0] "+r"(t0),
+          [t1] "=&r"(t1), [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
+        :
+        : "cc", "memory");
+}
+#undef RP_BODY
+#undef RP_RQ
+
+/* What the channel loop of direct_pair_asm keeps in memory (offsets fixed, as rp_state_t). */
+typedef struct {
+    const int8_t *x0;     /* 0: pixel 0's window origin (pixel 1's at xoff) */
+    int32_t xo4;          /* 4: xoff - 4 */
+    int32_t wo4;          /* 8: depth - 4 */
+    const int32_t *bias;  /* 12: the next channel pair's bias */
+    const int32_t *rq;    /* 16: the next channel pair's records */
+    int8_t *o0;           /* 20: pixel 0's next output (pixel 1's at oc further) */
+    int32_t oc;           /* 24 */
+    const int8_t *w;      /* 28: the next channel pair's weight rows */
+    int32_t out_off;      /* 32 */
+    int32_t pairs;        /* 36: channel pairs left */
+    int32_t seg;          /* 40: bytes of one window row, a positive multiple of 4 */
+    int32_t x_skip;       /* 44: x_row - seg */
+    int32_t k_h;          /* 48 */
+    int32_t rows_left;    /* 52: window rows left of the current channel pair */
+} dp_state_t;
+
+#define DP_BODY                                                                                    \
+    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
+    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
+    "ldr %[xb], [%[xp], %[xo]]\n\t"                                                               \
+    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
+    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
+    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
+    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
+    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
+    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
+    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
+    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
+    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
+    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
+    "ldr %[t0], [%[wp], %[wo]]\n\t"                                                               \
+    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
+    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
+    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
+    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
+    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
+
+/* As RP_RQ, with the direct loop's register names (m in xp, L in xo, R in wo, 2^(R-1) in wp). */
+#define DP_RQ(ACC0, ACC1, OFF, OFF8)                                                               \
+    "ldrd %[xp], %[xo], [%[t1], #" OFF "]\n\t"                                                    \
+    "ldrd %[wo], %[wp], [%[t1], #" OFF8 "]\n\t"                                                   \
+    "lsl " ACC0 ", " ACC0 ", %[xo]\n\t"                                                           \
+    "lsl " ACC1 ", " ACC1 ", %[xo]\n\t"                                                           \
+    "smmulr " ACC0 ", " ACC0 ", %[xp]\n\t"                                                        \
+    "smmulr " ACC1 ", " ACC1 ", %[xp]\n\t"                                                        \
+    "add %[xp], %[wp], " ACC0 "\n\t"                                                              \
+    "add " ACC0 ", %[xp], " ACC0 ", asr #31\n\t"                                                  \
+    "add %[xp], %[wp], " ACC1 "\n\t"                                                              \
+    "add " ACC1 ", %[xp], " ACC1 ", asr #31\n\t"                                                  \
+    "asr " ACC0 ", " ACC0 ", %[wo]\n\t"                                                           \
+    "asr " ACC1 ", " ACC1 ", %[wo]\n\t"
+
+/* Two output pixels read straight from the input times all channel pairs, clamped to int8:
+ * row_pair_asm's channel loop with k_h window rows of seg bytes per pair. Each row's MAC loop
+ * ends when the weight pointer reaches the row's end, pushed on the stack above the state
+ * pointer (two offsets leave no register for a counter). */
+static void direct_pair_asm(dp_state_t *st)
+{
+    int32_t a00, a01, a10, a11, xo, wo, t1, t2, wa, xa, xb;
+    const int8_t *xp, *wp;
+    int32_t t0 = (int32_t)(intptr_t)st;
+    __asm__ volatile(
+        "push {%[t0]}\n\t"
+        "3:\n\t"
+        "ldr %[t0], [sp]\n\t"
+        "ldr %[t1], [%[t0], #12]\n\t"
+        "ldrd %[a00], %[a01], [%[t1]], #8\n\t"
+        "str %[t1], [%[t0], #12]\n\t"
+        "mov %[a10], %[a00]\n\t"
+        "mov %[a11], %[a01]\n\t"
+        "ldr %[t1], [%[t0], #48]\n\t"
+        "str %[t1], [%[t0], #52]\n\t"
+        "ldr %[xp], [%[t0], #0]\n\t"
+        "ldr %[xo], [%[t0], #4]\n\t"
+        "ldr %[wo], [%[t0], #8]\n\t"
+        "ldr %[wp], [%[t0], #28]\n\t"
+        "4:\n\t"
+        "ldr %[t1], [%[t0], #40]\n\t"
+        "lsls %[t2], %[t1], #30\n\t" /* bit 2 of the row's bytes (an odd block count) into C */
+        "add %[t1], %[wp], %[t1]\n\t"
+        "push {%[t1]}\n\t"
+        "bcs 2f\n\t"
+        "1:\n\t"
+        DP_BODY
+        "2:\n\t"
+        DP_BODY
+        "ldr %[t0], [sp]\n\t"
+        "cmp %[wp], %[t0]\n\t"
+        "bne 1b\n\t"
+        "add sp, sp, #4\n\t"
+        /* The next window row: the weights follow on, the input one image row further. */
+        "ldr %[t0], [sp]\n\t"
+        "ldr %[t1], [%[t0], #44]\n\t"
+        "add %[xp], %[xp], %[t1]\n\t"
+        "ldr %[t1], [%[t0], #52]\n\t"
+        "subs %[t1], %[t1], #1\n\t"
+        "str %[t1], [%[t0], #52]\n\t"
+        "bne 4b\n\t"
+        /* The next pair's weights follow this pair's second filter. */
+        "add %[wp], %[wp], %[wo]\n\t"
+        "adds %[wp], %[wp], #4\n\t"
+        "str %[wp], [%[t0], #28]\n\t"
+        "ldr %[t1], [%[t0], #16]\n\t"
+        DP_RQ("%[a00]", "%[a10]", "0", "8")
+        DP_RQ("%[a01]", "%[a11]", "16", "24")
+        "adds %[t1], %[t1], #32\n\t"
+        "str %[t1], [%[t0], #16]\n\t"
+        "ldr %[t2], [%[t0], #32]\n\t"
+        "add %[a00], %[a00], %[t2]\n\t"
+        "add %[a10], %[a10], %[t2]\n\t"
+        "add %[a01], %[a01], %[t2]\n\t"
+        "add %[a11], %[a11], %[t2]\n\t"
+        "ssat %[a00], #8, %[a00]\n\t"
+        "ssat %[a10], #8, %[a10]\n\t"
+        "ssat %[a01], #8, %[a01]\n\t"
+        "ssat %[a11], #8, %[a11]\n\t"
+        "bfi %[a00], %[a01], #8, #8\n\t"
+        "bfi %[a10], %[a11], #8, #8\n\t"
+        "ldrd %[t1], %[t2], [%[t0], #20]\n\t"
+        "strh %[a10], [%[t1], %[t2]]\n\t"
+        "strh %[a00], [%[t1]], #2\n\t"
+        "str %[t1], [%[t0], #20]\n\t"
+        "ldr %[t2], [%[t0], #36]\n\t"
+        "subs %[t2], %[t2], #1\n\t"
+        "str %[t2], [%[t0], #36]\n\t"
+        "bne 3b\n\t"
+        "add sp, sp, #4\n\t"
+        : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
+          [xp] "=&r"(xp), [wp] "=&r"(wp), [xo] "=&r"(xo), [wo] "=&r"(wo), [t0] "+r"(t0),
+          [t1] "=&r"(t1), [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
+        :
+        : "cc", "memory");
+}
+#undef DP_BODY
+#undef DP_RQ
+#define FARM_ROW_PAIR_ASM 1
+#else
+#define FARM_ROW_PAIR_ASM 0
+#endif
+
+/* noinline: each instantiation is one small function whose loop state fits the registers. */
+static __attribute__((noinline)) void row_pairs_sat8(const int8_t *in, int32_t pairs,
+                                                     int32_t depth, const int8_t *w, int32_t oc,
+                                                     const farm_rq_t *q, int8_t *out)
+{
+#if FARM_ROW_PAIR_ASM
+    if ((depth & 3) == 0 && oc >= 2) {
+        for (int32_t r = 0; r < pairs; r++, in += 2 * depth, out += 2 * oc) {
+            rp_state_t st = {in, depth - 4, depth >> 2, q->bias, q->rq, out, oc, w, q->out_off,
+                             oc >> 1};
+            row_pair_asm(&st);
+            if (oc & 1) { /* the odd last channel */
+                const int32_t c = oc - 1;
+                const int8_t *wc = w + c * depth;
+                const int32_t *r4 = q->rq + c * FARM_RQ_WORDS;
+                int32_t a0 = q->bias[c], a1 = q->bias[c];
+                for (int32_t k = 0; k < depth; k++) {
+                    a0 += (int32_t)in[k] * wc[k];
+                    a1 += (int32_t)in[depth + k] * wc[k];
+                }
+                out[c] = (int8_t)rq_fast_out(a0, r4[0], r4[1], r4[2], r4[3], q->out_off, -128,
+                                             127, 1);
+                out[oc + c] = (int8_t)rq_fast_out(a1, r4[0], r4[1], r4[2], r4[3], q->out_off,
+                                                  -128, 127, 1);
+            }
+        }
+        return;
+    }
+#endif
+    for (int32_t r = 0; r < pairs; r++, in += 2 * depth, out += 2 * oc) {
+        row_pair(in, depth, w, oc, q, out, 1);
+    }
+}
+
+static __attribute__((noinline)) void row_pairs_clamp(const int8_t *in, int32_t pairs,
+                                                      int32_t depth, const int8_t *w, int32_t oc,
+                                                      const farm_rq_t *q, int8_t *out)
+{
+    for (int32_t r = 0; r < pairs; r++, in += 2 * depth, out += 2 * oc) {
+        row_pair(in, depth, w, oc, q, out, 0);
+    }
+}
+
+int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                              int32_t oc, const farm_rq_t *q, int8_t *out)
+{
+    const int32_t pairs = rows >> 1;
+    if (q->mode != FARM_RQ_FAST || pairs == 0) {
+        return 0;
+    }
+    if (q->act_min <= -128 && q->act_max >= 127) {
+        row_pairs_sat8(in, pairs, depth, w, oc, q, out);
+    } else {
+        row_pairs_clamp(in, pairs, depth, w, oc, q, out);
+    }
+    return 2 * pairs;
+}
+
+static __attribute__((noinline)) void direct_pair_sat8(const farm_conv_pair_t *g,
+                                                       const int8_t *x0, int8_t *o0)
+{
+#if FARM_ROW_PAIR_ASM
+    if (g->out_c >= 2) {
+        const farm_rq_t *q = g->q;
+        const int32_t depth = g->k_h * g->seg;
+        dp_state_t st = {x0,         g->xoff - 4,  depth - 4, q->bias,   q->rq,
+                         o0,         g->out_c,     g->w,      q->out_off, g->out_c >> 1,
+                         g->seg,     g->x_row - g->seg, g->k_h, 0};
+        direct_pair_asm(&st);
+        if (g->out_c & 1) {
+            direct_last_channel(g, x0, o0, 1);
+        }
+        return;
+    }
+#endif
+    direct_pair(g, x0, o0, 1);
+}
+
+static __attribute__((noinline)) void direct_pair_clamp(const farm_conv_pair_t *g,
+                                                        const int8_t *x0, int8_t *o0)
+{
+    direct_pair(g, x0, o0, 0);
+}
+
+void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
+{
+    if (g->q->act_min <= -128 && g->q->act_max >= 127) {
+        direct_pair_sat8(g, x0, o0);
+    } else {
+        direct_pair_clamp(g, x0, o0);
+    }
+}
+
+#else
+
+int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                              int32_t oc, const farm_rq_t *q, int8_t *out)
+{
+    (void)in, (void)rows, (void)depth, (void)w, (void)oc, (void)q, (void)out;
+    return 0; /* plain C: farm_matmul's own loops */
+}
+
+void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
+{
+    (void)g, (void)x0, (void)o0; /* never called: farm_k_conv gathers on plain-C builds */
+}
+
+#endif /* FARM_USE_DSP */
