@@ -411,11 +411,21 @@ typedef struct {
     int32_t w[18];   /* pairs 0..3: {c0, c2, c1, c3} at 4 words each; tap 8: {c0|c2, c1|c3} */
     int32_t x_row;   /* bytes from one input row to the next (at byte 72: the asm reads it) */
     int32_t bias[4]; /* bias + input offset x the weights of the taps inside the image */
+    /* The group's fast requantization by step, each for channels 0..3 (at byte 92: the asm
+     * loads each step's four words with one LDM): left shift L, multiplier, rounding term
+     * with the output offset folded in, right shift R. */
+    int32_t rq_l[4], rq_m[4], rq_add[4], rq_r[4];
+    int32_t lo4, hi4; /* act_min, act_max in each byte (at byte 156) */
 } dw3_taps_t;
 
 /* Largest right shift for which folding the output offset into the rounding term cannot
  * overflow: |SMMULR| <= 2^30, 2^(R-1) + 128 * 2^R < 2^30. */
 #define DW3_MAX_RIGHT 22
+
+/* Widest input whose rows dw3_rows copies into a strip for the rows at the top and bottom
+ * border (3 rows of 4 bytes per pixel on the stack: 288 B, dw3_rows' frame 1136 B; at 48
+ * VWW's 48-wide layers ran 0.3 % faster for 288 B more stack). */
+#define DW3_STRIP_MAX_W 24
 
 /* Fewest output pixels for which dw3_rows pays for its packing (measured on the M4 twin: a
  * 3x3 layer's one inner row of 3 pixels costs more than pixel by pixel, 4 rows of 6 less). */
@@ -424,19 +434,28 @@ typedef struct {
 /* The taps of four channels (weights at w, 1HWO with c channels) for column shift dx: the
  * weight words of the nine taps (zero where the moved window has no kernel column) split and
  * paired exactly like the input words in dw3_macs. */
-static void dw3_pack(dw3_taps_t *g, const int8_t *w, int32_t c, const int32_t *bias, int32_t in_off,
-                     int32_t x_row, int32_t dx)
+/* dx is a constant in each of the three instantiations (dw3_pack) and the tap loop is
+ * unrolled: which taps are zero is known at compile time, no loop or test runs (a generic
+ * version cost 330 instructions a call, a channel group packs up to three). */
+static inline __attribute__((always_inline)) void dw3_pack_dx(dw3_taps_t *g, const int8_t *w,
+                                                              int32_t c, const int32_t *bias,
+                                                              int32_t in_off, int32_t x_row,
+                                                              const int32_t dx)
 {
     int32_t e[9], o[9];
     int32_t sum_e = 0, sum_o = 0; /* per channel, int16 halves: |9 x 128| fits */
-    for (int32_t ky = 0; ky < 3; ky++) {
-        for (int32_t kx = 0; kx < 3; kx++) {
-            const int32_t src = kx - dx; /* the kernel column this tap reads */
-            const int32_t word = src >= 0 && src < 3 ? farm_ld32(w + (ky * 3 + src) * c) : 0;
-            e[ky * 3 + kx] = FARM_SXTB16(word);
-            o[ky * 3 + kx] = FARM_SXTB16_ROR8(word);
-            sum_e = FARM_SADD16(sum_e, e[ky * 3 + kx]);
-            sum_o = FARM_SADD16(sum_o, o[ky * 3 + kx]);
+#pragma GCC unroll 9
+    for (int32_t t = 0; t < 9; t++) {
+        const int32_t src = t % 3 - dx; /* the kernel column this tap reads */
+        if (src >= 0 && src < 3) {
+            const int32_t word = farm_ld32(w + (t - dx) * c);
+            e[t] = FARM_SXTB16(word);
+            o[t] = FARM_SXTB16_ROR8(word);
+            sum_e = FARM_SADD16(sum_e, e[t]);
+            sum_o = FARM_SADD16(sum_o, o[t]);
+        } else {
+            e[t] = 0;
+            o[t] = 0;
         }
     }
     for (int32_t i = 0; i < 4; i++) {
@@ -454,6 +473,18 @@ static void dw3_pack(dw3_taps_t *g, const int8_t *w, int32_t c, const int32_t *b
                              (int16_t)(uint16_t)((uint32_t)sum_o >> 16)};
     for (int32_t ch = 0; ch < 4; ch++) {
         g->bias[ch] = (int32_t)((uint32_t)bias[ch] + (uint32_t)in_off * (uint32_t)sums[ch]);
+    }
+}
+
+static void dw3_pack(dw3_taps_t *g, const int8_t *w, int32_t c, const int32_t *bias, int32_t in_off,
+                     int32_t x_row, int32_t dx)
+{
+    if (dx < 0) {
+        dw3_pack_dx(g, w, c, bias, in_off, x_row, -1);
+    } else if (dx == 0) {
+        dw3_pack_dx(g, w, c, bias, in_off, x_row, 0);
+    } else {
+        dw3_pack_dx(g, w, c, bias, in_off, x_row, 1);
     }
 }
 
@@ -502,8 +533,6 @@ static inline __attribute__((always_inline)) void dw3_macs(const int8_t *x, int3
               [t6] "=&r"(t6)
             : [c] "r"(c), [g] "r"(g)
             : "memory");
-#undef DW3_PAIR
-#undef DW3_NEXT_ROW
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;
@@ -571,6 +600,103 @@ static taps_t dw3_inside(int32_t out_size, int32_t s, int32_t pad, int32_t size)
     return r;
 }
 
+#if FARM_ASM_KERNELS
+/* One pixel, four channels: the MACs of dw3_macs, then the requantization of all four with
+ * the records in g (four words per LDM), saturated to int8 (SSAT), packed into one word
+ * (BFI) and, unless `sat8`, clamped to the activation range bytewise (SSUB8 sets the GE flags
+ * per byte, SEL picks: max, then min). Returns the word of the four output bytes. Explicit
+ * registers: LDM needs its list in ascending order; all 13 free ones are used. */
+static inline __attribute__((always_inline)) int32_t dw3_pixel(const int8_t *x, int32_t c,
+                                                               const dw3_taps_t *g,
+                                                               const int sat8)
+{
+    register int32_t a0 __asm__("r0");
+    register int32_t a1 __asm__("r1");
+    register int32_t a2 __asm__("r2");
+    register int32_t a3 __asm__("r3");
+    register int32_t x1 __asm__("r4");
+    register int32_t x2 __asm__("r5");
+    register int32_t t3 __asm__("r6");
+    register int32_t t4 __asm__("r8");
+    register int32_t t5 __asm__("r9");
+    register int32_t t6 __asm__("r12");
+    register const int8_t *xp __asm__("r10") = x;
+    register const dw3_taps_t *gp __asm__("r11") = g;
+    register int32_t cc __asm__("lr") = c;
+    _Static_assert(__builtin_offsetof(dw3_taps_t, bias) == 76, "dw3_pixel's bias offset");
+    _Static_assert(__builtin_offsetof(dw3_taps_t, rq_l) == 92, "dw3_pixel's record offset");
+    _Static_assert(__builtin_offsetof(dw3_taps_t, lo4) == 156, "dw3_pixel's clamp offset");
+#define DW3_MACS                                                                                   \
+    "ldrd %[a0], %[a1], [%[g], #76]\n\t"                                                          \
+    "ldrd %[a2], %[a3], [%[g], #84]\n\t"                                                          \
+    DW3_PAIR("[%[xp]]", "", "[%[xp], %[c]]", "0")                                                  \
+    DW3_PAIR("[%[xp], %[c], lsl #1]", DW3_NEXT_ROW, "[%[xp]]", "16")                               \
+    DW3_PAIR("[%[xp], %[c]]", "", "[%[xp], %[c], lsl #1]", "32")                                   \
+    DW3_NEXT_ROW                                                                                   \
+    DW3_PAIR("[%[xp]]", "", "[%[xp], %[c]]", "48")                                                 \
+    "ldr %[x1], [%[xp], %[c], lsl #1]\n\t"                                                        \
+    "ldrd %[x2], %[t6], [%[g], #64]\n\t"                                                          \
+    "sxtb16 %[t3], %[x1], ror #8\n\t"                                                             \
+    "sxtb16 %[x1], %[x1]\n\t"                                                                     \
+    "smlabb %[a0], %[x1], %[x2], %[a0]\n\t"                                                       \
+    "smlatt %[a2], %[x1], %[x2], %[a2]\n\t"                                                       \
+    "smlabb %[a1], %[t3], %[t6], %[a1]\n\t"                                                       \
+    "smlatt %[a3], %[t3], %[t6], %[a3]\n\t"
+#define DW3_RQ_STEP(OP)                                                                            \
+    "ldm %[x1]!, {%[x2], %[t3], %[t4], %[t5]}\n\t"                                                \
+    OP " %[a0], %[a0], %[x2]\n\t"                                                                 \
+    OP " %[a1], %[a1], %[t3]\n\t"                                                                 \
+    OP " %[a2], %[a2], %[t4]\n\t"                                                                 \
+    OP " %[a3], %[a3], %[t5]\n\t"
+#define DW3_REQUANT                                                                                \
+    "add %[x1], %[g], #92\n\t"                                                                    \
+    DW3_RQ_STEP("lsl")                                                                             \
+    DW3_RQ_STEP("smmulr")                                                                          \
+    "ldm %[x1]!, {%[x2], %[t3], %[t4], %[t5]}\n\t"                                                \
+    "add %[x2], %[x2], %[a0], asr #31\n\t"                                                        \
+    "add %[t3], %[t3], %[a1], asr #31\n\t"                                                        \
+    "add %[t4], %[t4], %[a2], asr #31\n\t"                                                        \
+    "add %[t5], %[t5], %[a3], asr #31\n\t"                                                        \
+    "add %[a0], %[a0], %[x2]\n\t"                                                                 \
+    "add %[a1], %[a1], %[t3]\n\t"                                                                 \
+    "add %[a2], %[a2], %[t4]\n\t"                                                                 \
+    "add %[a3], %[a3], %[t5]\n\t"                                                                 \
+    DW3_RQ_STEP("asr")                                                                             \
+    "ssat %[a0], #8, %[a0]\n\t"                                                                   \
+    "ssat %[a1], #8, %[a1]\n\t"                                                                   \
+    "ssat %[a2], #8, %[a2]\n\t"                                                                   \
+    "ssat %[a3], #8, %[a3]\n\t"                                                                   \
+    "bfi %[a0], %[a1], #8, #8\n\t"                                                                \
+    "bfi %[a0], %[a2], #16, #8\n\t"                                                               \
+    "bfi %[a0], %[a3], #24, #8\n\t"
+#define DW3_CLAMP                                                                                  \
+    "ldrd %[x2], %[t3], [%[g], #156]\n\t"                                                         \
+    "ssub8 %[t4], %[a0], %[x2]\n\t"                                                               \
+    "sel %[a0], %[a0], %[x2]\n\t"                                                                 \
+    "ssub8 %[t4], %[t3], %[a0]\n\t"                                                               \
+    "sel %[a0], %[a0], %[t3]\n\t"
+#define DW3_OPERANDS                                                                               \
+    : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xp] "+r"(xp),              \
+      [x1] "=&r"(x1), [x2] "=&r"(x2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5),             \
+      [t6] "=&r"(t6)                                                                               \
+    : [c] "r"(cc), [g] "r"(gp)                                                                     \
+    : "cc", "memory"
+    if (sat8) {
+        __asm__(DW3_MACS DW3_REQUANT DW3_OPERANDS);
+    } else {
+        __asm__(DW3_MACS DW3_REQUANT DW3_CLAMP DW3_OPERANDS);
+    }
+#undef DW3_MACS
+#undef DW3_RQ_STEP
+#undef DW3_REQUANT
+#undef DW3_CLAMP
+#undef DW3_OPERANDS
+    return a0;
+}
+#endif
+#undef DW3_PAIR
+#undef DW3_NEXT_ROW
+
 /* `count` output pixels of one row and four channels, all with the same column shift (taps g):
  * windows at x, x + x_step, ...; outputs at o, o + o_step, .... */
 static inline __attribute__((always_inline)) void dw3_run(const int8_t *x, int32_t c, int8_t *o, int32_t count, int32_t x_step,
@@ -579,6 +705,12 @@ static inline __attribute__((always_inline)) void dw3_run(const int8_t *x, int32
                                                           int32_t act_max, const int sat8)
 {
     for (int32_t i = 0; i < count; i++, x += x_step, o += o_step) {
+#if FARM_ASM_KERNELS
+        (void)r;
+        (void)act_min;
+        (void)act_max;
+        farm_st32(o, dw3_pixel(x, c, g, sat8));
+#else
         int32_t acc[4] = {g->bias[0], g->bias[1], g->bias[2], g->bias[3]};
         dw3_macs(x, c, g, acc);
         /* One word store (little-endian, as every target) instead of four byte stores. */
@@ -587,10 +719,33 @@ static inline __attribute__((always_inline)) void dw3_run(const int8_t *x, int32
         const uint32_t b2 = (uint8_t)dw3_out(acc[2], r[2], act_min, act_max, sat8);
         const uint32_t b3 = (uint8_t)dw3_out(acc[3], r[3], act_min, act_max, sat8);
         farm_st32(o, (int32_t)(b0 | b1 << 8 | b2 << 16 | b3 << 24));
+#endif
     }
 }
 
-/* Output rows [oy0, oy1), whose windows lie inside the image vertically. */
+/* The three input rows of a window starting at row y0, four channels (at in, c apart) per
+ * pixel, one word each, into strip (3 x in_w words); a row outside the image holds the input
+ * zero point, which the folded bias cancels exactly (TFLite skips those taps). */
+static void dw3_strip(int32_t *strip, const int8_t *in, int32_t c, int32_t in_w, int32_t in_h,
+                      int32_t y0, int32_t pad_word)
+{
+    for (int32_t r = 0; r < 3; r++, strip += in_w) {
+        const int32_t iy = y0 + r;
+        if (iy < 0 || iy >= in_h) {
+            for (int32_t x = 0; x < in_w; x++) {
+                strip[x] = pad_word;
+            }
+            continue;
+        }
+        const int8_t *src = in + iy * in_w * c;
+        for (int32_t x = 0; x < in_w; x++, src += c) {
+            strip[x] = farm_ld32(src);
+        }
+    }
+}
+
+/* Output rows [oy0, oy1). A row whose window sticks out of the image vertically reads a strip
+ * of its three input rows (dw3_strip; the image is at most DW3_STRIP_MAX_W wide there). */
 static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t *op, int32_t oy0,
                                                                 int32_t oy1, const int sat8)
 {
@@ -605,6 +760,8 @@ static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t 
     const int32_t dx_lo = dw3_shift(-pad_w, in_w), dx_hi = dw3_shift((out_w - 1) * s_w - pad_w, in_w);
     const taps_t ix = dw3_inside(out_w, s_w, pad_w, in_w); /* the columns with shift 0 */
     const int32_t x_step = s_w * c;
+    const int32_t pad_word = (int32_t)(0x01010101u * (uint8_t)(int8_t)(-in_off));
+    int32_t strip[3 * DW3_STRIP_MAX_W];
     int32_t r[4][4];
     for (int32_t b = 0; b < n; b++) {
         const int8_t *in = op->t[0] + b * in_h * in_w * c;
@@ -618,17 +775,39 @@ static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t 
                 r[j][3] = src[2];
             }
             for (int32_t dx = dx_lo; dx <= dx_hi; dx++) {
-                dw3_pack(&g[dx + 1], w + oc, c, bias + oc, in_off, x_row, dx);
+                dw3_taps_t *t = &g[dx + 1];
+                dw3_pack(t, w + oc, c, bias + oc, in_off, x_row, dx);
+                for (int32_t j = 0; j < 4; j++) {
+                    t->rq_l[j] = r[j][1];
+                    t->rq_m[j] = r[j][0];
+                    t->rq_add[j] = r[j][2];
+                    t->rq_r[j] = r[j][3];
+                }
+                t->lo4 = (int32_t)(0x01010101u * (uint8_t)act_min);
+                t->hi4 = (int32_t)(0x01010101u * (uint8_t)act_max);
             }
             for (int32_t oy = oy0; oy < oy1; oy++) {
-                const int8_t *row = in + (oy * s_h - pad_h) * x_row + oc;
+                const int32_t y0 = oy * s_h - pad_h;
+                const int8_t *row = in + y0 * x_row + oc;
                 int8_t *o = out + oy * out_w * c + oc;
+                int32_t cs = c, xs = x_step; /* the rows read: tap stride, pixel step */
+                const int border = y0 < 0 || y0 + 3 > in_h;
+                if (border) {
+                    dw3_strip(strip, in + oc, c, in_w, in_h, y0, pad_word);
+                    row = (const int8_t *)strip;
+                    cs = 4;
+                    xs = s_w * 4;
+                    g[0].x_row = g[1].x_row = g[2].x_row = in_w * 4;
+                }
                 /* Left border (at most one pixel), the run inside, the right border. */
-                dw3_run(row, c, o, ix.lo, x_step, c, &g[0], r, act_min, act_max, sat8);
-                dw3_run(row + (ix.lo * s_w - pad_w) * c, c, o + ix.lo * c, ix.hi - ix.lo,
-                        x_step, c, &g[1], r, act_min, act_max, sat8);
-                dw3_run(row + (ix.hi * s_w - pad_w - 1) * c, c, o + ix.hi * c,
-                        out_w - ix.hi, x_step, c, &g[2], r, act_min, act_max, sat8);
+                dw3_run(row, cs, o, ix.lo, xs, c, &g[0], r, act_min, act_max, sat8);
+                dw3_run(row + (ix.lo * s_w - pad_w) * cs, cs, o + ix.lo * c, ix.hi - ix.lo,
+                        xs, c, &g[1], r, act_min, act_max, sat8);
+                dw3_run(row + (ix.hi * s_w - pad_w - 1) * cs, cs, o + ix.hi * c,
+                        out_w - ix.hi, xs, c, &g[2], r, act_min, act_max, sat8);
+                if (border) {
+                    g[0].x_row = g[1].x_row = g[2].x_row = x_row;
+                }
             }
         }
     }
@@ -777,10 +956,15 @@ void farm_k_depthwise(const farm_op_t *op)
 #if FARM_USE_DSP
     const int32_t *p = op->p;
     if (p[7] == 1 && p[3] % 4 == 0 && p[13] == 1) {
-        /* Rows whose windows lie inside vertically: dw3_rows; the others pixel by pixel. */
+        /* dw3_rows: all rows of an image up to DW3_STRIP_MAX_W wide, else the rows whose
+         * windows lie inside vertically; the others pixel by pixel. */
         taps_t rows = {0, 0};
         if (dw3_applies(op)) {
-            rows = dw3_inside(p[4], p[10], p[14], p[1]);
+            if (p[2] <= DW3_STRIP_MAX_W) {
+                rows.hi = p[4];
+            } else {
+                rows = dw3_inside(p[4], p[10], p[14], p[1]);
+            }
             /* Each channel group repacks its taps (up to three column shifts) first: worth it
              * from a few pixels on, not for a 3x3 image's single inner row. */
             if ((rows.hi - rows.lo) * p[5] >= DW3_MIN_PIXELS) {

@@ -62,8 +62,9 @@ typedef struct {
  * a pixel whose taps all lie inside the image (dilation 1). A row is a few words and a byte
  * tail (4 bytes for a 10x4 on one channel, 8 + 1 for a 3x3 on three), written out for up to
  * three words so a row costs no inner loop. */
-static inline void copy_rows(int8_t *dst, const int8_t *src, int32_t rows, int32_t rb,
-                             int32_t in_row)
+static inline __attribute__((always_inline)) void copy_rows(int8_t *dst, const int8_t *src,
+                                                            int32_t rows, int32_t rb,
+                                                            int32_t in_row)
 {
     const int32_t words = rb >> 2, tail = rb & 3;
     for (int32_t r = 0; r < rows; r++, src += in_row, dst += rb) {
@@ -98,8 +99,28 @@ static void gather_window(const first_layer_t *l, int32_t y0, int32_t x0, int8_t
     const int32_t c = l->in_c, rb = l->row_bytes;
     const int inside_x = l->d_w == 1 && x0 >= 0 && x0 + l->k_w <= l->in_w;
     if (inside_x && l->d_h == 1 && y0 >= 0 && y0 + l->k_h <= l->in_h) {
-        copy_rows(dst, l->in + (y0 * l->in_w + x0) * c, l->k_h, rb, l->in_row);
+        const int8_t *src = l->in + (y0 * l->in_w + x0) * c;
+        /* The row lengths of the usual first layers as constants: straight-line copies. */
+        switch (rb) {
+        case 4: /* 4 taps of 1 channel (KWS's 10x4) */
+            copy_rows(dst, src, l->k_h, 4, l->in_row);
+            break;
+        case 9: /* 3 taps of 3 channels (a 3x3 on RGB) */
+            copy_rows(dst, src, l->k_h, 9, l->in_row);
+            break;
+        default:
+            copy_rows(dst, src, l->k_h, rb, l->in_row);
+            break;
+        }
         return;
+    }
+    /* The kernel columns inside the image are the same for every row: [lo, hi). */
+    int32_t lo = 0, hi = l->k_w;
+    while (lo < hi && x0 + lo * l->d_w < 0) {
+        lo++;
+    }
+    while (hi > lo && x0 + (hi - 1) * l->d_w >= l->in_w) {
+        hi--;
     }
     for (int32_t ky = 0; ky < l->k_h; ky++, dst += rb) {
         const int32_t iy = y0 + ky * l->d_h;
@@ -108,8 +129,10 @@ static void gather_window(const first_layer_t *l, int32_t y0, int32_t x0, int8_t
             continue;
         }
         const int8_t *row = l->in + iy * l->in_row;
-        if (inside_x) {
-            copy_bytes(dst, row + x0 * c, rb);
+        if (l->d_w == 1) {
+            fill_bytes(dst, l->pad, lo * c);
+            copy_bytes(dst + lo * c, row + (x0 + lo) * c, (hi - lo) * c);
+            fill_bytes(dst + hi * c, l->pad, (l->k_w - hi) * c);
             continue;
         }
         for (int32_t kx = 0; kx < l->k_w; kx++) {
