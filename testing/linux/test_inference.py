@@ -109,7 +109,12 @@ def test_onnx_outputs_and_external_energy_on_pi_twin(pi: VirtualSshServer,
     assert pi.rail is not None
     truth_j = pi.rail.energy_j(result.window_start_s, result.window_end_s)
     assert power.energy_uj == pytest.approx(truth_j * 1e6, rel=0.05)
-    assert power.mean_power_mw == pytest.approx(PI_MODEL.active_w * 1000, rel=0.06)
+    # As for the Jetson: the mean is judged against the rail's published truth, and the model's
+    # active level only as what the rail reached in the window.
+    truth_mean_mw = truth_j * 1000 / (result.window_end_s - result.window_start_s)
+    assert power.mean_power_mw == pytest.approx(truth_mean_mw, rel=0.05)
+    published_w = pi.rail.watts_between(result.window_start_s, result.window_end_s)
+    assert max(published_w) == pytest.approx(PI_MODEL.active_w, rel=0.01)
     assert power.baseline_power_mw == pytest.approx(PI_MODEL.idle_w * 1000, rel=0.05)
     assert power.method["command"] == pi.power_command
 

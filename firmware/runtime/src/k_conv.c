@@ -608,7 +608,7 @@ static taps_t dw3_inside(int32_t out_size, int32_t s, int32_t pad, int32_t size)
  * registers: LDM needs its list in ascending order; all 13 free ones are used. */
 static inline __attribute__((always_inline)) int32_t dw3_pixel(const int8_t *x, int32_t c,
                                                                const dw3_taps_t *g,
-                                                               const int sat8)
+                                                               const int sat8, const int l1)
 {
     register int32_t a0 __asm__("r0");
     register int32_t a1 __asm__("r1");
@@ -648,9 +648,17 @@ static inline __attribute__((always_inline)) int32_t dw3_pixel(const int8_t *x, 
     OP " %[a1], %[a1], %[t3]\n\t"                                                                 \
     OP " %[a2], %[a2], %[t4]\n\t"                                                                 \
     OP " %[a3], %[a3], %[t5]\n\t"
-#define DW3_REQUANT                                                                                \
+/* L = 1 in every channel (so far every zoo depthwise layer): an immediate shift, one LDM less. */
+#define DW3_RQ_SHIFT_RECORDS                                                                       \
     "add %[x1], %[g], #92\n\t"                                                                    \
-    DW3_RQ_STEP("lsl")                                                                             \
+    DW3_RQ_STEP("lsl")
+#define DW3_RQ_SHIFT_1                                                                             \
+    "add %[x1], %[g], #108\n\t"                                                                   \
+    "lsl %[a0], %[a0], #1\n\t"                                                                    \
+    "lsl %[a1], %[a1], #1\n\t"                                                                    \
+    "lsl %[a2], %[a2], #1\n\t"                                                                    \
+    "lsl %[a3], %[a3], #1\n\t"
+#define DW3_REQUANT                                                                                \
     DW3_RQ_STEP("smmulr")                                                                          \
     "ldm %[x1]!, {%[x2], %[t3], %[t4], %[t5]}\n\t"                                                \
     "add %[x2], %[x2], %[a0], asr #31\n\t"                                                        \
@@ -681,14 +689,20 @@ static inline __attribute__((always_inline)) int32_t dw3_pixel(const int8_t *x, 
       [t6] "=&r"(t6)                                                                               \
     : [c] "r"(cc), [g] "r"(gp)                                                                     \
     : "cc", "memory"
-    if (sat8) {
-        __asm__(DW3_MACS DW3_REQUANT DW3_OPERANDS);
+    if (sat8 && l1) {
+        __asm__(DW3_MACS DW3_RQ_SHIFT_1 DW3_REQUANT DW3_OPERANDS);
+    } else if (sat8) {
+        __asm__(DW3_MACS DW3_RQ_SHIFT_RECORDS DW3_REQUANT DW3_OPERANDS);
+    } else if (l1) {
+        __asm__(DW3_MACS DW3_RQ_SHIFT_1 DW3_REQUANT DW3_CLAMP DW3_OPERANDS);
     } else {
-        __asm__(DW3_MACS DW3_REQUANT DW3_CLAMP DW3_OPERANDS);
+        __asm__(DW3_MACS DW3_RQ_SHIFT_RECORDS DW3_REQUANT DW3_CLAMP DW3_OPERANDS);
     }
 #undef DW3_MACS
 #undef DW3_RQ_STEP
 #undef DW3_REQUANT
+#undef DW3_RQ_SHIFT_1
+#undef DW3_RQ_SHIFT_RECORDS
 #undef DW3_CLAMP
 #undef DW3_OPERANDS
     return a0;
@@ -702,15 +716,17 @@ static inline __attribute__((always_inline)) int32_t dw3_pixel(const int8_t *x, 
 static inline __attribute__((always_inline)) void dw3_run(const int8_t *x, int32_t c, int8_t *o, int32_t count, int32_t x_step,
                                                           int32_t o_step, const dw3_taps_t *g,
                                                           const int32_t r[4][4], int32_t act_min,
-                                                          int32_t act_max, const int sat8)
+                                                          int32_t act_max, const int sat8,
+                                                          const int l1)
 {
     for (int32_t i = 0; i < count; i++, x += x_step, o += o_step) {
 #if FARM_ASM_KERNELS
         (void)r;
         (void)act_min;
         (void)act_max;
-        farm_st32(o, dw3_pixel(x, c, g, sat8));
+        farm_st32(o, dw3_pixel(x, c, g, sat8, l1));
 #else
+        (void)l1;
         int32_t acc[4] = {g->bias[0], g->bias[1], g->bias[2], g->bias[3]};
         dw3_macs(x, c, g, acc);
         /* One word store (little-endian, as every target) instead of four byte stores. */
@@ -747,7 +763,8 @@ static void dw3_strip(int32_t *strip, const int8_t *in, int32_t c, int32_t in_w,
 /* Output rows [oy0, oy1). A row whose window sticks out of the image vertically reads a strip
  * of its three input rows (dw3_strip; the image is at most DW3_STRIP_MAX_W wide there). */
 static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t *op, int32_t oy0,
-                                                                int32_t oy1, const int sat8)
+                                                                int32_t oy1, const int sat8,
+                                                                const int l1)
 {
     const int32_t *p = op->p;
     const int32_t n = p[0], in_h = p[1], in_w = p[2], c = p[3], out_h = p[4], out_w = p[5];
@@ -800,11 +817,11 @@ static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t 
                     g[0].x_row = g[1].x_row = g[2].x_row = in_w * 4;
                 }
                 /* Left border (at most one pixel), the run inside, the right border. */
-                dw3_run(row, cs, o, ix.lo, xs, c, &g[0], r, act_min, act_max, sat8);
+                dw3_run(row, cs, o, ix.lo, xs, c, &g[0], r, act_min, act_max, sat8, l1);
                 dw3_run(row + (ix.lo * s_w - pad_w) * cs, cs, o + ix.lo * c, ix.hi - ix.lo,
-                        xs, c, &g[1], r, act_min, act_max, sat8);
+                        xs, c, &g[1], r, act_min, act_max, sat8, l1);
                 dw3_run(row + (ix.hi * s_w - pad_w - 1) * cs, cs, o + ix.hi * c,
-                        out_w - ix.hi, xs, c, &g[2], r, act_min, act_max, sat8);
+                        out_w - ix.hi, xs, c, &g[2], r, act_min, act_max, sat8, l1);
                 if (border) {
                     g[0].x_row = g[1].x_row = g[2].x_row = x_row;
                 }
@@ -815,18 +832,42 @@ static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t 
 
 static __attribute__((noinline)) void dw3_rows_sat8(const farm_op_t *op, int32_t oy0, int32_t oy1)
 {
-    dw3_rows_impl(op, oy0, oy1, 1);
+    dw3_rows_impl(op, oy0, oy1, 1, 0);
 }
 
 static __attribute__((noinline)) void dw3_rows_clamp(const farm_op_t *op, int32_t oy0, int32_t oy1)
 {
-    dw3_rows_impl(op, oy0, oy1, 0);
+    dw3_rows_impl(op, oy0, oy1, 0, 0);
 }
 
-/* The rows with the clamp kind a constant. */
+static __attribute__((noinline)) void dw3_rows_sat8_l1(const farm_op_t *op, int32_t oy0,
+                                                       int32_t oy1)
+{
+    dw3_rows_impl(op, oy0, oy1, 1, 1);
+}
+
+static __attribute__((noinline)) void dw3_rows_clamp_l1(const farm_op_t *op, int32_t oy0,
+                                                        int32_t oy1)
+{
+    dw3_rows_impl(op, oy0, oy1, 0, 1);
+}
+
+/* The rows with the clamp kind and whether every channel's left shift L is 1 constants. */
 static void dw3_rows(const farm_op_t *op, int32_t oy0, int32_t oy1)
 {
-    if (op->p[18] <= -128 && op->p[19] >= 127) {
+    const int32_t *rq = (const int32_t *)op->c[3];
+    int l1 = FARM_ASM_KERNELS; /* the C path reads L from the records anyway */
+    for (int32_t ch = 0; ch < op->p[3] && l1; ch++) {
+        l1 = rq[ch * FARM_RQ_WORDS + 1] == 1;
+    }
+    const int sat8 = op->p[18] <= -128 && op->p[19] >= 127;
+    if (l1) {
+        if (sat8) {
+            dw3_rows_sat8_l1(op, oy0, oy1);
+        } else {
+            dw3_rows_clamp_l1(op, oy0, oy1);
+        }
+    } else if (sat8) {
         dw3_rows_sat8(op, oy0, oy1);
     } else {
         dw3_rows_clamp(op, oy0, oy1);
