@@ -20,6 +20,7 @@
 
 #include "farm_fixedpoint.h"
 #include "farm_kernels.h"
+#include "farm_mac_asm.h"
 #include "farm_simd.h"
 
 #if FARM_USE_DSP
@@ -159,45 +160,14 @@ static inline __attribute__((always_inline)) void block_2x2_padded(const int8_t 
     /* 20 instructions per 16 MACs, two groups per branch (an odd count enters at the second
      * copy); pixel b's word sits FIRST_MAX_DEPTH - 4 bytes after pixel a's post-incremented
      * load, an immediate offset. */
-#define FIRST_BODY                                                                                 \
-    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
-    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
-    "ldr %[xb], [%[xp], #60]\n\t"                                                                 \
-    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
-    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
-    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
-    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
-    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
-    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
-    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
-    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
-    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
-    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
-    "ldr %[t0], [%[wp], %[w4]]\n\t"                                                               \
-    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
-    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
-    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
-    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
-    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
     _Static_assert(FIRST_MAX_DEPTH - 4 == 60, "FIRST_BODY's pixel-b offset");
     __asm__ volatile(
-        "lsrs %[cnt], %[cnt], #1\n\t"
-        "bcc 1f\n\t"
-        "adds %[cnt], %[cnt], #1\n\t"
-        "b 2f\n\t"
-        "1:\n\t"
-        FIRST_BODY
-        "2:\n\t"
-        FIRST_BODY
-        "subs %[cnt], %[cnt], #1\n\t"
-        "bne 1b\n\t"
+        FARM_ASM_LOOP2(FARM_MAC22_ASM("#60", "%[w4]"))
         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [xp] "+r"(x),
           [wp] "+r"(w), [cnt] "+r"(groups), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
           [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
         : [w4] "r"(w4)
         : "cc", "memory");
-#undef FIRST_BODY
     acc[0] = a00;
     acc[1] = a01;
     acc[2] = a10;

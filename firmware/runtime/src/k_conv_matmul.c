@@ -11,94 +11,13 @@
  */
 #include "farm_fixedpoint.h"
 #include "farm_kernels.h"
+#include "farm_mac_asm.h"
 #include "farm_simd.h"
 
 #if FARM_USE_DSP
 
-/* The MACs of rows x0 and x0 + n (weights w0 and w0 + n), n bytes deep, into acc[4] =
- * {row 0 ch 0, row 0 ch 1, row 1 ch 0, row 1 ch 1}. */
-static inline __attribute__((always_inline)) void macs_2x2(const int8_t *x0, const int8_t *w0,
-                                                           int32_t n, int32_t acc[4])
-{
-    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-    int32_t blocks = n >> 2;
-#if FARM_ASM_KERNELS
-    if (blocks > 0) {
-        /* Row 1 and weight row 1 sit n bytes after row 0: after the post-incremented loads
-         * they are at [p, n - 4]. The three loads of a block issue back to back (the second
-         * and third pipeline behind the first); two blocks per branch (an odd count enters at
-         * the second copy). */
-        const int32_t n4 = n - 4;
-        int32_t t0, t1, t2, wa, xa, xb;
-#define M22_BODY                                                                                   \
-    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
-    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
-    "ldr %[xb], [%[xp], %[n4]]\n\t"                                                               \
-    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
-    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
-    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
-    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
-    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
-    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
-    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
-    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
-    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
-    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
-    "ldr %[t0], [%[wp], %[n4]]\n\t"                                                               \
-    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
-    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
-    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
-    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
-    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
-        __asm__ volatile(
-            "lsrs %[cnt], %[cnt], #1\n\t"
-            "bcc 1f\n\t"
-            "adds %[cnt], %[cnt], #1\n\t"
-            "b 2f\n\t"
-            "1:\n\t"
-            M22_BODY
-            "2:\n\t"
-            M22_BODY
-            "subs %[cnt], %[cnt], #1\n\t"
-            "bne 1b\n\t"
-            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-              [xp] "+r"(x0), [wp] "+r"(w0), [cnt] "+r"(blocks), [t0] "=&r"(t0), [t1] "=&r"(t1),
-              [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
-            : [n4] "r"(n4)
-            : "cc", "memory");
-#undef M22_BODY
-    }
-#else
-    for (; blocks > 0; blocks--, x0 += 4, w0 += 4) {
-        const int32_t wa = farm_ld32(w0), wb = farm_ld32(w0 + n);
-        const int32_t xa = farm_ld32(x0), xb = farm_ld32(x0 + n);
-        const int32_t wa0 = FARM_SXTB16(wa), wa1 = FARM_SXTB16_ROR8(wa);
-        const int32_t wb0 = FARM_SXTB16(wb), wb1 = FARM_SXTB16_ROR8(wb);
-        const int32_t xa0 = FARM_SXTB16(xa), xa1 = FARM_SXTB16_ROR8(xa);
-        const int32_t xb0 = FARM_SXTB16(xb), xb1 = FARM_SXTB16_ROR8(xb);
-        a00 = FARM_SMLAD(xa1, wa1, FARM_SMLAD(xa0, wa0, a00));
-        a10 = FARM_SMLAD(xb1, wa1, FARM_SMLAD(xb0, wa0, a10));
-        a01 = FARM_SMLAD(xa1, wb1, FARM_SMLAD(xa0, wb0, a01));
-        a11 = FARM_SMLAD(xb1, wb1, FARM_SMLAD(xb0, wb0, a11));
-    }
-#endif
-    /* Depth not a multiple of 4 (first layers): the last bytes one at a time. */
-    for (int32_t k = 0; k < (n & 3); k++) {
-        const int32_t xa = x0[k], xb = x0[n + k], wa = w0[k], wb = w0[n + k];
-        a00 += xa * wa;
-        a01 += xa * wb;
-        a10 += xb * wa;
-        a11 += xb * wb;
-    }
-    acc[0] = a00;
-    acc[1] = a01;
-    acc[2] = a10;
-    acc[3] = a11;
-}
-
 /* The MACs of rows x0 and x0 + xoff (weights w0 and w0 + woff), n bytes deep (n a positive
- * multiple of 4), added to acc[4] as in macs_2x2: a convolution's two output pixels read
+ * multiple of 4), added to acc[4] as in farm_macs_2x2: a convolution's two output pixels read
  * straight from the input (the window rows of the two pixels are xoff apart). */
 static inline __attribute__((always_inline)) void macs_2x2_off(const int8_t *x0, int32_t xoff,
                                                                const int8_t *w0, int32_t woff,
@@ -111,36 +30,15 @@ static inline __attribute__((always_inline)) void macs_2x2_off(const int8_t *x0,
      * reaches its end, which waits on the stack (one LDR and a CMP per two blocks). */
     const int32_t xo4 = xoff - 4, wo4 = woff - 4;
     int32_t t0 = (int32_t)(intptr_t)(w0 + n), t1, t2, wa, xa, xb;
-#define M22O_BODY                                                                                  \
-    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
-    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
-    "ldr %[xb], [%[xp], %[xo4]]\n\t"                                                              \
-    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
-    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
-    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
-    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
-    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
-    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
-    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
-    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
-    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
-    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
-    "ldr %[t0], [%[wp], %[wo4]]\n\t"                                                              \
-    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
-    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
-    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
-    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
-    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
     __asm__ volatile(
         "push {%[t0]}\n\t"
         "subs %[t1], %[t0], %[wp]\n\t"
         "lsls %[t1], %[t1], #30\n\t" /* bit 2 of the length (an odd block count) into C */
         "bcs 2f\n\t"
         "1:\n\t"
-        M22O_BODY
+        FARM_MAC22_ASM("%[xo4]", "%[wo4]")
         "2:\n\t"
-        M22O_BODY
+        FARM_MAC22_ASM("%[xo4]", "%[wo4]")
         "ldr %[t0], [sp]\n\t"
         "cmp %[wp], %[t0]\n\t"
         "bne 1b\n\t"
@@ -150,7 +48,6 @@ static inline __attribute__((always_inline)) void macs_2x2_off(const int8_t *x0,
           [xa] "=&r"(xa), [xb] "=&r"(xb)
         : [xo4] "r"(xo4), [wo4] "r"(wo4)
         : "cc", "memory");
-#undef M22O_BODY
 #else
     for (int32_t k = 0; k < n; k += 4, x0 += 4, w0 += 4) {
         const int32_t wa = farm_ld32(w0), wb = farm_ld32(w0 + woff);
@@ -218,7 +115,7 @@ static inline __attribute__((always_inline)) void row_pair(const int8_t *x0, int
     int32_t c = 0;
     for (; c + 1 < oc; c += 2, w += 2 * depth, rq += 2 * FARM_RQ_WORDS) {
         int32_t acc[4] = {bias[c], bias[c + 1], bias[c], bias[c + 1]};
-        macs_2x2(x0, w, depth, acc);
+        farm_macs_2x2(x0, w, depth, acc);
         store_2x2(acc, rq, q, o0 + c, o1 + c, sat8);
     }
     if (c < oc) { /* an odd last channel: both rows, one weight row */
@@ -299,46 +196,6 @@ typedef struct {
     int32_t pairs;        /* 36: channel pairs left */
 } rp_state_t;
 
-/* The 2x2 MAC loop of macs_2x2 with registers named for row_pair_asm. */
-#define RP_BODY                                                                                    \
-    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
-    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
-    "ldr %[xb], [%[xp], %[n4]]\n\t"                                                               \
-    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
-    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
-    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
-    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
-    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
-    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
-    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
-    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
-    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
-    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
-    "ldr %[t0], [%[wp], %[n4]]\n\t"                                                               \
-    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
-    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
-    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
-    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
-    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
-
-/* The fast requantization of one channel's two accumulators (ACC0 row 0, ACC1 row 1) with the
- * record at [t1 + OFF] = {multiplier, L, R, 2^(R-1)}: (SMMULR(acc << L, m) + 2^(R-1) +
- * (y >> 31)) >> R, as farm_rq_fast. */
-#define RP_RQ(ACC0, ACC1, OFF, OFF8)                                                               \
-    "ldrd %[xp], %[cnt], [%[t1], #" OFF "]\n\t"                                                   \
-    "ldrd %[n4], %[wp], [%[t1], #" OFF8 "]\n\t"                                                   \
-    "lsl " ACC0 ", " ACC0 ", %[cnt]\n\t"                                                          \
-    "lsl " ACC1 ", " ACC1 ", %[cnt]\n\t"                                                          \
-    "smmulr " ACC0 ", " ACC0 ", %[xp]\n\t"                                                        \
-    "smmulr " ACC1 ", " ACC1 ", %[xp]\n\t"                                                        \
-    "add %[xp], %[wp], " ACC0 "\n\t"                                                              \
-    "add " ACC0 ", %[xp], " ACC0 ", asr #31\n\t"                                                  \
-    "add %[xp], %[wp], " ACC1 "\n\t"                                                              \
-    "add " ACC1 ", %[xp], " ACC1 ", asr #31\n\t"                                                  \
-    "asr " ACC0 ", " ACC0 ", %[n4]\n\t"                                                           \
-    "asr " ACC1 ", " ACC1 ", %[n4]\n\t"
-
 /* Rows x0 and x0 + depth times all channel pairs, outputs clamped to int8 (one SSAT): the
  * whole channel loop in one block, so the bias, the records and the output pointers move
  * through the registers the MAC loop frees instead of GCC's spills around it. depth a
@@ -350,67 +207,27 @@ static void row_pair_asm(rp_state_t *st)
     const int8_t *xp, *wp;
     int32_t t0 = (int32_t)(intptr_t)st;
     __asm__ volatile(
-        "push {%[t0]}\n\t"
-        "3:\n\t"
-        "ldr %[t0], [sp]\n\t"
-        "ldr %[t1], [%[t0], #12]\n\t"
-        "ldrd %[a00], %[a01], [%[t1]], #8\n\t"
-        "str %[t1], [%[t0], #12]\n\t"
-        "mov %[a10], %[a00]\n\t"
-        "mov %[a11], %[a01]\n\t"
+        FARM_PAIR_BIAS_ASM
         "ldr %[xp], [%[t0], #0]\n\t"
         "ldr %[n4], [%[t0], #4]\n\t"
         "ldr %[cnt], [%[t0], #8]\n\t"
         "ldr %[wp], [%[t0], #28]\n\t"
-        "lsrs %[cnt], %[cnt], #1\n\t"
-        "bcc 1f\n\t"
-        "adds %[cnt], %[cnt], #1\n\t"
-        "b 2f\n\t"
-        "1:\n\t"
-        RP_BODY
-        "2:\n\t"
-        RP_BODY
-        "subs %[cnt], %[cnt], #1\n\t"
-        "bne 1b\n\t"
+        FARM_ASM_LOOP2(FARM_MAC22_ASM("%[n4]", "%[n4]"))
         /* The next pair's weights follow this pair's second row. */
         "ldr %[t0], [sp]\n\t"
         "add %[wp], %[wp], %[n4]\n\t"
         "adds %[wp], %[wp], #4\n\t"
         "str %[wp], [%[t0], #28]\n\t"
         "ldr %[t1], [%[t0], #16]\n\t"
-        RP_RQ("%[a00]", "%[a10]", "0", "8")
-        RP_RQ("%[a01]", "%[a11]", "16", "24")
-        "adds %[t1], %[t1], #32\n\t"
-        "str %[t1], [%[t0], #16]\n\t"
-        "ldr %[t2], [%[t0], #32]\n\t"
-        "add %[a00], %[a00], %[t2]\n\t"
-        "add %[a10], %[a10], %[t2]\n\t"
-        "add %[a01], %[a01], %[t2]\n\t"
-        "add %[a11], %[a11], %[t2]\n\t"
-        "ssat %[a00], #8, %[a00]\n\t"
-        "ssat %[a10], #8, %[a10]\n\t"
-        "ssat %[a01], #8, %[a01]\n\t"
-        "ssat %[a11], #8, %[a11]\n\t"
-        /* Each row's two bytes in one halfword store (little-endian). */
-        "bfi %[a00], %[a01], #8, #8\n\t"
-        "bfi %[a10], %[a11], #8, #8\n\t"
-        "ldrd %[t1], %[t2], [%[t0], #20]\n\t"
-        "strh %[a10], [%[t1], %[t2]]\n\t"
-        "strh %[a00], [%[t1]], #2\n\t"
-        "str %[t1], [%[t0], #20]\n\t"
-        "ldr %[t2], [%[t0], #36]\n\t"
-        "subs %[t2], %[t2], #1\n\t"
-        "str %[t2], [%[t0], #36]\n\t"
-        "bne 3b\n\t"
-        "add sp, sp, #4\n\t"
+        FARM_RQ2_ASM("%[a00]", "%[a10]", "0", "8", "%[cnt]", "%[n4]")
+        FARM_RQ2_ASM("%[a01]", "%[a11]", "16", "24", "%[cnt]", "%[n4]")
+        FARM_PAIR_STORE_ASM
         : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
           [xp] "=&r"(xp), [wp] "=&r"(wp), [cnt] "=&r"(cnt), [n4] "=&r"(n4), [t0] "+r"(t0),
           [t1] "=&r"(t1), [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
         :
         : "cc", "memory");
 }
-#undef RP_BODY
-#undef RP_RQ
 
 /* What the channel loop of direct_pair_asm keeps in memory (offsets fixed, as rp_state_t). */
 typedef struct {
@@ -430,43 +247,6 @@ typedef struct {
     int32_t rows_left;    /* 52: window rows left of the current channel pair */
 } dp_state_t;
 
-#define DP_BODY                                                                                    \
-    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
-    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
-    "ldr %[xb], [%[xp], %[xo]]\n\t"                                                               \
-    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
-    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
-    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
-    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
-    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
-    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
-    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
-    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
-    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
-    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
-    "ldr %[t0], [%[wp], %[wo]]\n\t"                                                               \
-    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
-    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
-    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
-    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
-    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
-
-/* As RP_RQ, with the direct loop's register names (m in xp, L in xo, R in wo, 2^(R-1) in wp). */
-#define DP_RQ(ACC0, ACC1, OFF, OFF8)                                                               \
-    "ldrd %[xp], %[xo], [%[t1], #" OFF "]\n\t"                                                    \
-    "ldrd %[wo], %[wp], [%[t1], #" OFF8 "]\n\t"                                                   \
-    "lsl " ACC0 ", " ACC0 ", %[xo]\n\t"                                                           \
-    "lsl " ACC1 ", " ACC1 ", %[xo]\n\t"                                                           \
-    "smmulr " ACC0 ", " ACC0 ", %[xp]\n\t"                                                        \
-    "smmulr " ACC1 ", " ACC1 ", %[xp]\n\t"                                                        \
-    "add %[xp], %[wp], " ACC0 "\n\t"                                                              \
-    "add " ACC0 ", %[xp], " ACC0 ", asr #31\n\t"                                                  \
-    "add %[xp], %[wp], " ACC1 "\n\t"                                                              \
-    "add " ACC1 ", %[xp], " ACC1 ", asr #31\n\t"                                                  \
-    "asr " ACC0 ", " ACC0 ", %[wo]\n\t"                                                           \
-    "asr " ACC1 ", " ACC1 ", %[wo]\n\t"
-
 /* Two output pixels read straight from the input times all channel pairs, clamped to int8:
  * row_pair_asm's channel loop with k_h window rows of seg bytes per pair. Each row's MAC loop
  * ends when the weight pointer reaches the row's end, pushed on the stack above the state
@@ -477,14 +257,7 @@ static void direct_pair_asm(dp_state_t *st)
     const int8_t *xp, *wp;
     int32_t t0 = (int32_t)(intptr_t)st;
     __asm__ volatile(
-        "push {%[t0]}\n\t"
-        "3:\n\t"
-        "ldr %[t0], [sp]\n\t"
-        "ldr %[t1], [%[t0], #12]\n\t"
-        "ldrd %[a00], %[a01], [%[t1]], #8\n\t"
-        "str %[t1], [%[t0], #12]\n\t"
-        "mov %[a10], %[a00]\n\t"
-        "mov %[a11], %[a01]\n\t"
+        FARM_PAIR_BIAS_ASM
         "ldr %[t1], [%[t0], #48]\n\t"
         "str %[t1], [%[t0], #52]\n\t"
         "ldr %[xp], [%[t0], #0]\n\t"
@@ -498,9 +271,9 @@ static void direct_pair_asm(dp_state_t *st)
         "push {%[t1]}\n\t"
         "bcs 2f\n\t"
         "1:\n\t"
-        DP_BODY
+        FARM_MAC22_ASM("%[xo]", "%[wo]")
         "2:\n\t"
-        DP_BODY
+        FARM_MAC22_ASM("%[xo]", "%[wo]")
         "ldr %[t0], [sp]\n\t"
         "cmp %[wp], %[t0]\n\t"
         "bne 1b\n\t"
@@ -518,38 +291,15 @@ static void direct_pair_asm(dp_state_t *st)
         "adds %[wp], %[wp], #4\n\t"
         "str %[wp], [%[t0], #28]\n\t"
         "ldr %[t1], [%[t0], #16]\n\t"
-        DP_RQ("%[a00]", "%[a10]", "0", "8")
-        DP_RQ("%[a01]", "%[a11]", "16", "24")
-        "adds %[t1], %[t1], #32\n\t"
-        "str %[t1], [%[t0], #16]\n\t"
-        "ldr %[t2], [%[t0], #32]\n\t"
-        "add %[a00], %[a00], %[t2]\n\t"
-        "add %[a10], %[a10], %[t2]\n\t"
-        "add %[a01], %[a01], %[t2]\n\t"
-        "add %[a11], %[a11], %[t2]\n\t"
-        "ssat %[a00], #8, %[a00]\n\t"
-        "ssat %[a10], #8, %[a10]\n\t"
-        "ssat %[a01], #8, %[a01]\n\t"
-        "ssat %[a11], #8, %[a11]\n\t"
-        "bfi %[a00], %[a01], #8, #8\n\t"
-        "bfi %[a10], %[a11], #8, #8\n\t"
-        "ldrd %[t1], %[t2], [%[t0], #20]\n\t"
-        "strh %[a10], [%[t1], %[t2]]\n\t"
-        "strh %[a00], [%[t1]], #2\n\t"
-        "str %[t1], [%[t0], #20]\n\t"
-        "ldr %[t2], [%[t0], #36]\n\t"
-        "subs %[t2], %[t2], #1\n\t"
-        "str %[t2], [%[t0], #36]\n\t"
-        "bne 3b\n\t"
-        "add sp, sp, #4\n\t"
+        FARM_RQ2_ASM("%[a00]", "%[a10]", "0", "8", "%[xo]", "%[wo]")
+        FARM_RQ2_ASM("%[a01]", "%[a11]", "16", "24", "%[xo]", "%[wo]")
+        FARM_PAIR_STORE_ASM
         : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
           [xp] "=&r"(xp), [wp] "=&r"(wp), [xo] "=&r"(xo), [wo] "=&r"(wo), [t0] "+r"(t0),
           [t1] "=&r"(t1), [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
         :
         : "cc", "memory");
 }
-#undef DP_BODY
-#undef DP_RQ
 #define FARM_ROW_PAIR_ASM 1
 #else
 #define FARM_ROW_PAIR_ASM 0

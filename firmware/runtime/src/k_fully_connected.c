@@ -8,6 +8,7 @@
  */
 #include "farm_fixedpoint.h"
 #include "farm_kernels.h"
+#include "farm_mac_asm.h"
 #include "farm_simd.h"
 
 /* `mode` and `sat8` are compile-time constants in each instantiation of matmul_impl, so the
@@ -39,6 +40,32 @@ static int32_t dot_1x1(const int8_t *x, const int8_t *w, int32_t n, int32_t acc)
     return acc;
 }
 
+/* One input word times four weight rows' words: 16 MACs per 5 LDR, 10 SXTB16, 8 SMLAD. */
+#define X1W4_BODY                                                                                  \
+    "ldr %[xv], [%[xp]], #4\n\t"                                                                   \
+    "ldr %[wv], [%[wp]], #4\n\t"                                                                   \
+    "sxtb16 %[xe], %[xv]\n\t"                                                                      \
+    "sxtb16 %[xv], %[xv], ror #8\n\t"                                                              \
+    "sxtb16 %[wt], %[wv]\n\t"                                                                      \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                              \
+    "smlad %[a0], %[xe], %[wt], %[a0]\n\t"                                                         \
+    "smlad %[a0], %[xv], %[wv], %[a0]\n\t"                                                         \
+    "ldr %[wv], [%[wp], %[n4]]\n\t"                                                                \
+    "sxtb16 %[wt], %[wv]\n\t"                                                                      \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                              \
+    "smlad %[a1], %[xe], %[wt], %[a1]\n\t"                                                         \
+    "smlad %[a1], %[xv], %[wv], %[a1]\n\t"                                                         \
+    "ldr %[wv], [%[wq]], #4\n\t"                                                                   \
+    "sxtb16 %[wt], %[wv]\n\t"                                                                      \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                              \
+    "smlad %[a2], %[xe], %[wt], %[a2]\n\t"                                                         \
+    "smlad %[a2], %[xv], %[wv], %[a2]\n\t"                                                         \
+    "ldr %[wv], [%[wq], %[n4]]\n\t"                                                                \
+    "sxtb16 %[wt], %[wv]\n\t"                                                                      \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                              \
+    "smlad %[a3], %[xe], %[wt], %[a3]\n\t"                                                         \
+    "smlad %[a3], %[xv], %[wv], %[a3]\n\t"
+
 /* One input row times four weight rows (the FULLY_CONNECTED case, one row per inference):
  * the input word is widened once for four channels. */
 static __attribute__((noinline)) void block_1x4(const int8_t *x, const int8_t *w, int32_t n,
@@ -53,63 +80,10 @@ static __attribute__((noinline)) void block_1x4(const int8_t *x, const int8_t *w
          * are at [p, n - 4]. 13 registers. */
         const int32_t n4 = n - 4;
         int32_t xv, xe, wv, wt;
-        /* Two blocks per branch, as in block_2x2 (an odd first block enters at the second
+        /* Two blocks per branch, as in farm_macs_2x2 (an odd first block enters at the second
          * copy): 24 instructions per 16 MACs. */
         __asm__ volatile(
-            "lsrs %[cnt], %[cnt], #1\n\t"
-            "bcc 1f\n\t"
-            "adds %[cnt], %[cnt], #1\n\t"
-            "b 2f\n\t"
-            "1:\n\t"
-            "ldr %[xv], [%[xp]], #4\n\t"
-            "ldr %[wv], [%[wp]], #4\n\t"
-            "sxtb16 %[xe], %[xv]\n\t"
-            "sxtb16 %[xv], %[xv], ror #8\n\t"
-            "sxtb16 %[wt], %[wv]\n\t"
-            "sxtb16 %[wv], %[wv], ror #8\n\t"
-            "smlad %[a0], %[xe], %[wt], %[a0]\n\t"
-            "smlad %[a0], %[xv], %[wv], %[a0]\n\t"
-            "ldr %[wv], [%[wp], %[n4]]\n\t"
-            "sxtb16 %[wt], %[wv]\n\t"
-            "sxtb16 %[wv], %[wv], ror #8\n\t"
-            "smlad %[a1], %[xe], %[wt], %[a1]\n\t"
-            "smlad %[a1], %[xv], %[wv], %[a1]\n\t"
-            "ldr %[wv], [%[wq]], #4\n\t"
-            "sxtb16 %[wt], %[wv]\n\t"
-            "sxtb16 %[wv], %[wv], ror #8\n\t"
-            "smlad %[a2], %[xe], %[wt], %[a2]\n\t"
-            "smlad %[a2], %[xv], %[wv], %[a2]\n\t"
-            "ldr %[wv], [%[wq], %[n4]]\n\t"
-            "sxtb16 %[wt], %[wv]\n\t"
-            "sxtb16 %[wv], %[wv], ror #8\n\t"
-            "smlad %[a3], %[xe], %[wt], %[a3]\n\t"
-            "smlad %[a3], %[xv], %[wv], %[a3]\n\t"
-            "2:\n\t"
-            "ldr %[xv], [%[xp]], #4\n\t"
-            "ldr %[wv], [%[wp]], #4\n\t"
-            "sxtb16 %[xe], %[xv]\n\t"
-            "sxtb16 %[xv], %[xv], ror #8\n\t"
-            "sxtb16 %[wt], %[wv]\n\t"
-            "sxtb16 %[wv], %[wv], ror #8\n\t"
-            "smlad %[a0], %[xe], %[wt], %[a0]\n\t"
-            "smlad %[a0], %[xv], %[wv], %[a0]\n\t"
-            "ldr %[wv], [%[wp], %[n4]]\n\t"
-            "sxtb16 %[wt], %[wv]\n\t"
-            "sxtb16 %[wv], %[wv], ror #8\n\t"
-            "smlad %[a1], %[xe], %[wt], %[a1]\n\t"
-            "smlad %[a1], %[xv], %[wv], %[a1]\n\t"
-            "ldr %[wv], [%[wq]], #4\n\t"
-            "sxtb16 %[wt], %[wv]\n\t"
-            "sxtb16 %[wv], %[wv], ror #8\n\t"
-            "smlad %[a2], %[xe], %[wt], %[a2]\n\t"
-            "smlad %[a2], %[xv], %[wv], %[a2]\n\t"
-            "ldr %[wv], [%[wq], %[n4]]\n\t"
-            "sxtb16 %[wt], %[wv]\n\t"
-            "sxtb16 %[wv], %[wv], ror #8\n\t"
-            "smlad %[a3], %[xe], %[wt], %[a3]\n\t"
-            "smlad %[a3], %[xv], %[wv], %[a3]\n\t"
-            "subs %[cnt], %[cnt], #1\n\t"
-            "bne 1b\n\t"
+            FARM_ASM_LOOP2(X1W4_BODY)
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(x),
               [wp] "+r"(w), [wq] "+r"(w2), [cnt] "+r"(blocks), [xv] "=&r"(xv), [xe] "=&r"(xe),
               [wv] "=&r"(wv), [wt] "=&r"(wt)
@@ -141,90 +115,6 @@ static __attribute__((noinline)) void block_1x4(const int8_t *x, const int8_t *w
     acc[3] = a3;
 }
 
-/* Two input rows times two weight rows: 16 MACs per 4 LDR, 8 SXTB16, 8 SMLAD. */
-static inline __attribute__((always_inline)) void block_2x2(const int8_t *x0, const int8_t *w0, int32_t n, int32_t acc[4])
-{
-    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-    int32_t blocks = n >> 2;
-#if FARM_ASM_KERNELS
-    if (blocks > 0) {
-        /* Row 1 and weight row 1 sit n bytes after row 0: after the post-incremented loads
-         * they are at [p, n - 4]. 20 instructions per 16 MACs, 6 temporaries; the loop runs
-         * two blocks per branch (an odd first block enters at the second copy). */
-        const int32_t n4 = n - 4;
-        int32_t t0, t1, t2, wa, xa, xb;
-#define B22_BODY                                                                                   \
-    "ldr %[wa], [%[wp]], #4\n\t"                                                                  \
-    "ldr %[xa], [%[xp]], #4\n\t"                                                                  \
-    "ldr %[xb], [%[xp], %[n4]]\n\t"                                                               \
-    "sxtb16 %[t0], %[wa]\n\t"                                                                     \
-    "sxtb16 %[wa], %[wa], ror #8\n\t"                                                             \
-    "sxtb16 %[t1], %[xa]\n\t"                                                                     \
-    "sxtb16 %[xa], %[xa], ror #8\n\t"                                                             \
-    "smlad %[a00], %[t1], %[t0], %[a00]\n\t"                                                      \
-    "smlad %[a00], %[xa], %[wa], %[a00]\n\t"                                                      \
-    "sxtb16 %[t2], %[xb]\n\t"                                                                     \
-    "sxtb16 %[xb], %[xb], ror #8\n\t"                                                             \
-    "smlad %[a10], %[t2], %[t0], %[a10]\n\t"                                                      \
-    "smlad %[a10], %[xb], %[wa], %[a10]\n\t"                                                      \
-    "ldr %[t0], [%[wp], %[n4]]\n\t"                                                               \
-    "sxtb16 %[wa], %[t0]\n\t"                                                                     \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                             \
-    "smlad %[a01], %[t1], %[wa], %[a01]\n\t"                                                      \
-    "smlad %[a01], %[xa], %[t0], %[a01]\n\t"                                                      \
-    "smlad %[a11], %[t2], %[wa], %[a11]\n\t"                                                      \
-    "smlad %[a11], %[xb], %[t0], %[a11]\n\t"
-        __asm__ volatile(
-            "lsrs %[cnt], %[cnt], #1\n\t"
-            "bcc 1f\n\t"
-            "adds %[cnt], %[cnt], #1\n\t"
-            "b 2f\n\t"
-            "1:\n\t"
-            B22_BODY
-            "2:\n\t"
-            B22_BODY
-            "subs %[cnt], %[cnt], #1\n\t"
-            "bne 1b\n\t"
-            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-              [xp] "+r"(x0), [wp] "+r"(w0), [cnt] "+r"(blocks), [t0] "=&r"(t0), [t1] "=&r"(t1),
-              [t2] "=&r"(t2), [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)
-            : [n4] "r"(n4)
-            : "cc", "memory");
-#undef B22_BODY
-    }
-#else
-    for (; blocks > 0; blocks--) {
-        const int32_t wa = farm_ld32(w0), wb = farm_ld32(w0 + n);
-        const int32_t xa = farm_ld32(x0), xb = farm_ld32(x0 + n);
-        w0 += 4;
-        x0 += 4;
-        const int32_t wa0 = FARM_SXTB16(wa), wa1 = FARM_SXTB16_ROR8(wa);
-        const int32_t xa0 = FARM_SXTB16(xa), xa1 = FARM_SXTB16_ROR8(xa);
-        a00 = FARM_SMLAD(xa0, wa0, a00);
-        a00 = FARM_SMLAD(xa1, wa1, a00);
-        const int32_t xb0 = FARM_SXTB16(xb), xb1 = FARM_SXTB16_ROR8(xb);
-        a10 = FARM_SMLAD(xb0, wa0, a10);
-        a10 = FARM_SMLAD(xb1, wa1, a10);
-        const int32_t wb0 = FARM_SXTB16(wb), wb1 = FARM_SXTB16_ROR8(wb);
-        a01 = FARM_SMLAD(xa0, wb0, a01);
-        a01 = FARM_SMLAD(xa1, wb1, a01);
-        a11 = FARM_SMLAD(xb0, wb0, a11);
-        a11 = FARM_SMLAD(xb1, wb1, a11);
-    }
-#endif
-    const int8_t *x1 = x0 + n, *w1 = w0 + n;
-    for (int32_t k = 0; k < (n & 3); k++) {
-        a00 += (int32_t)x0[k] * w0[k];
-        a01 += (int32_t)x0[k] * w1[k];
-        a10 += (int32_t)x1[k] * w0[k];
-        a11 += (int32_t)x1[k] * w1[k];
-    }
-    acc[0] = a00;
-    acc[1] = a01;
-    acc[2] = a10;
-    acc[3] = a11;
-}
-
 static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, int32_t rows,
                                                               int32_t depth, const int8_t *w,
                                                               int32_t oc, const farm_rq_t *qp,
@@ -242,7 +132,7 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
         int32_t c = 0;
         for (; c + 1 < oc; c += 2) {
             int32_t acc[4] = {q->bias[c], q->bias[c + 1], q->bias[c], q->bias[c + 1]};
-            block_2x2(x0, w + c * depth, depth, acc);
+            farm_macs_2x2(x0, w + c * depth, depth, acc);
             /* Each channel's record read once for both rows, all four results computed before
              * the stores. */
             const int8_t r00 = rq_out(q, acc[0], RQ(c), mode, sat8);
