@@ -254,6 +254,11 @@ class PowerRig:
     def _from_trigger(
         self, trace: CurrentTrace, facts: BoardFacts, result: InferResult, n: int
     ) -> tuple[tuple[float, float], EnergyResult]:
+        latency_us = facts.latency_us(result)
+        if latency_us is not None:
+            # A window shorter than a few sample periods may end before the first sample
+            # after the trigger: that, not the wire, is then the cause of an empty trace.
+            self._check_resolved(latency_us * n / 1e6 * trace.sample_rate_hz, n)
         if len(trace.samples) == 0:
             raise EnergyWindowError(
                 f"board '{self.board}': the monitor's trigger never came (armed, 0 samples "
@@ -261,7 +266,6 @@ class PowerRig:
                 "the monitor's TGI trigger input and that the firmware runs in energy mode",
                 board=self.board,
             )
-        latency_us = facts.latency_us(result)
         if latency_us is None:
             raise EnergyWindowError(
                 f"board '{self.board}': no read-out of the window's length (cycles%); a "
@@ -269,7 +273,6 @@ class PowerRig:
                 board=self.board,
             )
         length_s = latency_us * n / 1e6
-        self._check_resolved(length_s * trace.sample_rate_hz, n)
         if length_s > trace.duration_s:
             raise EnergyWindowError(
                 f"board '{self.board}': the timed region ({length_s:.6g} s read out) ends after "

@@ -45,7 +45,12 @@ DRAIN_AFTER_ERROR_S = 1.0
 QUIET_AFTER_END_S = 0.2
 """Silence that ends the text tail after an end frame (when no completion line comes)."""
 QUIET_S = 0.5
-"""Silence that ends an acquisition without an end frame (after its time, or after stop)."""
+"""Silence that ends an acquisition without an end frame after its acquisition time."""
+QUIET_AFTER_STOP_S = 2.0
+"""Silence after ``stop`` that ends an acquisition without an end frame. Longer than
+:data:`QUIET_S`: a device still sends what it buffered after ``stop``, and a monitor served
+from the same host (the virtual lab) may pause for over a second on a loaded machine; a device
+that sends its end frame ends the acquisition at once."""
 _OVERCURRENT = 0xF5
 
 
@@ -124,8 +129,12 @@ class AcquisitionReader(threading.Thread):
             return None
         if self.expected_samples is not None and self.count >= self.expected_samples:
             return f"acquisition time reached, then {QUIET_S:g} s of silence"
-        if self._stop_sent_at is not None and now - self._stop_sent_at >= QUIET_S:
-            return f"'stop' sent, then {QUIET_S:g} s of silence"
+        if (
+            self._stop_sent_at is not None
+            and idle_s >= QUIET_AFTER_STOP_S
+            and now - self._stop_sent_at >= QUIET_AFTER_STOP_S
+        ):
+            return f"'stop' sent, then {QUIET_AFTER_STOP_S:g} s of silence"
         return None
 
     def _complete(self, reason: str) -> None:

@@ -410,7 +410,11 @@ class EmulatedPowerShield:
         ):
             log.info("emulated %s: trigger edge %g s after arming", self.traits.device,
                      self.trigger_after_s)  # fmt: skip
+            edge_at = self.started_at + self.trigger_after_s
             self.on_edge(None)
+            # The edge came at its time, however late this thread (starved on a loaded host)
+            # saw it: a real-time stream starts there and catches up.
+            self.started_at = edge_at
         stream = self.stream
         if self.state != "running" or stream is None:
             return

@@ -60,8 +60,9 @@ def test_hardware_trigger_and_stop_on_variants(variant: WireVariant) -> None:
             monitor.start()
             time.sleep(0.6)
             trace = monitor.stop(timeout_s=5)
-    # About 0.4 s at 100 kHz after the edge; wide bounds for a loaded machine.
-    assert 10000 <= len(trace.samples) <= 80000
+    # About 0.4 s at 100 kHz after the edge. The edge comes 0.2 s after the emulator took
+    # 'start', and a loaded host may delay 'start' or 'stop' by a few hundred ms: wide bounds.
+    assert 2000 <= len(trace.samples) <= 80000
     assert np.allclose(trace.samples, 0.010, rtol=2e-3)
 
 
