@@ -8,7 +8,7 @@ import serial
 from serial.tools import list_ports
 
 from farm.errors import PowerMonitorError
-from farm.powermon.command_link import CommandLink
+from farm.powermon.command_link import ACK_TIMEOUT_S, CommandLink
 from farm.powermon.registry import create_powermon, kinds_at_port
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,9 @@ def detect_kind(port: str) -> str:
     try:
         link = CommandLink(handle, port)
         link.drain()
-        answer = link.command("powershield", timeout_s=2.0, ack_prefixes=("STLINK",))
+        # The same wait as any command: a monitor served by a busy host may answer late, and
+        # only a port with nothing on it pays the full wait.
+        answer = link.command("powershield", timeout_s=ACK_TIMEOUT_S, ack_prefixes=("STLINK",))
     finally:
         handle.close()
     text = " ".join(answer).upper()
