@@ -128,7 +128,7 @@ class RemoteRunResult:
         return [per_input[0] for per_input in self.outputs]
 
 
-def edge_uncertainty_uj(mean_mw: float, baseline_mw: float | None, edge_s: float,
+def edge_uncertainty_uj(level_mw: float, baseline_mw: float | None, edge_s: float,
                         inferences: int) -> float | None:  # fmt: skip
     """Energy per inference the window edges can misplace.
 
@@ -137,7 +137,7 @@ def edge_uncertainty_uj(mean_mw: float, baseline_mw: float | None, edge_s: float
     """
     if baseline_mw is None or inferences <= 0:
         return None
-    return abs(mean_mw - baseline_mw) * edge_s * 2 * 1000.0 / inferences
+    return abs(level_mw - baseline_mw) * edge_s * 2 * 1000.0 / inferences
 
 
 def decode_array(doc: dict[str, Any]) -> np.ndarray:
@@ -158,6 +158,14 @@ def ina3221_power(doc: dict[str, Any], inferences: int, board: str) -> PowerMeas
         )
     read_gap_s = doc.get("max_read_gap_s") or (doc.get("period_ms") or 0.0) / 1000.0
     edge_s = (doc.get("update_interval_ms") or 0.0) / 1000.0 + read_gap_s
+    trace_t_s = np.asarray(doc["trace_t_s"], dtype=np.float64)
+    trace_mw = np.asarray(doc["trace_mw"], dtype=np.float64)
+    inside = trace_mw[(trace_t_s >= 0) & (trace_t_s <= doc["window_s"])]
+    # An edge misplaces the step between the levels on its two sides: up to the window's highest
+    # read (the mean understates it when the rail rose late in the window).
+    level_mw = (
+        max(float(inside.max()), doc["mean_power_mw"]) if inside.size else doc["mean_power_mw"]
+    )
     return PowerMeasurement(
         monitor="ina3221",
         rails=tuple(doc["rails"]),
@@ -168,11 +176,11 @@ def ina3221_power(doc: dict[str, Any], inferences: int, board: str) -> PowerMeas
         mean_power_mw=doc["mean_power_mw"],
         baseline_power_mw=doc.get("baseline_power_mw"),
         sample_rate_hz=doc["read_rate_hz"],
-        trace_t_s=np.asarray(doc["trace_t_s"], dtype=np.float64),
-        trace_mw=np.asarray(doc["trace_mw"], dtype=np.float64),
+        trace_t_s=trace_t_s,
+        trace_mw=trace_mw,
         voltage_mv=doc.get("voltage_mv"),
         energy_uncertainty_uj=edge_uncertainty_uj(
-            doc["mean_power_mw"], doc.get("baseline_power_mw"), edge_s, inferences
+            level_mw, doc.get("baseline_power_mw"), edge_s, inferences
         ),
         method={
             "power_source": "INA3221 sysfs on the board, sampled by a separate process",
