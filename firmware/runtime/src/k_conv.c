@@ -35,20 +35,7 @@ static taps_t in_bounds(int32_t origin, int32_t k, int32_t dil, int32_t size)
     return t;
 }
 
-/* A window row is short (a few taps of a few channels: 4 bytes in KWS's first layer, 9 in
- * VWW's): word moves and a byte tail inline cost less than a library call per row. */
-static inline void copy_row(int8_t *dst, const int8_t *src, int32_t n)
-{
-    int32_t i = 0;
-    for (; i + 3 < n; i += 4) {
-        farm_st32(dst + i, farm_ld32(src + i));
-    }
-    for (; i < n; i++) {
-        dst[i] = src[i];
-    }
-}
-
-/* The padding counterpart of copy_row. */
+/* The padding counterpart of farm_copy_short. */
 static inline void fill_row(int8_t *dst, int8_t pad, int32_t n)
 {
     const int32_t word = (int32_t)(0x01010101u * (uint8_t)pad);
@@ -75,7 +62,7 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
         }
         const int8_t *row = in + iy * in_w * in_c;
         if (d_w == 1 && x0 >= 0 && x0 + k_w <= in_w) {
-            copy_row(dst, row + x0 * in_c, row_bytes);
+            farm_copy_short(dst, row + x0 * in_c, row_bytes);
             continue;
         }
         for (int32_t kx = 0; kx < k_w; kx++) {
@@ -83,7 +70,7 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
             if (ix < 0 || ix >= in_w) {
                 fill_row(dst + kx * in_c, pad, in_c);
             } else {
-                copy_row(dst + kx * in_c, row + ix * in_c, in_c);
+                farm_copy_short(dst + kx * in_c, row + ix * in_c, in_c);
             }
         }
     }

@@ -33,18 +33,6 @@
 
 static inline int32_t round_up4(int32_t n) { return (n + 3) & ~3; }
 
-/* Copy a short window row (a few bytes) word by word with a byte tail. */
-static inline void copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
-{
-    int32_t i = 0;
-    for (; i + 3 < n; i += 4) {
-        farm_st32(dst + i, farm_ld32(src + i));
-    }
-    for (; i < n; i++) {
-        dst[i] = src[i];
-    }
-}
-
 static inline void fill_bytes(int8_t *dst, int8_t v, int32_t n)
 {
     for (int32_t i = 0; i < n; i++) {
@@ -132,7 +120,7 @@ static void gather_window(const first_layer_t *l, int32_t y0, int32_t x0, int8_t
         const int8_t *row = l->in + iy * l->in_row;
         if (l->d_w == 1) {
             fill_bytes(dst, l->pad, lo * c);
-            copy_bytes(dst + lo * c, row + (x0 + lo) * c, (hi - lo) * c);
+            farm_copy_short(dst + lo * c, row + (x0 + lo) * c, (hi - lo) * c);
             fill_bytes(dst + hi * c, l->pad, (l->k_w - hi) * c);
             continue;
         }
@@ -141,7 +129,7 @@ static void gather_window(const first_layer_t *l, int32_t y0, int32_t x0, int8_t
             if (ix < 0 || ix >= l->in_w) {
                 fill_bytes(dst + kx * c, l->pad, c);
             } else {
-                copy_bytes(dst + kx * c, row + ix * c, c);
+                farm_copy_short(dst + kx * c, row + ix * c, c);
             }
         }
     }
