@@ -20,7 +20,12 @@ from farm.inventory import BoardConfig
 from farm.plugin import newhooks
 from farm.plugin.item_state import classify, state_of
 from farm.plugin.options import parse_options
-from farm.plugin.pytest_internals import fixture_modules, run_protocol, teardown_towards
+from farm.plugin.pytest_internals import (
+    fixture_modules,
+    keyword_expression_error,
+    run_protocol,
+    teardown_towards,
+)
 from farm.plugin.session import FARM_KEY, FarmSession, get_session
 from farm.s3_connection import S3Location
 from farm.settings import Source, resolve_settings
@@ -56,6 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from exc
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is None:
+        _check_keyword_expression(config.getoption("keyword", ""))
     if workerinput is not None and "farm_run_id" in workerinput:
         run_id, is_worker = workerinput["farm_run_id"], True
     else:
@@ -64,6 +71,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[FARM_KEY] = FarmSession(options, resolved, run_id, is_worker)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistRunId(run_id), "farm-xdist-run-id")
+
+
+def _check_keyword_expression(expression: str) -> None:
+    """A ``-k`` that does not parse stops the run here with pytest's message: under xdist only
+    the workers parse it, and their failure reaches the controller as an INTERNALERROR. Test
+    ids hold ``firmware@version``, and ``@`` is not a ``-k`` character, hence the hint."""
+    if not expression:
+        return
+    error = keyword_expression_error(expression)
+    if error is None:
+        return
+    hint = ""
+    if "@" in expression:
+        hint = (
+            "; '@' cannot appear in -k: select a firmware version with "
+            "--farm-firmware NAME@VERSION, or -k 'NAME and VERSION'"
+        )
+    raise pytest.UsageError(f"Wrong expression passed to '-k': {expression}: {error}{hint}")
 
 
 class _XdistRunId:

@@ -1,8 +1,9 @@
 """Every use of pytest's private API in the farm, here and nowhere else.
 
 The farm retries a test after an infrastructure error inside pytest's own run protocol, reads
-the matrix parameters of an item, asks which plugin defined a fixture and adds global JUnit
-properties; pytest offers no public API for these. Each function below wraps one private name,
+the matrix parameters of an item, asks which plugin defined a fixture, adds global JUnit
+properties and checks a ``-k`` expression before xdist's workers do; pytest offers no public
+API for these. Each function below wraps one private name,
 so a pytest release that moves it breaks one function, and
 ``testing/plugin/test_pytest_internals.py`` fails naming it. The supported pytest range is the
 ``pytest`` requirement in ``pyproject.toml``; that test checks the installed pytest is in it.
@@ -42,6 +43,19 @@ def fixture_modules(metafunc: pytest.Metafunc, name: str) -> Sequence[str]:
     wins last (``Metafunc._arg2fixturedefs``)."""
     defs = metafunc._arg2fixturedefs.get(name) or ()
     return [getattr(d.func, "__module__", "") for d in defs]
+
+
+def keyword_expression_error(expression: str) -> str | None:
+    """Why ``-k expression`` does not parse (None when it does), from pytest's own parser
+    (``_pytest.mark.expression.Expression.compile``; it raises ``ParseError`` up to pytest 8,
+    ``SyntaxError`` from 9)."""
+    from _pytest.mark.expression import Expression
+
+    try:
+        Expression.compile(expression)
+    except Exception as exc:  # the error class differs by pytest release
+        return str(exc)
+    return None
 
 
 def junit_xml(config: pytest.Config) -> Any:

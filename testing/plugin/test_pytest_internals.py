@@ -204,3 +204,24 @@ def test_junit_xml(pytester: pytest.Pytester) -> None:
     assert '<property name="farm_probe" value="42"' in (pytester.path / "j.xml").read_text()
     pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert (pytester.path / "has_xml.txt").read_text() == "False"
+
+
+def test_keyword_expression_error() -> None:
+    """pytest's -k parser accepts what pytest accepts and names what it refuses."""
+    assert pytest_internals.keyword_expression_error("kws and not (g431 or u575)") is None
+    error = pytest_internals.keyword_expression_error("harness@1.0")
+    assert error is not None and '"@"' in error
+
+
+def test_unparsable_k_under_xdist_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """Under xdist only the workers parse -k, and their failure reached the controller as an
+    INTERNALERROR; the controller now stops with pytest's message and the farm's hint."""
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "-k", "fw@1.0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    assert "Wrong expression passed to '-k': fw@1.0" in err
+    assert "--farm-firmware NAME@VERSION" in err
+    assert "INTERNALERROR" not in result.stdout.str() + err
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "-k", "ok")
+    result.assert_outcomes(passed=1)
