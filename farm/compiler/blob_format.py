@@ -1,4 +1,4 @@
-"""Constants and records of the model blob format (version 3).
+"""Constants and records of the model blob format (version 4).
 
 The C side mirrors these numbers in `firmware/runtime/src/farm_blob.h`; `firmware/runtime/BLOB.md`
 documents the layout. Everything is little-endian; every section starts 16-byte aligned.
@@ -19,7 +19,7 @@ MAGIC = b"FRMB"
 # fast-requantization flag as their last parameter (BLOB.md).
 # 3: FULLY_CONNECTED has an 8th parameter, the weight layout (1: 4-channel interleaved, which
 # the compiler writes for one input row; farm/compiler/fc_layout.py).
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 VERSION_OFFSET = 4  # header byte offset of format_version
 HEADER_BYTES = 128
 TENSOR_ENTRY_BYTES = 16

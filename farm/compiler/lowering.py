@@ -31,7 +31,7 @@ def _lowerers(single_rounding: bool) -> dict[str, Lowerer]:
         "FULLY_CONNECTED": lower_conv.lower_fully_connected,
         "AVERAGE_POOL_2D": functools.partial(lower_layout.lower_pool, opcode=OpCode.AVERAGE_POOL),
         "MAX_POOL_2D": functools.partial(lower_layout.lower_pool, opcode=OpCode.MAX_POOL),
-        "ADD": lower_arith.lower_add,
+        "ADD": functools.partial(lower_arith.lower_add, mbqm=requant),
         "MUL": lower_arith.lower_mul,
         "RESHAPE": lower_layout.lower_reshape,
         "SQUEEZE": lower_layout.lower_reshape,

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define FARM_BLOB_MAGIC 0x424D5246u /* "FRMB" */
-#define FARM_BLOB_VERSION 3u
+#define FARM_BLOB_VERSION 4u
 #define FARM_BLOB_HEADER_BYTES 128u
 #define FARM_TENSOR_ENTRY_BYTES 16u
 #define FARM_MAX_OP_TENSORS 16u

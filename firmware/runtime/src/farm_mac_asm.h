@@ -12,11 +12,12 @@
 /* 16 MACs per 4 LDR, 8 SXTB16, 8 SMLAD. Rows at [xp] and, after xp's post-increment, at
  * [xp + XOFF]; weight rows at [wp] and [wp + WOFF] (XOFF, WOFF: operand strings such as
  * "%[n4]" or "#60"). Operands: accumulators a00 a01 a10 a11 (row, channel), temporaries t0 t1
- * t2 wa xa xb. The three loads of a block issue back to back (the second and third pipeline
- * behind the first). */
+ * t2 wa xa xb. The three loads of a block issue back to back, the row load first: the second
+ * and third pipeline behind the first because neither uses the register the load just before
+ * it wrote (xb's address uses xp's post-increment two loads back; TRM 3.3.2). */
 #define FARM_MAC22_ASM(XOFF, WOFF)                                                                 \
-    "ldr %[wa], [%[wp]], #4\n\t"                                                                   \
     "ldr %[xa], [%[xp]], #4\n\t"                                                                   \
+    "ldr %[wa], [%[wp]], #4\n\t"                                                                   \
     "ldr %[xb], [%[xp], " XOFF "]\n\t"                                                             \
     "sxtb16 %[t0], %[wa]\n\t"                                                                      \
     "sxtb16 %[wa], %[wa], ror #8\n\t"                                                              \

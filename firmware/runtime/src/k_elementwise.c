@@ -6,11 +6,14 @@
  * s0..s3 (elements; 0 where the input broadcasts).
  * ADD then: in1_off, in2_off, out_off, left_shift, m1, sh1, m2, sh2, m_out, sh_out, act_min, act_max.
  * MUL then: in1_off, in2_off, out_off, mult, shift, act_min, act_max.
+ * An ADD without broadcasting carries two consts: each input's scaled value, int32[256]
+ * indexed by (uint8)x.
  */
 #include <string.h>
 
 #include "farm_fixedpoint.h"
 #include "farm_kernels.h"
+#include "farm_simd.h"
 
 enum { ADD_FAST, ADD_DOUBLE, ADD_SINGLE, MUL_DOUBLE, MUL_SINGLE };
 
@@ -100,6 +103,74 @@ static __attribute__((noinline)) void add_fast(const farm_op_t *op, const add_rq
     broadcast_impl(op, r, ADD_FAST);
 }
 
+/* ADD without broadcasting, each input's scaled value read from its table (the compiler's,
+ * BLOB.md): two table loads and one requantization per element instead of three
+ * requantizations. The
+ * output stage is the fast form (`masked`: its R may be 0) or, `generic`, TFLite's formula;
+ * every parameter sits in a local so the byte stores, which may alias anything, do not make
+ * GCC reload them per element. */
+static inline __attribute__((always_inline)) void add_table_impl(const farm_op_t *op,
+                                                                 const add_rq_one_t *r,
+                                                                 const int masked,
+                                                                 const int sat8, const int generic)
+{
+    const int32_t *q = op->p + 12;
+    const int32_t *ta = (const int32_t *)op->c[0], *tb = (const int32_t *)op->c[1];
+    const uint8_t *a = (const uint8_t *)op->t[0], *b = (const uint8_t *)op->t[1];
+    int8_t *out = op->t[2];
+    const int32_t n = op->p[0] * op->p[1] * op->p[2] * op->p[3];
+    const int32_t out_off = q[2], lo = q[10], hi = q[11], m_out = q[8], s_out = q[9];
+    const int32_t l = r->l, m = r->m, round = r->round, right = r->r, mask = r->sign_mask;
+    const int single = op->single_rounding;
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t sum = ta[a[i]] + tb[b[i]];
+        int32_t v;
+        if (generic) {
+            v = farm_requant(sum, m_out, s_out, single);
+        } else {
+            const int32_t y = farm_smmulr((int32_t)((uint32_t)sum << l), m);
+            v = (y + round + (masked ? (y >> 31) & mask : y >> 31)) >> right;
+        }
+        v += out_off;
+        out[i] = (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, lo, hi));
+    }
+}
+
+static __attribute__((noinline)) void add_table_sat8(const farm_op_t *op, const add_rq_one_t *r)
+{
+    add_table_impl(op, r, 0, 1, 0);
+}
+
+static __attribute__((noinline)) void add_table_clamp(const farm_op_t *op, const add_rq_one_t *r)
+{
+    add_table_impl(op, r, 0, 0, 0);
+}
+
+static __attribute__((noinline)) void add_table_masked(const farm_op_t *op, const add_rq_one_t *r)
+{
+    add_table_impl(op, r, 1, 0, 0);
+}
+
+static __attribute__((noinline)) void add_table_generic(const farm_op_t *op)
+{
+    add_table_impl(op, NULL, 0, 0, 1);
+}
+
+/* ADD's inputs and output are one contiguous shape: no broadcasting, each input's stride the
+ * plain one of its dim (0 where the dim is 1, as the compiler writes it). */
+static int add_is_flat(const int32_t *p)
+{
+    int32_t step = 1;
+    for (int32_t d = 3; d >= 0; d--) {
+        const int32_t want = p[d] > 1 ? step : 0;
+        if (p[4 + d] != want || p[8 + d] != want) {
+            return 0;
+        }
+        step *= p[d];
+    }
+    return 1;
+}
+
 static __attribute__((noinline)) void add_generic(const farm_op_t *op, int single)
 {
     if (single) {
@@ -112,7 +183,19 @@ static __attribute__((noinline)) void add_generic(const farm_op_t *op, int singl
 void farm_k_add(const farm_op_t *op)
 {
     const int32_t *q = op->p + 12;
-    if (add_fast_ok(q, op->single_rounding)) {
+    const int fast = add_fast_ok(q, op->single_rounding);
+    if (op->n_c == 2 && add_is_flat(op->p)) { /* the compiler's input tables (BLOB.md) */
+        const add_rq_one_t out = rq_record(q[8], q[9]);
+        if (!fast) {
+            add_table_generic(op);
+        } else if (out.r == 0) {
+            add_table_masked(op, &out);
+        } else if (q[10] <= -128 && q[11] >= 127) {
+            add_table_sat8(op, &out);
+        } else {
+            add_table_clamp(op, &out);
+        }
+    } else if (fast) {
         const add_rq_t r = {rq_record(q[4], q[5]), rq_record(q[6], q[7]), rq_record(q[8], q[9])};
         add_fast(op, &r);
     } else {
