@@ -105,10 +105,9 @@ static __attribute__((noinline)) void add_fast(const farm_op_t *op, const add_rq
 
 /* ADD without broadcasting, each input's scaled value read from its table (the compiler's,
  * BLOB.md): two table loads and one requantization per element instead of three
- * requantizations. The
- * output stage is the fast form (`masked`: its R may be 0) or, `generic`, TFLite's formula;
- * every parameter sits in a local so the byte stores, which may alias anything, do not make
- * GCC reload them per element. */
+ * requantizations. The output stage is the fast form (`masked`: its R may be 0) or, `generic`,
+ * TFLite's formula; every parameter sits in a local so the byte stores, which may alias
+ * anything, do not make GCC reload them per element. */
 static inline __attribute__((always_inline)) void add_table_impl(const farm_op_t *op,
                                                                  const add_rq_one_t *r,
                                                                  const int masked,
