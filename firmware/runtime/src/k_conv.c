@@ -374,10 +374,9 @@ typedef void (*dw_pixel_fn)(const dw_layer_t *, const int8_t *, const int8_t *, 
     }
 DW_PIXEL(dw_pixel_f, FARM_RQ_FAST, 0)
 DW_PIXEL(dw_pixel_fs, FARM_RQ_FAST, 1)
+/* The other two modes with the general clamp only (as farm_matmul). */
 DW_PIXEL(dw_pixel_d, FARM_RQ_DOUBLE, 0)
-DW_PIXEL(dw_pixel_ds, FARM_RQ_DOUBLE, 1)
 DW_PIXEL(dw_pixel_s, FARM_RQ_SINGLE, 0)
-DW_PIXEL(dw_pixel_ss, FARM_RQ_SINGLE, 1)
 
 /* 3x3 depthwise (multiplier 1, dilation 1, horizontal padding at most 1, fast requantization),
  * four channels at a time over the output rows whose windows lie inside the image vertically
@@ -896,8 +895,8 @@ static void depthwise_pixels(const farm_op_t *op, taps_t skip_rows)
     const int sat8 = l.act_min <= -128 && l.act_max >= 127;
     const int mode = farm_rq_mode(op, p[20]);
     const dw_pixel_fn px = mode == FARM_RQ_FAST     ? (sat8 ? dw_pixel_fs : dw_pixel_f)
-                           : mode == FARM_RQ_SINGLE ? (sat8 ? dw_pixel_ss : dw_pixel_s)
-                                                    : (sat8 ? dw_pixel_ds : dw_pixel_d);
+                           : mode == FARM_RQ_SINGLE ? dw_pixel_s
+                                                    : dw_pixel_d;
     const int8_t *w = (const int8_t *)op->c[0];
     int8_t *o = op->t[op->n_t - 1];
     for (int32_t b = 0; b < n; b++) {

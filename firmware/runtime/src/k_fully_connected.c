@@ -251,7 +251,8 @@ void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
     in += done * depth;
     out += done * oc;
     rows -= done;
-    /* Six instantiations (requantization mode x clamp kind), all constants inside the loops. */
+    /* Four instantiations, all constants inside the loops: the fast requantization with each
+     * clamp kind, the other two modes with the general clamp (as farm_fc_interleaved). */
     const int sat8 = q->act_min <= -128 && q->act_max >= 127;
     if (q->mode == FARM_RQ_FAST) {
         if (sat8) {
@@ -260,13 +261,7 @@ void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
             matmul_impl(in, rows, depth, w, oc, q, out, FARM_RQ_FAST, 0);
         }
     } else if (q->mode == FARM_RQ_SINGLE) {
-        if (sat8) {
-            matmul_impl(in, rows, depth, w, oc, q, out, FARM_RQ_SINGLE, 1);
-        } else {
-            matmul_impl(in, rows, depth, w, oc, q, out, FARM_RQ_SINGLE, 0);
-        }
-    } else if (sat8) {
-        matmul_impl(in, rows, depth, w, oc, q, out, FARM_RQ_DOUBLE, 1);
+        matmul_impl(in, rows, depth, w, oc, q, out, FARM_RQ_SINGLE, 0);
     } else {
         matmul_impl(in, rows, depth, w, oc, q, out, FARM_RQ_DOUBLE, 0);
     }
