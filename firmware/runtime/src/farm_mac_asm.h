@@ -50,6 +50,35 @@
     "subs %[cnt], %[cnt], #1\n\t"                                                                  \
     "bne 1b\n\t"
 
+/* The entry into four copies of a loop body where `rem` (the count mod 4) are left before the
+ * first end check: FLAGS put bit 0 of the count into N and bit 1 into C (LSLS #31 of the block
+ * count, or #29 of a byte count); labels 1: 5: 7: 8: start the copies. */
+#define FARM_ASM_ENTER4                                                                            \
+    "bmi 6f\n\t"                                                                                   \
+    "bcc 1f\n\t"                                                                                   \
+    "b 7f\n\t"                                                                                     \
+    "6:\n\t"                                                                                       \
+    "bcs 5f\n\t"                                                                                   \
+    "b 8f\n\t"
+
+/* BODY %[cnt] times (cnt >= 1), four copies per branch (FARM_ASM_ENTER4); TMP is a scratch
+ * operand string, free until BODY starts. */
+#define FARM_ASM_LOOP4(BODY, TMP)                                                                  \
+    "lsls " TMP ", %[cnt], #31\n\t"                                                                \
+    "add %[cnt], %[cnt], #3\n\t"                                                                   \
+    "lsr %[cnt], %[cnt], #2\n\t"                                                                   \
+    FARM_ASM_ENTER4                                                                                \
+    "1:\n\t"                                                                                       \
+    BODY                                                                                           \
+    "5:\n\t"                                                                                       \
+    BODY                                                                                           \
+    "7:\n\t"                                                                                       \
+    BODY                                                                                           \
+    "8:\n\t"                                                                                       \
+    BODY                                                                                           \
+    "subs %[cnt], %[cnt], #1\n\t"                                                                  \
+    "bne 1b\n\t"
+
 /* The start of a channel-pair step in the channel loops of k_conv_matmul.c (label 3:): push
  * the state pointer t0 (first entry only), then both rows' accumulators start from the
  * pair's two biases (state offset 12, advanced). */

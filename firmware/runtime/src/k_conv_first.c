@@ -150,7 +150,7 @@ static inline __attribute__((always_inline)) void block_2x2_padded(const int8_t 
      * load, an immediate offset. */
     _Static_assert(FIRST_MAX_DEPTH - 4 == 60, "FIRST_BODY's pixel-b offset");
     __asm__ volatile(
-        FARM_ASM_LOOP2(FARM_MAC22_ASM("#60", "%[w4]"))
+        FARM_ASM_LOOP4(FARM_MAC22_ASM("#60", "%[w4]"), "%[t0]")
         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [xp] "+r"(x),
           [wp] "+r"(w), [cnt] "+r"(groups), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
           [wa] "=&r"(wa), [xa] "=&r"(xa), [xb] "=&r"(xb)

@@ -212,7 +212,7 @@ static void row_pair_asm(rp_state_t *st)
         "ldr %[n4], [%[t0], #4]\n\t"
         "ldr %[cnt], [%[t0], #8]\n\t"
         "ldr %[wp], [%[t0], #28]\n\t"
-        FARM_ASM_LOOP2(FARM_MAC22_ASM("%[n4]", "%[n4]"))
+        FARM_ASM_LOOP4(FARM_MAC22_ASM("%[n4]", "%[n4]"), "%[t1]")
         /* The next pair's weights follow this pair's second row. */
         "ldr %[t0], [sp]\n\t"
         "add %[wp], %[wp], %[n4]\n\t"
@@ -266,13 +266,19 @@ static void direct_pair_asm(dp_state_t *st)
         "ldr %[wp], [%[t0], #28]\n\t"
         "4:\n\t"
         "ldr %[t1], [%[t0], #40]\n\t"
-        "lsls %[t2], %[t1], #30\n\t" /* bit 2 of the row's bytes (an odd block count) into C */
+        /* Bits 3 and 2 of the row's bytes (its block count mod 4) into C and N: enter the
+         * four copies where that many are left before the first end check. */
+        "lsls %[t2], %[t1], #29\n\t"
         "add %[t1], %[wp], %[t1]\n\t"
         "push {%[t1]}\n\t"
-        "bcs 2f\n\t"
+        FARM_ASM_ENTER4
         "1:\n\t"
         FARM_MAC22_ASM("%[xo]", "%[wo]")
-        "2:\n\t"
+        "5:\n\t"
+        FARM_MAC22_ASM("%[xo]", "%[wo]")
+        "7:\n\t"
+        FARM_MAC22_ASM("%[xo]", "%[wo]")
+        "8:\n\t"
         FARM_MAC22_ASM("%[xo]", "%[wo]")
         "ldr %[t0], [sp]\n\t"
         "cmp %[wp], %[t0]\n\t"
