@@ -145,9 +145,9 @@ static inline __attribute__((always_inline)) void block_2x2_padded(const int8_t 
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
     const int32_t w4 = depth - 4; /* filter 1, after filter 0's post-incremented load */
     int32_t t0, t1, t2, wa, xa, xb;
-    /* 20 instructions per 16 MACs, two groups per branch (an odd count enters at the second
-     * copy); pixel b's word sits FIRST_MAX_DEPTH - 4 bytes after pixel a's post-incremented
-     * load, an immediate offset. */
+    /* 20 instructions per 16 MACs, four groups per branch (FARM_ASM_LOOP4 enters where the
+     * count mod 4 are left); pixel b's word sits FIRST_MAX_DEPTH - 4 bytes after pixel a's
+     * post-incremented load, an immediate offset. */
     _Static_assert(FIRST_MAX_DEPTH - 4 == 60, "FIRST_BODY's pixel-b offset");
     __asm__ volatile(
         FARM_ASM_LOOP4(FARM_MAC22_ASM("#60", "%[w4]"), "%[t0]")
