@@ -24,25 +24,28 @@ _Static_assert(sizeof(struct farm_model) <= FARM_MODEL_STORAGE_BYTES, "farm_mode
 
 typedef void (*farm_kernel_fn)(const farm_op_t *op);
 
-/* Per opcode: kernel, minimum tensors, constants (the one count, or either of two: ADD has its
- * input tables only without broadcasting), minimum params. */
+/* The constant counts an opcode accepts, one bit per count. */
+#define CONSTS(n) (1u << (n))
+
+/* Per opcode: kernel, minimum tensors, accepted constant counts (ADD has its input tables only
+ * without broadcasting), minimum params. */
 static const struct {
     farm_kernel_fn fn;
-    uint8_t n_t, n_c, n_c_alt, n_p;
+    uint8_t n_t, consts, n_p;
 } k_table[FARM_OP_COUNT_] = {
-    [FARM_OP_CONV] = {farm_k_conv, 3, 3, 3, 21},
-    [FARM_OP_DEPTHWISE_CONV] = {farm_k_depthwise, 2, 4, 4, 21},
-    [FARM_OP_FULLY_CONNECTED] = {farm_k_fully_connected, 2, 3, 3, 7},
-    [FARM_OP_AVERAGE_POOL] = {farm_k_average_pool, 2, 0, 0, 14},
-    [FARM_OP_MAX_POOL] = {farm_k_max_pool, 2, 0, 0, 14},
-    [FARM_OP_ADD] = {farm_k_add, 3, 0, 2, 24},
-    [FARM_OP_MUL] = {farm_k_mul, 3, 0, 0, 19},
-    [FARM_OP_COPY] = {farm_k_copy, 2, 0, 0, 1},
-    [FARM_OP_SOFTMAX] = {farm_k_softmax, 2, 1, 1, 2},
-    [FARM_OP_LUT8] = {farm_k_lut8, 2, 1, 1, 1},
-    [FARM_OP_PAD] = {farm_k_pad, 2, 0, 0, 13},
-    [FARM_OP_CONCAT] = {farm_k_concat, 2, 0, 0, 3},
-    [FARM_OP_MEAN] = {farm_k_mean, 2, 0, 0, 10},
+    [FARM_OP_CONV] = {farm_k_conv, 3, CONSTS(3), 21},
+    [FARM_OP_DEPTHWISE_CONV] = {farm_k_depthwise, 2, CONSTS(4), 21},
+    [FARM_OP_FULLY_CONNECTED] = {farm_k_fully_connected, 2, CONSTS(3), 7},
+    [FARM_OP_AVERAGE_POOL] = {farm_k_average_pool, 2, CONSTS(0), 14},
+    [FARM_OP_MAX_POOL] = {farm_k_max_pool, 2, CONSTS(0), 14},
+    [FARM_OP_ADD] = {farm_k_add, 3, CONSTS(0) | CONSTS(2), 24},
+    [FARM_OP_MUL] = {farm_k_mul, 3, CONSTS(0), 19},
+    [FARM_OP_COPY] = {farm_k_copy, 2, CONSTS(0), 1},
+    [FARM_OP_SOFTMAX] = {farm_k_softmax, 2, CONSTS(1), 2},
+    [FARM_OP_LUT8] = {farm_k_lut8, 2, CONSTS(1), 1},
+    [FARM_OP_PAD] = {farm_k_pad, 2, CONSTS(0), 13},
+    [FARM_OP_CONCAT] = {farm_k_concat, 2, CONSTS(0), 3},
+    [FARM_OP_MEAN] = {farm_k_mean, 2, CONSTS(0), 10},
 };
 
 static uint32_t rd32(const uint8_t *p)
@@ -88,8 +91,7 @@ static const uint8_t *walk_op(const farm_model_t *m, const uint8_t *rec, const u
         return NULL;
     }
     if (n_t > FARM_MAX_OP_TENSORS || n_c > FARM_MAX_OP_CONSTS || n_t < k_table[code].n_t ||
-        (n_c != k_table[code].n_c && n_c != k_table[code].n_c_alt) || n_p < k_table[code].n_p ||
-        n_p > 4096u) {
+        !(k_table[code].consts & CONSTS(n_c)) || n_p < k_table[code].n_p || n_p > 4096u) {
         return NULL;
     }
     const uint32_t words = 4u + n_t + 2u * n_c + n_p;
