@@ -119,17 +119,15 @@ static inline __attribute__((always_inline)) void add_table_impl(const farm_op_t
     int8_t *out = op->t[2];
     const int32_t n = op->p[0] * op->p[1] * op->p[2] * op->p[3];
     const int32_t out_off = q[2], lo = q[10], hi = q[11], m_out = q[8], s_out = q[9];
-    const int32_t l = r->l, m = r->m, round = r->round, right = r->r, mask = r->sign_mask;
+    /* A local copy of the output record (its sign mask the constant -1 unless `masked`, R >= 1
+     * then): add_rq reads it without a reload per element. */
+    const add_rq_one_t rec = generic ? (add_rq_one_t){0, 0, 0, 0, 0}
+                                     : (add_rq_one_t){r->m, r->l, r->r, r->round,
+                                                      masked ? r->sign_mask : -1};
     const int single = op->single_rounding;
     for (int32_t i = 0; i < n; i++) {
         const int32_t sum = ta[a[i]] + tb[b[i]];
-        int32_t v;
-        if (generic) {
-            v = farm_requant(sum, m_out, s_out, single);
-        } else {
-            const int32_t y = farm_smmulr((int32_t)((uint32_t)sum << l), m);
-            v = (y + round + (masked ? (y >> 31) & mask : y >> 31)) >> right;
-        }
+        int32_t v = generic ? farm_requant(sum, m_out, s_out, single) : add_rq(sum, &rec);
         v += out_off;
         out[i] = (int8_t)(sat8 ? FARM_SSAT8(v) : farm_clamp8(v, lo, hi));
     }
