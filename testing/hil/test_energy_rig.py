@@ -14,6 +14,7 @@ wrong place is caught; a cut or late wire, an extra edge and a too short window 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -190,11 +191,32 @@ def test_extra_edge_is_an_error(wired: Any) -> None:
             rig.capture(dut, board.facts, plan.n, warmup=WARMUPS)
 
 
+def test_idle_twin_sleeps_between_ticks(wired: Any) -> None:
+    """A twin waiting for its next command sleeps in WFI and wakes for a few instructions each
+    1 ms tick: over half a second of its idle time the rail draws little more than the idle
+    current. (A wake stamped before the waking SysTick had counted its millisecond once made
+    every sleep look like running.)"""
+    with wired(_config("stlink-v3pwr"), _image()) as (board, rig):
+        board.dut().infer(1, 0)
+        bench = rig.truth
+        assert isinstance(bench, TwinPowerBench) and bench.regions
+        start = bench.regions[-1].end_s + 0.1  # after the answer's UART lines
+        timeline = bench.timeline
+        deadline = time.monotonic() + 120.0
+        while timeline.horizon_s < start + 0.5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert timeline.horizon_s >= start + 0.5, "the idle twin's time did not advance"
+        mean_a = float(timeline.mean_a(np.array([start]), np.array([start + 0.5]))[0])
+    run_a, idle_a = timeline.run_current_a, timeline.idle_current_a
+    print(f"idle twin: {mean_a * 1e6:.2f} uA (idle {idle_a * 1e6:.2f}, run {run_a * 1e6:.0f})")
+    assert idle_a <= mean_a < idle_a + 0.01 * (run_a - idle_a)
+
+
 def test_late_trigger_is_seen(wired: Any) -> None:
     """A wire delaying the edge by 1 s, far past the timed region: normally the trigger comes
     after the acquisition was stopped (an error naming the wire). If the host was so slow that
-    the twin idled for over a second before ``stop``, the window holds idle time instead of
-    the inference, and the ground truth check sees that instead."""
+    the twin idled for over a second before ``stop``, the window holds the twin's sleep
+    instead of the inference, and the ground truth check sees that instead."""
     config = _config("stlink-v3pwr", timestamp_wire_delay_us=1_000_000)
     with wired(config, _image()) as (board, rig):
         dut = board.dut()

@@ -92,14 +92,19 @@ void bsp_timing_sync(void) { systick_time_sync(); }
 /* Interrupts masked between the check and WFI: a byte arriving in between leaves its interrupt
  * pending, which ends WFI at once (DDI 0403E B1.5.19), instead of being acknowledged before the
  * WFI and leaving it to sleep until the next tick. The sleep and the wake-up go out on the wire:
- * the virtual lab's supply current follows them. */
+ * the virtual lab's supply current follows them. The wake is stamped after interrupts are
+ * enabled again: the SysTick that ended WFI has then counted its millisecond, where a stamp
+ * taken while it was still pending read a time one millisecond early (the counter had already
+ * reloaded) and showed the whole sleep as running. */
 void bsp_idle(void)
 {
     __asm__ volatile("cpsid i" ::: "memory");
-    if (!cmsdk_uart_rx_ready(FARM_UART_BASE)) {
-        twin_wire_sleep();
-        __asm__ volatile("wfi");
-        twin_wire_wake();
+    if (cmsdk_uart_rx_ready(FARM_UART_BASE)) {
+        __asm__ volatile("cpsie i" ::: "memory");
+        return;
     }
+    twin_wire_sleep();
+    __asm__ volatile("wfi");
     __asm__ volatile("cpsie i" ::: "memory");
+    twin_wire_wake();
 }

@@ -111,16 +111,20 @@ uint64_t bsp_cycles_in_us(uint32_t us) { return twin_instructions_in_us(us); }
 void bsp_timing_sync(void) { systick_time_sync(); }
 
 /* Sleep until SysTick or a received byte. Interrupts are masked between the check and WFI so a
- * byte arriving in between ends WFI at once (DDI 0403E B1.5.19). */
+ * byte arriving in between ends WFI at once (DDI 0403E B1.5.19). The wake is stamped once the
+ * SysTick that ended WFI has run (see mps2_twin.c): a stamp taken while it was pending read a
+ * time one millisecond early. */
 void bsp_idle(void)
 {
     __asm__ volatile("cpsid i" ::: "memory");
-    if ((USART_SR & USART_SR_RXNE) == 0u) {
-        NVIC_ICPR(USART1_IRQN / 32u) = 1u << (USART1_IRQN % 32u);
-        NVIC_ISER(USART1_IRQN / 32u) = 1u << (USART1_IRQN % 32u);
-        twin_wire_sleep();
-        __asm__ volatile("wfi");
-        twin_wire_wake();
+    if ((USART_SR & USART_SR_RXNE) != 0u) {
+        __asm__ volatile("cpsie i" ::: "memory");
+        return;
     }
+    NVIC_ICPR(USART1_IRQN / 32u) = 1u << (USART1_IRQN % 32u);
+    NVIC_ISER(USART1_IRQN / 32u) = 1u << (USART1_IRQN % 32u);
+    twin_wire_sleep();
+    __asm__ volatile("wfi");
     __asm__ volatile("cpsie i" ::: "memory");
+    twin_wire_wake();
 }
