@@ -46,7 +46,8 @@ def open_lab_board(
     if config.ssh is not None and config.ssh.known_hosts_file is None:
         ssh = config.ssh.model_copy(update={"known_hosts_file": state_dir / KNOWN_HOSTS_FILE})
         config = config.model_copy(update={"ssh": ssh})
-    if str(config.backend) == "ssh" and is_twin(config):
+    if is_twin(config) and not get_backend(config.backend).spec.twin:
+        # A Linux board tagged virtual: its backend opens real hosts, the lab's twin stands in.
         return open_linux_twin(config, target, workdir=workdir, log_path=log_path)
     board = open_board(config, target, workdir=workdir, log_path=log_path)
     if cache_dir is not None:
