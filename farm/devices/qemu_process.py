@@ -10,7 +10,6 @@ Ctrl-C reaches pytest, which then closes its boards in order.
 from __future__ import annotations
 
 import atexit
-import ctypes
 import errno
 import logging
 import os
@@ -25,13 +24,13 @@ from pathlib import Path
 
 import serial
 
+from farm.child_process import die_with_parent
 from farm.devices.socket_serial import open_socket_serial
 from farm.errors import EmulatorError
 
 log = logging.getLogger(__name__)
 
 QEMU_BINARY = "qemu-system-arm"
-PR_SET_PDEATHSIG = 1
 START_ATTEMPTS = 5
 # QEMU listens within ~40 ms on an idle machine; the limit must hold on a loaded one (the wait
 # ends early when QEMU exits, so a generous limit costs nothing on a bad start).
@@ -78,15 +77,6 @@ def _install_handlers() -> None:
     if threading.current_thread() is threading.main_thread():
         if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
             signal.signal(signal.SIGTERM, _on_sigterm)
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """preexec_fn: SIGKILL this child when the parent dies, and lead its own group."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
-    os.setpgrp()
 
 
 def _free_port() -> int:
@@ -207,7 +197,6 @@ class QemuProcess:
         extra = [arg for spec in self.extra_serials for arg in ("-serial", spec)]
         argv = [QEMU_BINARY, *self.args, "-serial", serial_spec, *extra]
         log.debug("starting %s", " ".join(argv))
-        parent = os.getpid()
         with self.stderr_path.open("wb") as stderr:
             try:
                 self._proc = subprocess.Popen(
@@ -215,7 +204,7 @@ class QemuProcess:
                     stdin=subprocess.DEVNULL,
                     stdout=stderr,
                     stderr=stderr,
-                    preexec_fn=lambda: _die_with_parent(parent),
+                    preexec_fn=die_with_parent(),
                 )
             except OSError as exc:
                 hint = (

@@ -1,8 +1,9 @@
 """A whole fleet on 127.0.0.1: Prefect server, S3 server, one worker per lab PC.
 
 ``make fleet-demo`` and the tests under ``testing/fleet/`` use it. Every process is started in
-its own session and stopped (SIGTERM, then SIGKILL) by :meth:`LoopbackFleet.stop`, which also
-runs at interpreter exit, so nothing outlives the demo or a test. The Prefect server gets a
+its own process group and stopped (SIGTERM, then SIGKILL) by :meth:`LoopbackFleet.stop`, which
+also runs at interpreter exit; a parent killed outright takes them with it (PR_SET_PDEATHSIG,
+:mod:`farm.child_process`), so nothing outlives the demo or a test. The Prefect server gets a
 temporary ``PREFECT_HOME`` (SQLite), analytics off, basic auth, and the filesystem lease
 storage a lab server must use; moto's S3 server stands in for MinIO.
 """
@@ -26,6 +27,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from farm.child_process import die_with_parent
 from farm.fleet import HOST_ENV, POOL
 
 LEASE_STORAGE = "prefect.server.concurrency.lease_storage.filesystem"
@@ -86,7 +88,7 @@ class LoopbackFleet:
         log = (self.root / f"{name}.log").open("wb")
         self.procs[name] = subprocess.Popen(
             cmd, cwd=self.project, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            preexec_fn=die_with_parent(),
         )  # fmt: skip
 
     def start_s3(self) -> None:
