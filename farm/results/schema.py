@@ -73,7 +73,9 @@ class ResultRow(BaseModel):
     image_hash: str | None = None
     board_id: str | None = None
     target: str | None = Field(None, description="catalog target, e.g. stm32l4r5")
-    backend: str | None = Field(None, description="e.g. tflm, litert, onnxruntime")
+    backend: str | None = Field(
+        None, description="how the farm reaches the board: its inventory backend (qemu, pyocd, ssh)"
+    )
     virtual: bool = Field(False, description="measured on the virtual lab (instruction counts)")
 
     # --- outcome ---
