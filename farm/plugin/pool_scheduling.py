@@ -2,7 +2,9 @@
 :class:`~farm.schedule.PoolQueue` picks for it, one at a time (see :mod:`farm.plugin.schedule`).
 
 It extends ``LoadScheduling`` so collection checks, crash handling and a collection without
-board tests behave exactly as xdist's own; only the hand-out differs.
+board tests behave exactly as xdist's own; only the hand-out differs. The attributes of
+``LoadScheduling`` it uses are not xdist's documented API: ``XDIST_NAMES`` lists them, and
+testing/plugin/test_pool_scheduling_xdist.py checks them for the xdist range of pyproject.toml.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ from farm.schedule import Job, PoolQueue
 # controller while its board idles; more would commit a worker to a pool long before it
 # gets there.
 PER_WORKER = 3
+
+# What this module uses of LoadScheduling beyond the scheduler hooks xdist documents.
+XDIST_NAMES = (
+    "collection", "pending", "nodes", "node2collection", "node2pending",
+    "_check_nodes_have_same_collection", "log",
+)  # fmt: skip
 
 
 class PoolScheduling(LoadScheduling):
@@ -52,7 +60,7 @@ class PoolScheduling(LoadScheduling):
             self.check_schedule(node)
 
     def check_schedule(self, node: Any, duration: float = 0) -> None:
-        """Top the worker up to two tests; shut it down when nothing is left."""
+        """Top the worker up to ``PER_WORKER`` tests; shut it down when nothing is left."""
         if self.queue is None:
             super().check_schedule(node, duration)
             return
