@@ -42,12 +42,26 @@ log = logging.getLogger(__name__)
 
 REGION_SYMBOL = "bsp_cycles"
 """The harness reads its cycle counter through this function at both ends of the timed region."""
-PROFILE_FORMAT = 1
+PROFILE_FORMAT = 2
 UNLOGGED_FUNCTIONS = ("Reset_Handler", "farm_model_init", "systick_time_sync")
 """Never in the timed region, and most of the log without a filter (measured on ad_fc_128:
 startup copies, the blob check at model load and the wait for a SysTick edge before ``c0`` were
 1.0 M of the 1.07 M blocks logged before the region): QEMU's ``-dfilter`` leaves them out. Were
 one of them run inside the region, the count check against ``cycles%`` would refuse the trace."""
+PULSE_FUNCTIONS = (
+    "bsp_timestamp_pulse", "twin_delay_us", "twin_wire_now", "systick_time_ns",
+    "twin_wire_record", "twin_wire_putc", "cmsdk_uart_write", "twin_instructions_in_us",
+    "__aeabi_uldivmod", "__udivmoddi4",
+)  # fmt: skip
+"""The energy build's timestamp pulse, inside the timed region: the pin's low time as a wait on
+the twin's clock, and the edge records on the wire. It stands in for a GPIO write and a delay,
+not for the firmware's work, yet a traced inference of a small model was half pulse (100 us is
+100,000 instructions at QEMU's 1 ns: the trace runs without a timebase) and its clock-polling
+loop set the cycle factor of the whole window (ad_fc_32 on the F767 twin: 1.206 cycles per
+instruction with the pulse, against the inference's own). The profile leaves these blocks out
+once the count check has seen them; the factor then applies to the pulse's instructions too,
+which the twin counts for the target's 100 us with that same factor, so the pulse keeps its
+width."""
 COUNT_TOLERANCE = 0.001
 """Traced instructions vs the firmware's cycles%: the bracket differs by the counter reads."""
 
@@ -162,7 +176,19 @@ def trace_profile(
             reader.finish(fifo)
     profile = reader.result()
     _check_count(profile, result.cycles, elf)
-    return profile, result.cycles
+    return _without(profile, elf, PULSE_FUNCTIONS), result.cycles
+
+
+def _without(profile: TraceProfile, elf: Path, functions: tuple[str, ...]) -> TraceProfile:
+    """``profile`` without the blocks that start inside ``functions`` (those in the ELF)."""
+    spans = [
+        (sym.address & ~1, (sym.address & ~1) + sym.size)
+        for name in functions
+        if (sym := elf_symbol(elf, name)) is not None and sym.size > 0
+    ]
+    kept = [b for b in profile.blocks if not any(lo <= (b.pc & ~1) < hi for lo, hi in spans)]
+    runs = sum(b.executions for b in kept)
+    return TraceProfile(kept, runs)
 
 
 def _dfilter(elf: Path) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ and the estimate (or the labelled flat-factor fallback) carried into facts, late
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,3 +123,29 @@ def test_firmware_without_the_bracket_falls_back_to_the_labelled_flat_factor(
     again = open_twin("twin-again")
     again.prepare(image, blob)
     assert (again.facts.cycle_fallback or "").endswith("(cached)")
+
+
+def test_energy_build_gets_the_inference_cycle_factor(
+    harness, blob, open_twin, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The energy build's timed region also holds the timestamp pulse (100 us of clock polling,
+    100,000 instructions in the untimed trace): the factor comes from the rest, so it is the
+    inference's, as the performance build's."""
+    cache = tmp_path_factory.mktemp("energy-cache")
+    energy = build_firmware(
+        HARNESS, "1.1", "mps2_an386", cache_dir=cache, builder="host", extra_vars={"MODE": "energy"}
+    )
+    performance = open_twin("performance")
+    performance.prepare(harness, blob)
+    pulsed = open_twin("energy")
+    pulsed.prepare(energy, blob)
+    want, got = performance.facts.cycle_estimate, pulsed.facts.cycle_estimate
+    assert want is not None and got is not None
+    assert got.cycles_per_instruction == pytest.approx(want.cycles_per_instruction, rel=1e-3)
+    records = [
+        json.loads(p.read_text())
+        for p in (pulsed.workdir.parent / "cache" / "cycle-profiles").glob("*.json")
+    ]
+    (record,) = [r for r in records if r["image_hash"] == energy.image_hash]
+    left_out = record["firmware_instructions"] - got.instructions
+    assert 100_000 <= left_out < 110_000, f"pulse instructions left out: {left_out}"

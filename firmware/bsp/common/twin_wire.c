@@ -25,13 +25,13 @@ void twin_wire_sleep(void) { twin_wire_record(TWIN_WIRE_SLEEP); }
 void twin_wire_wake(void) { twin_wire_record(TWIN_WIRE_WAKE); }
 
 /* Virtual ns = instructions while the core runs (the pulse's wait never sleeps). */
-static uint64_t instructions_now(void) { return systick_time_ns(); }
+static uint64_t twin_wire_now(void) { return systick_time_ns(); }
 
 /* Low for FARM_TS_PULSE_US of the real target's time (bsp.h), as on a Nucleo. */
 void bsp_timestamp_pulse(void)
 {
     twin_wire_record(TWIN_WIRE_FALL);
-    twin_delay_us(FARM_TS_PULSE_US, instructions_now);
+    twin_delay_us(FARM_TS_PULSE_US, twin_wire_now);
     twin_wire_record(TWIN_WIRE_RISE);
 }
 
