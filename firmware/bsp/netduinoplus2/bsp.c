@@ -98,8 +98,21 @@ int bsp_uart_getc(void)
     return (int)(USART_DR & 0xFFu);
 }
 
-/* SysTick ticks at 168 MHz of virtual time: 1e9 / 168e6 = 125 / 21 instructions per tick. */
-static uint64_t instructions_now(void) { return systick_time_ticks() * 125u / 21u; }
+/* SysTick ticks at 168 MHz of virtual time: 1e9 / 168e6 = 125 / 21 instructions per tick. The
+ * division by 21 runs as three 32-bit divisions (one instruction each) instead of the 64-bit
+ * library loop, whose length follows the dividend: bsp_time_us() runs between a timed region's
+ * tick-aligned start and its first cycle reading, so its length must not depend on the time
+ * (twin_timebase.c). */
+static uint64_t instructions_now(void)
+{
+    const uint64_t n = systick_time_ticks() * 125u;
+    const uint32_t hi = (uint32_t)(n >> 32), lo = (uint32_t)n;
+    const uint32_t q2 = hi / 21u, r2 = hi - q2 * 21u;
+    const uint32_t mid = (r2 << 16) | (lo >> 16); /* < 21 * 2^16 */
+    const uint32_t q1 = mid / 21u, r1 = mid - q1 * 21u;
+    const uint32_t q0 = ((r1 << 16) | (lo & 0xFFFFu)) / 21u;
+    return ((uint64_t)q2 << 32) + ((uint64_t)q1 << 16) + q0;
+}
 
 /* The real target's microseconds (twin_timebase.h), not QEMU's 1 GHz virtual time. */
 uint32_t bsp_time_us(void) { return twin_time_us(instructions_now()); }
