@@ -54,13 +54,7 @@ uint32_t twin_time_us(uint64_t instructions)
     return (uint32_t)q;
 }
 
-uint64_t twin_instructions_in_us(uint32_t us)
-{
-    if (!twin_timebase_given()) {
-        return (uint64_t)us * 1000u;
-    }
-    return (uint64_t)us * farm_twin_timebase.us_den / farm_twin_timebase.us_num;
-}
+uint64_t twin_instructions_in_us(uint32_t us) { return (uint64_t)us * ratio_den() / ratio_num(); }
 
 /* A fixed number of instructions (the width converted once), not a wait on twin_time_us()
  * crossing: where that crossing falls depends on the time since boot, and the first pulse is
