@@ -181,23 +181,23 @@ def trace_profile(
 
 def _without(profile: TraceProfile, elf: Path, functions: tuple[str, ...]) -> TraceProfile:
     """``profile`` without the blocks that start inside ``functions`` (those in the ELF)."""
-    spans = [
-        (sym.address & ~1, (sym.address & ~1) + sym.size)
+    spans = _function_spans(elf, functions)
+    kept = [b for b in profile.blocks if not any(lo <= b.pc < hi for lo, hi in spans)]
+    return TraceProfile(kept, sum(b.executions for b in kept))
+
+
+def _function_spans(elf: Path, functions: tuple[str, ...]) -> list[tuple[int, int]]:
+    """[start, end) of each of ``functions`` the ELF has, by address."""
+    return sorted(
+        (sym.address, sym.address + sym.size)
         for name in functions
         if (sym := elf_symbol(elf, name)) is not None and sym.size > 0
-    ]
-    kept = [b for b in profile.blocks if not any(lo <= (b.pc & ~1) < hi for lo, hi in spans)]
-    runs = sum(b.executions for b in kept)
-    return TraceProfile(kept, runs)
+    )
 
 
 def _dfilter(elf: Path) -> tuple[str, ...]:
     """``-dfilter`` ranges covering the address space but :data:`UNLOGGED_FUNCTIONS`."""
-    holes = sorted(
-        (sym.address, sym.address + sym.size)
-        for name in UNLOGGED_FUNCTIONS
-        if (sym := elf_symbol(elf, name)) is not None and sym.size > 0
-    )
+    holes = _function_spans(elf, UNLOGGED_FUNCTIONS)
     if not holes:
         return ()
     ranges, start = [], 0
