@@ -14,7 +14,6 @@ wrong place is caught; a cut or late wire, an extra edge and a too short window 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +29,8 @@ from farm.errors import EnergyWindowError
 from farm.hil.power_rig import PowerRig, open_power_rig
 from farm.inventory import BoardConfig
 from farm.virtual.power_bench import TwinPowerBench
+
+from .conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".farm" / "cache"  # the farm's default build cache: CI builds each image once
@@ -202,10 +203,8 @@ def test_idle_twin_sleeps_between_ticks(wired: Any) -> None:
         assert isinstance(bench, TwinPowerBench) and bench.regions
         start = bench.regions[-1].end_s + 0.1  # after the answer's UART lines
         timeline = bench.timeline
-        deadline = time.monotonic() + 120.0
-        while timeline.horizon_s < start + 0.5 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert timeline.horizon_s >= start + 0.5, "the idle twin's time did not advance"
+        advanced = wait_until(lambda: timeline.horizon_s >= start + 0.5, timeout_s=120.0)
+        assert advanced, "the idle twin's time did not advance"
         mean_a = float(timeline.mean_a(np.array([start]), np.array([start + 0.5]))[0])
     run_a, idle_a = timeline.run_current_a, timeline.idle_current_a
     print(f"idle twin: {mean_a * 1e6:.2f} uA (idle {idle_a * 1e6:.2f}, run {run_a * 1e6:.0f})")
