@@ -49,6 +49,8 @@ from farm.devices.exec_trace import BlockProfile, TraceProfile
 from farm.errors import FarmError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from farm.catalog import TargetSpec
     from farm.devices.protocols import FirmwareImage
 
@@ -128,8 +130,9 @@ def _instruction_cycles(insns: list[Insn], timing: CoreTiming) -> list[int]:
     return out
 
 
-def _fall_through_pairs(profile: TraceProfile, timing: CoreTiming) -> int:
-    """Cycles to take back where QEMU split straight-line code into two blocks.
+def _fall_through_deltas(profile: TraceProfile, timing: CoreTiming) -> Counter[int]:
+    """Cycles to take back where QEMU split straight-line code into two blocks, by the pc
+    of the block whose first instruction they belong to.
 
     QEMU ends a translation block at a 1 KB guest page boundary (and at its size limit) as
     well as at branches; the core has no such boundary. Each block is costed as if its first
@@ -139,7 +142,7 @@ def _fall_through_pairs(profile: TraceProfile, timing: CoreTiming) -> int:
     not ending in a branch, the first instruction is costed after that block's last one.
     """
     starts = {b.pc: b for b in profile.blocks}
-    delta = 0
+    deltas: Counter[int] = Counter()
     for block in profile.blocks:
         insns = decode(block.code, block.pc)
         if (
@@ -164,8 +167,8 @@ def _fall_through_pairs(profile: TraceProfile, timing: CoreTiming) -> int:
         first = following[0]
         alone = 0 if timing.pairs_with(first, None) else timing.base_cycles(first, None)
         after = 0 if timing.pairs_with(first, last) else timing.base_cycles(first, last)
-        delta += (after - alone) * runs
-    return delta
+        deltas[fall] += (after - alone) * runs
+    return deltas
 
 
 def _taken_runs(block: BlockProfile, last: Insn) -> int:
@@ -192,7 +195,7 @@ def estimate_cycles(
         cycles += cost.cycles
         taken += cost.taken
         fetched += cost.bytes_fetched
-    cycles += _fall_through_pairs(profile, timing)
+    cycles += sum(_fall_through_deltas(profile, timing).values())
     fetch_stall = data_stall = 0
     if flash is not None and flash.wait_states:
         lines = fetched / FLASH_FETCH_BYTES + taken
@@ -202,6 +205,32 @@ def estimate_cycles(
     return CycleEstimate(
         instructions, cycles, fetch_stall, data_stall, taken, dict(classes), method
     )
+
+
+@dataclass(frozen=True)
+class PlaceCost:
+    """The part of an estimate's instructions and core cycles that ran in one place."""
+
+    instructions: int
+    core_cycles: int
+
+
+def core_cycles_by_place(
+    profile: TraceProfile, timing: CoreTiming, place_of: Callable[[int], str]
+) -> dict[str, PlaceCost]:
+    """:func:`estimate_cycles`'s instructions and core cycles split by where they ran:
+    ``place_of(pc)`` names a block's place (its firmware function, say). The parts add up to
+    the estimate's ``instructions`` and ``core_cycles`` exactly; flash stalls are not split
+    (the data side is per inference, not per place)."""
+    fall_through = _fall_through_deltas(profile, timing)
+    instructions: Counter[str] = Counter()
+    cycles: Counter[str] = Counter()
+    for block in profile.blocks:
+        cost = _cost_block(block, timing, Counter())
+        place = place_of(block.pc)
+        instructions[place] += cost.instructions
+        cycles[place] += cost.cycles + fall_through.get(block.pc, 0)
+    return {k: PlaceCost(instructions[k], cycles[k]) for k in cycles}
 
 
 def _method(timing: CoreTiming, flash: FlashTiming | None, clock_hz: int) -> str:

@@ -1,6 +1,7 @@
 """Runtime benchmark: memory against TFLite Micro, and cycles per MAC on the L4R5 twin.
 
-    .venv/bin/python -m testing.benchmarks.bench_runtime [--no-twin] [--plain] [MODEL.tflite ...]
+    .venv/bin/python -m testing.benchmarks.bench_runtime [--no-twin] [--plain] [--by-function N]
+        [MODEL.tflite ...]
 
 For each MLPerf Tiny-shaped model of the zoo (kws_dscnn_64, vww_mbv1_025, ic_resnet8_16,
 ad_fc_128, or the given models) it prints our arena and blob bytes next to TFLite Micro's arena
@@ -11,7 +12,9 @@ model's estimated cycles per MAC on the NUCLEO_L4R5ZI (Cortex-M4 TRM timings plu
 wait states at 120 MHz, farm.devices.cycle_model), the latency those cycles take at 120 MHz, and
 the target: the best published MLPerf Tiny latency on the same board scaled by the zoo model's
 MACs over the MLPerf reference model's, with whether we are at or below it. Last column: the
-twin's int8 output equals the host runtime's on a random input.
+twin's int8 output equals the host runtime's on a random input. With --by-function N, the N
+firmware functions that took the most core cycles per model (where a kernel's cycles go: its
+share, and its cycles per MAC of the whole model).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from farm.compiler.host_runtime import HostModel
 from farm.compiler.model_check import random_inputs
 from farm.compiler.model_compiler import compile_model
 from farm.compiler.reference import TflmReference
+from farm.devices.cycle_model import PlaceCost
 
 REPO = Path(__file__).resolve().parents[2]
 TARGET = "NUCLEO_L4R5ZI"
@@ -94,12 +98,15 @@ class TwinFigures:
     flash_stall_cycles: int
     same_as_host: bool
     trace_s: float
+    by_function: dict[str, PlaceCost]
 
 
 def twin_figures(path: Path, elf: Path) -> TwinFigures:
-    """One inference of ``path`` on the M4 twin: instructions, estimated L4R5 cycles, and
-    whether the twin's output equals the host runtime's."""
-    from farm.devices.cycle_model import estimate_for_target
+    """One inference of ``path`` on the M4 twin: instructions, estimated L4R5 cycles (also per
+    firmware function), and whether the twin's output equals the host runtime's."""
+    from farm.devices.cortex_m_timing import CORE_TIMINGS
+    from farm.devices.cycle_model import core_cycles_by_place, estimate_for_target
+    from farm.devices.elf_symbols import FunctionMap
     from farm.devices.protocols import FirmwareFiles
     from farm.file_digest import file_sha256
     from farm.virtual.cycle_trace import trace_profile
@@ -113,7 +120,9 @@ def twin_figures(path: Path, elf: Path) -> TwinFigures:
     started = time.monotonic()
     profile, _ = trace_profile(image, model.blob, MACHINE, timeout_s=900)
     trace_s = time.monotonic() - started
-    estimate = estimate_for_target(profile, Catalog.load().get(TARGET), len(model.blob))
+    target = Catalog.load().get(TARGET)
+    estimate = estimate_for_target(profile, target, len(model.blob))
+    by_function = core_cycles_by_place(profile, CORE_TIMINGS[target.core], FunctionMap(elf).name_of)
     stalls = estimate.fetch_stall_cycles + estimate.data_stall_cycles
     return TwinFigures(
         model.macs,
@@ -123,6 +132,7 @@ def twin_figures(path: Path, elf: Path) -> TwinFigures:
         stalls,
         same,
         trace_s,
+        by_function,
     )
 
 
@@ -137,7 +147,23 @@ def print_memory(models: list[Path]) -> None:
         )
 
 
-def print_twin(models: list[Path], elf: Path) -> None:
+def print_by_function(name: str, f: TwinFigures, top: int) -> None:
+    print(
+        f"\n{name}: core cycles by firmware function (top {top}; cyc/MAC: the function's cycles "
+        "per MAC of the whole model, adding up to its core figure)"
+    )
+    print(
+        f"  {'function':28s} {'instructions':>12s} {'core cycles':>12s} {'share':>6s} {'cyc/MAC':>7s}"
+    )
+    ranked = sorted(f.by_function.items(), key=lambda kv: -kv[1].core_cycles)
+    for fn, cost in ranked[:top]:
+        print(
+            f"  {fn:28s} {cost.instructions:12,d} {cost.core_cycles:12,d} "
+            f"{cost.core_cycles / f.core_cycles:6.1%} {cost.core_cycles / f.macs:7.2f}"
+        )
+
+
+def print_twin(models: list[Path], elf: Path, by_function: int = 0) -> None:
     target = Catalog.load().get(TARGET)
     clock = target.max_clock_hz
     print(
@@ -151,8 +177,10 @@ def print_twin(models: list[Path], elf: Path) -> None:
         f"{'est. ms':>8s} {'target ms':>9s} {'at/below':>8s} {'== host':>7s} {'trace s':>7s}"
     )
     notes = []
+    figures = []
     for p in models:
         f = twin_figures(p, elf)
+        figures.append((p.stem, f))
         ref = PUBLISHED.get(p.stem)
         est_ms = f.cycles / clock * 1e3
         flat_ms = f.instructions / clock * 1e3
@@ -178,6 +206,8 @@ def print_twin(models: list[Path], elf: Path) -> None:
     print("instr ms: instructions x 1.0 / 120 MHz (the old flat factor), for comparison.")
     print("target: best published latency scaled by zoo MACs / MLPerf reference MACs:")
     print("\n".join(notes))
+    for name, f in figures if by_function else ():
+        print_by_function(name, f, by_function)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -185,6 +215,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("models", nargs="*", type=Path)
     ap.add_argument("--no-twin", action="store_true", help="skip the QEMU figures")
     ap.add_argument("--plain", action="store_true", help="also instructions/MAC, plain-C kernels")
+    ap.add_argument(
+        "--by-function", type=int, default=0, metavar="N", help="top N functions by core cycles"
+    )
     args = ap.parse_args(argv)
     models = args.models or [REPO / "models" / f"{m}.tflite" for m in MLPERF_MODELS]
     print_memory(models)
@@ -193,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     from testing.compiler.twin import build_firmware, run_on_twin
 
     with tempfile.TemporaryDirectory(prefix="bench-fw-") as tmp:
-        print_twin(models, build_firmware(Path(tmp) / "dsp", "dsp"))
+        print_twin(models, build_firmware(Path(tmp) / "dsp", "dsp"), args.by_function)
         if args.plain:
             elf = build_firmware(Path(tmp) / "plain", "plain")
             print("\nplain-C kernels:")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from farm.devices.cortex_m_timing import CORTEX_M4
-from farm.devices.cycle_model import FlashTiming, estimate_cycles
-from farm.devices.elf_symbols import elf_symbol
+from farm.devices.cycle_model import FlashTiming, core_cycles_by_place, estimate_cycles
+from farm.devices.elf_symbols import FunctionMap, elf_symbol
 from farm.devices.exec_trace import BlockProfile, TraceProfile, profile_region
 
 DATA = Path(__file__).parent / "data"
@@ -23,24 +23,29 @@ LOOP_N = 100
 
 
 @pytest.fixture(scope="module")
-def loop_profile(tmp_path_factory: pytest.TempPathFactory) -> TraceProfile:
-    """The executed blocks of the loop's region, from a real QEMU in_asm/exec/nochain log."""
-    work = tmp_path_factory.mktemp("loop")
-    elf = work / "loop.elf"
+def loop_elf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data/smlad_loop.S linked for the twin."""
+    elf = tmp_path_factory.mktemp("loop-elf") / "loop.elf"
     subprocess.run(
         ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-nostdlib", "-nostartfiles",
          f"-DLOOP_N={LOOP_N}", "-T", str(DATA / "tiny_dut.ld"), "-Wl,-e,Reset_Handler",
          str(DATA / "smlad_loop.S"), "-o", str(elf)],
         check=True,
     )  # fmt: skip
-    log = work / "exec.log"
+    return elf
+
+
+@pytest.fixture(scope="module")
+def loop_profile(tmp_path_factory: pytest.TempPathFactory, loop_elf: Path) -> TraceProfile:
+    """The executed blocks of the loop's region, from a real QEMU in_asm/exec/nochain log."""
+    log = tmp_path_factory.mktemp("loop") / "exec.log"
     subprocess.run(
         ["qemu-system-arm", "-M", "mps2-an386", "-icount", "shift=0", "-nographic",
          "-monitor", "none", "-semihosting-config", "enable=on,target=native",
-         "-kernel", str(elf), "-d", "in_asm,exec,nochain", "-D", str(log)],
+         "-kernel", str(loop_elf), "-d", "in_asm,exec,nochain", "-D", str(log)],
         check=True, timeout=60,
     )  # fmt: skip
-    start = elf_symbol(elf, "bsp_cycles")
+    start = elf_symbol(loop_elf, "bsp_cycles")
     assert start is not None
     with log.open() as fh:
         return profile_region(fh, start.address)
@@ -141,3 +146,38 @@ def test_a_block_split_at_a_page_boundary_costs_what_the_whole_block_does() -> N
 
     assert a.core_cycles == b.core_cycles == runs * (2 + 1 + 3)
     assert a.instructions == b.instructions == 3 * runs
+
+
+def test_cycles_by_function_split_the_hand_count(
+    loop_profile: TraceProfile, loop_elf: Path
+) -> None:
+    """Per function (the ELF's symbols): bsp_cycles ran its BX LR once (1 + P = 3 cycles), and
+    Reset_Handler, whose loop is a local label, the rest of the hand count (808 - 3)."""
+    places = core_cycles_by_place(loop_profile, CORTEX_M4, FunctionMap(loop_elf).name_of)
+
+    assert set(places) == {"bsp_cycles", "Reset_Handler"}
+    assert (places["bsp_cycles"].instructions, places["bsp_cycles"].core_cycles) == (1, 3)
+    assert places["Reset_Handler"].instructions == 3 + 5 * LOOP_N + 1
+    assert places["Reset_Handler"].core_cycles == 808 - 3
+
+
+def test_a_split_block_s_refund_goes_to_the_place_of_its_second_half() -> None:
+    """The page-split block above, its halves in two places: the pipelined LDR's refund (2 -> 1)
+    belongs with the second half, and the parts add up to the estimate."""
+    ldr_r0, ldr_r2, bx_lr = b"\x08\x68", b"\x1a\x68", b"\x70\x47"
+    runs = 10
+    split = TraceProfile(
+        [
+            BlockProfile(0x3FE, ldr_r0, runs, Counter({0x400: runs})),
+            BlockProfile(0x400, ldr_r2 + bx_lr, runs, Counter({0x100: runs})),
+        ],
+        2 * runs,
+    )
+
+    places = core_cycles_by_place(split, CORTEX_M4, lambda pc: "low" if pc < 0x400 else "high")
+    estimate = estimate_cycles(split, CORTEX_M4, None, 120_000_000)
+
+    assert places["low"].core_cycles == 2 * runs
+    assert places["high"].core_cycles == (1 + 3) * runs
+    assert sum(p.core_cycles for p in places.values()) == estimate.core_cycles
+    assert sum(p.instructions for p in places.values()) == estimate.instructions
