@@ -37,8 +37,9 @@ static inline int farm_rq_mode(const farm_op_t *op, int32_t fast_flag)
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t out_c,
                  const farm_rq_t *q, int8_t *out);
 
-/* The even rows of farm_matmul when the 2x2 kernel of k_conv_matmul.c handles them (fast
- * requantization on a DSP core); returns how many rows it did (0 or rows & ~1). */
+/* The first rows of farm_matmul when the kernels of k_conv_matmul.c handle them (fast
+ * requantization on a DSP core): in threes (int8 outputs, depth a multiple of 4), then in
+ * pairs; returns how many rows it did (0, or all but the odd last one). */
 int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
                               int32_t out_c, const farm_rq_t *q, int8_t *out);
 
