@@ -57,6 +57,15 @@ typedef struct {
 /* out at o0 (pixel 0) and o0 + out_c (pixel 1); x0 is pixel 0's window origin. */
 void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
 
+/* Whether farm_matmul takes rows three at a time and farm_conv_triple runs: int8 outputs with
+ * the fast requantization on a DSP core, depth a multiple of 4 that fits the kernel's stack
+ * buffer, at least two channels. */
+int farm_takes_triples(const farm_rq_t *q, int32_t depth, int32_t out_c);
+
+/* As farm_conv_pair for three pixels (outputs at o0, o0 + out_c, o0 + 2 out_c), where
+ * farm_takes_triples(g->q, k_h * seg, out_c). */
+void farm_conv_triple(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
+
 /* FULLY_CONNECTED weight layouts (parameter 8; absent: plain). */
 enum { FARM_FC_WEIGHTS_PLAIN = 0, FARM_FC_WEIGHTS_INTERLEAVED4 = 1 };
 

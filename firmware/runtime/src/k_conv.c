@@ -105,6 +105,7 @@ void farm_k_conv(const farm_op_t *op)
     const int direct = 0;
 #endif
     const farm_conv_pair_t g = {&q, w, out_c, k_h, k_w * in_c, d_h * in_w * in_c, s_w * in_c};
+    const int triples = direct && farm_takes_triples(&q, depth, out_c);
     /* Output columns whose windows lie inside the input horizontally. */
     int32_t ix_lo = 0, ix_hi = out_w;
     while (ix_lo < out_w && ix_lo * s_w - pad_w < 0) {
@@ -127,8 +128,15 @@ void farm_k_conv(const farm_op_t *op)
                         farm_matmul(patch, rows, depth, w, out_c, &q, out + first * out_c);
                         rows = 0;
                     }
-                    farm_conv_pair(&g, img + (y0 * in_w + x0) * in_c, out + (px_row + ox) * out_c);
-                    ox += 2;
+                    const int8_t *x = img + (y0 * in_w + x0) * in_c;
+                    int8_t *o = out + (px_row + ox) * out_c;
+                    if (triples && ox + 2 < ix_hi) {
+                        farm_conv_triple(&g, x, o);
+                        ox += 3;
+                    } else {
+                        farm_conv_pair(&g, x, o);
+                        ox += 2;
+                    }
                     continue;
                 }
                 gather(img, in_h, in_w, in_c, y0, x0, k_h, k_w, d_h, d_w, pad, patch + rows * depth);

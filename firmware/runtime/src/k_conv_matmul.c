@@ -21,10 +21,12 @@
 #if FARM_USE_DSP
 
 /* Deepest row the 3-row kernel takes: its expanded rows, 6 bytes per byte of depth, sit on the
- * stack (1.5 KB at 256), so a firmware whose stack is under 6 KB (the harness passes its size)
- * goes without the 3-row kernel. */
+ * stack (1.5 KB at 256, 3.4 KB at 576), so the firmware's stack (the harness passes its size)
+ * sets it; under 6 KB (the G431's 3 KB) there is no 3-row kernel. */
 #ifndef FARM_ROW_TRIPLE_MAX_DEPTH
-#if defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 6144u
+#if defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 16384u
+#define FARM_ROW_TRIPLE_MAX_DEPTH 576 /* a 3x3 window of 64 channels: 3.4 KB */
+#elif defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 6144u
 #define FARM_ROW_TRIPLE_MAX_DEPTH 256
 #else
 #define FARM_ROW_TRIPLE_MAX_DEPTH 0
@@ -471,10 +473,46 @@ static void row_triple_asm(rt_state_t *st)
 #undef RT_BLOCK
 #undef RT_RQ3
 
-/* Rows in three at a time while three are left, int8 outputs (one SSAT), depth a multiple
- * of 4 up to FARM_ROW_TRIPLE_MAX_DEPTH: each triple's bytes are sign-extended once into x,
- * block by block {row 0, 1, 2 of bytes 0 and 2}, {the same of bytes 1 and 3}, then
- * row_triple_asm runs every channel pair over them. Returns the rows done. */
+/* One block of the expanded rows (4 bytes of depth of three rows, words v0 v1 v2): {rows 0,
+ * 1, 2 of bytes 0 and 2}, {the same of bytes 1 and 3}, as row_triple_asm reads them. */
+static inline __attribute__((always_inline)) void expand_block(int32_t *e, int32_t v0, int32_t v1,
+                                                               int32_t v2)
+{
+    e[0] = FARM_SXTB16(v0);
+    e[1] = FARM_SXTB16(v1);
+    e[2] = FARM_SXTB16(v2);
+    e[3] = FARM_SXTB16_ROR8(v0);
+    e[4] = FARM_SXTB16_ROR8(v1);
+    e[5] = FARM_SXTB16_ROR8(v2);
+}
+
+/* All channels of the three expanded rows x: the channel pairs in row_triple_asm, an odd last
+ * channel here from the same words. Outputs at o0, rows oc apart. */
+static void triple_channels(const int32_t *x, int32_t depth, const int8_t *w, int32_t oc,
+                            const farm_rq_t *q, int8_t *o0)
+{
+    rt_state_t st = {x, depth, q->bias, q->rq, o0, oc, w, q->out_off, oc >> 1};
+    row_triple_asm(&st);
+    if (oc & 1) {
+        const int32_t c = oc - 1;
+        const int8_t *wc = w + c * depth;
+        const int32_t *r4 = q->rq + c * FARM_RQ_WORDS;
+        int32_t a[3] = {q->bias[c], q->bias[c], q->bias[c]};
+        for (int32_t k = 0; k < depth; k += 4, x += 6) {
+            const int32_t v = farm_ld32(wc + k), we = FARM_SXTB16(v), wo = FARM_SXTB16_ROR8(v);
+            for (int32_t r = 0; r < 3; r++) {
+                a[r] = FARM_SMLAD(x[3 + r], wo, FARM_SMLAD(x[r], we, a[r]));
+            }
+        }
+        for (int32_t r = 0; r < 3; r++) {
+            o0[r * oc + c] = (int8_t)rq_fast_out(a[r], r4[0], r4[1], r4[2], r4[3], q->out_off,
+                                                 -128, 127, 1);
+        }
+    }
+}
+
+/* Rows in three at a time while three are left (each triple's bytes expanded once, then every
+ * channel over them). Returns the rows done. */
 static __attribute__((noinline)) int32_t row_triples_sat8(const int8_t *in, int32_t rows,
                                                           int32_t depth, const int8_t *w,
                                                           int32_t oc, const farm_rq_t *q,
@@ -485,32 +523,29 @@ static __attribute__((noinline)) int32_t row_triples_sat8(const int8_t *in, int3
     for (; done + 3 <= rows; done += 3, in += 3 * depth, out += 3 * oc) {
         int32_t *e = x;
         for (int32_t k = 0; k < depth; k += 4, e += 6) {
-            const int32_t v0 = farm_ld32(in + k), v1 = farm_ld32(in + depth + k);
-            const int32_t v2 = farm_ld32(in + 2 * depth + k);
-            e[0] = FARM_SXTB16(v0);
-            e[1] = FARM_SXTB16(v1);
-            e[2] = FARM_SXTB16(v2);
-            e[3] = FARM_SXTB16_ROR8(v0);
-            e[4] = FARM_SXTB16_ROR8(v1);
-            e[5] = FARM_SXTB16_ROR8(v2);
+            expand_block(e, farm_ld32(in + k), farm_ld32(in + depth + k),
+                         farm_ld32(in + 2 * depth + k));
         }
-        rt_state_t st = {x, depth, q->bias, q->rq, out, oc, w, q->out_off, oc >> 1};
-        row_triple_asm(&st);
-        if (oc & 1) { /* the odd last channel */
-            const int32_t c = oc - 1;
-            const int8_t *wc = w + c * depth;
-            const int32_t *r4 = q->rq + c * FARM_RQ_WORDS;
-            for (int32_t r = 0; r < 3; r++) {
-                int32_t a = q->bias[c];
-                for (int32_t k = 0; k < depth; k++) {
-                    a += (int32_t)in[r * depth + k] * wc[k];
-                }
-                out[r * oc + c] = (int8_t)rq_fast_out(a, r4[0], r4[1], r4[2], r4[3], q->out_off,
-                                                      -128, 127, 1);
-            }
-        }
+        triple_channels(x, depth, w, oc, q, out);
     }
     return done;
+}
+
+/* Three output pixels of a convolution read straight from the input, as farm_conv_pair's two:
+ * their windows expanded window row by window row, then every channel over them. */
+static __attribute__((noinline)) void direct_triple_sat8(const farm_conv_pair_t *g,
+                                                         const int8_t *x0, int8_t *o0)
+{
+    int32_t x[FARM_ROW_TRIPLE_MAX_DEPTH / 4 * 6];
+    int32_t *e = x;
+    const int32_t xoff = g->xoff;
+    for (int32_t ky = 0; ky < g->k_h; ky++, x0 += g->x_row) {
+        for (int32_t k = 0; k < g->seg; k += 4, e += 6) {
+            expand_block(e, farm_ld32(x0 + k), farm_ld32(x0 + xoff + k),
+                         farm_ld32(x0 + 2 * xoff + k));
+        }
+    }
+    triple_channels(x, g->k_h * g->seg, g->w, g->out_c, g->q, o0);
 }
 #endif
 
@@ -566,7 +601,7 @@ int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, con
     const int sat8 = q->act_min <= -128 && q->act_max >= 127;
     int32_t done = 0;
 #if FARM_ROW_PAIR_ASM && FARM_ROW_TRIPLE_MAX_DEPTH > 0
-    if (sat8 && (depth & 3) == 0 && depth <= FARM_ROW_TRIPLE_MAX_DEPTH && oc >= 2) {
+    if (farm_takes_triples(q, depth, oc)) {
         done = row_triples_sat8(in, rows, depth, w, oc, q, out);
         in += done * depth;
         out += done * oc;
@@ -610,6 +645,26 @@ static __attribute__((noinline)) void direct_pair_clamp(const farm_conv_pair_t *
     direct_pair(g, x0, o0, 0);
 }
 
+int farm_takes_triples(const farm_rq_t *q, int32_t depth, int32_t out_c)
+{
+#if FARM_ROW_PAIR_ASM && FARM_ROW_TRIPLE_MAX_DEPTH > 0
+    return q->mode == FARM_RQ_FAST && q->act_min <= -128 && q->act_max >= 127 &&
+           (depth & 3) == 0 && depth <= FARM_ROW_TRIPLE_MAX_DEPTH && out_c >= 2;
+#else
+    (void)q, (void)depth, (void)out_c;
+    return 0;
+#endif
+}
+
+void farm_conv_triple(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
+{
+#if FARM_ROW_PAIR_ASM && FARM_ROW_TRIPLE_MAX_DEPTH > 0
+    direct_triple_sat8(g, x0, o0);
+#else
+    (void)g, (void)x0, (void)o0; /* never called: farm_takes_triples says no */
+#endif
+}
+
 void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
 {
     if (g->q->act_min <= -128 && g->q->act_max >= 127) {
@@ -631,6 +686,17 @@ int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, con
 void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
 {
     (void)g, (void)x0, (void)o0; /* never called: farm_k_conv gathers on plain-C builds */
+}
+
+int farm_takes_triples(const farm_rq_t *q, int32_t depth, int32_t out_c)
+{
+    (void)q, (void)depth, (void)out_c;
+    return 0;
+}
+
+void farm_conv_triple(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)
+{
+    (void)g, (void)x0, (void)o0; /* never called: farm_takes_triples says no */
 }
 
 #endif /* FARM_USE_DSP */
