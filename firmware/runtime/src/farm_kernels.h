@@ -57,6 +57,19 @@ typedef struct {
 /* out at o0 (pixel 0) and o0 + out_c (pixel 1); x0 is pixel 0's window origin. */
 void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
 
+/* Deepest row the 3-row kernel takes: its expanded rows, 6 bytes per byte of depth, sit on the
+ * stack (1.5 KB at 256, 3.4 KB at 576), so the firmware's stack (the harness passes its size)
+ * sets it; under 6 KB (the G431's 3 KB) there is no 3-row kernel. */
+#ifndef FARM_ROW_TRIPLE_MAX_DEPTH
+#if defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 16384u
+#define FARM_ROW_TRIPLE_MAX_DEPTH 576 /* a 3x3 window of 64 channels: 3.4 KB */
+#elif defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 6144u
+#define FARM_ROW_TRIPLE_MAX_DEPTH 256
+#else
+#define FARM_ROW_TRIPLE_MAX_DEPTH 0
+#endif
+#endif
+
 /* Whether farm_matmul takes rows three at a time and farm_conv_triple runs: int8 outputs with
  * the fast requantization on a DSP core, depth a multiple of 4 that fits the kernel's stack
  * buffer, at least two channels. */

@@ -85,7 +85,7 @@ void farm_k_conv(const farm_op_t *op)
     const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
     const int32_t out_c = p[6], k_h = p[7], k_w = p[8], s_h = p[9], s_w = p[10], d_h = p[11];
     const int32_t d_w = p[12], pad_h = p[13], pad_w = p[14], in_off = p[15];
-    const int32_t window_rows = p[19] == 1 ? 1 : 2; /* pixels per gather (scratch size) */
+    int32_t window_rows = p[19] == 1 ? 1 : 2; /* pixels per gather (scratch size) */
     const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2], p[16], p[17], p[18],
                          farm_rq_mode(op, p[20])};
     const int8_t *w = (const int8_t *)op->c[0];
@@ -106,6 +106,15 @@ void farm_k_conv(const farm_op_t *op)
 #endif
     const farm_conv_pair_t g = {&q, w, out_c, k_h, k_w * in_c, d_h * in_w * in_c, s_w * in_c};
     const int triples = direct && farm_takes_triples(&q, depth, out_c);
+#if FARM_ROW_TRIPLE_MAX_DEPTH > 0
+    /* Where farm_matmul takes three rows at a time, windows are gathered three at a time into
+     * the stack instead of the arena's scratch. */
+    int32_t gather3[3 * FARM_ROW_TRIPLE_MAX_DEPTH / 4];
+    if (farm_takes_triples(&q, depth, out_c)) {
+        patch = (int8_t *)gather3;
+        window_rows = 3;
+    }
+#endif
     /* Output columns whose windows lie inside the input horizontally. */
     int32_t ix_lo = 0, ix_hi = out_w;
     while (ix_lo < out_w && ix_lo * s_w - pad_w < 0) {

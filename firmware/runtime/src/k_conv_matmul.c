@@ -20,19 +20,6 @@
 
 #if FARM_USE_DSP
 
-/* Deepest row the 3-row kernel takes: its expanded rows, 6 bytes per byte of depth, sit on the
- * stack (1.5 KB at 256, 3.4 KB at 576), so the firmware's stack (the harness passes its size)
- * sets it; under 6 KB (the G431's 3 KB) there is no 3-row kernel. */
-#ifndef FARM_ROW_TRIPLE_MAX_DEPTH
-#if defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 16384u
-#define FARM_ROW_TRIPLE_MAX_DEPTH 576 /* a 3x3 window of 64 channels: 3.4 KB */
-#elif defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 6144u
-#define FARM_ROW_TRIPLE_MAX_DEPTH 256
-#else
-#define FARM_ROW_TRIPLE_MAX_DEPTH 0
-#endif
-#endif
-
 /* The MACs of rows x0 and x0 + xoff (weights w0 and w0 + woff), n bytes deep (n a positive
  * multiple of 4), added to acc[4] as in farm_macs_2x2: a convolution's two output pixels read
  * straight from the input (the window rows of the two pixels are xoff apart). */
