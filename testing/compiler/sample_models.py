@@ -194,6 +194,19 @@ def fc_shapes() -> bytes:
     return b.build([x], [y])
 
 
+def conv_triples() -> bytes:
+    """Convolutions with int8 outputs (no activation) and an odd channel count, which the DSP
+    build's 3-row kernels take with their last-channel path: a 1x1 (42 rows: 14 triples) and a
+    3x3 SAME (inner windows read in place, border windows gathered), both 8 -> 5, added."""
+    b = ModelBuilder(7)
+    x = b.act([1, 7, 6, 8], 0.05, -3)
+    a, shp, sa = _conv(b, x, [1, 7, 6, 8], 0.05, 5, (1, 1))
+    c, _, sc = _conv(b, x, [1, 7, 6, 8], 0.05, 5, (3, 3))
+    d = b.act(shp, max(sa, sc) * 1.5, 4)
+    b.op("ADD", [a, c], [d], "AddOptions", fusedActivationFunction=0)
+    return b.build([x], [d])
+
+
 ALL = {
     "convnet": convnet,
     "convnet_odd": convnet_odd,
@@ -201,4 +214,5 @@ ALL = {
     "float_io": float_io,
     "constants": constants,
     "fc_shapes": fc_shapes,
+    "conv_triples": conv_triples,
 }
