@@ -216,13 +216,16 @@ static inline __attribute__((always_inline)) void conv_first_impl(const farm_op_
     first_layer_t l = {op->t[0], in_h, in_w, in_c, k_h, k_w, p[11], p[12], k_w * in_c,
                        in_w * in_c, (int8_t)(-p[15])};
     const int32_t pixels = out_h * out_w;
+#if FARM_ROW_TRIPLE_MAX_DEPTH > 0
     /* Three windows side by side for farm_matmul's 3-row kernel, where it runs. */
     int32_t tri_words[3 * FIRST_MAX_DEPTH / 4];
     int8_t *tri = (int8_t *)tri_words;
     const int triples = farm_takes_triples(q, depth, out_c);
+#endif
     for (int32_t b = 0; b < n; b++, l.in += in_h * in_w * in_c) {
         int32_t oy = 0, ox = 0;
         int32_t px = 0;
+#if FARM_ROW_TRIPLE_MAX_DEPTH > 0
         for (; triples && px + 3 <= pixels; px += 3) {
             for (int32_t i = 0; i < 3; i++) {
                 gather_window(&l, oy * s_h - pad_h, ox * s_w - pad_w, tri + i * depth);
@@ -233,6 +236,7 @@ static inline __attribute__((always_inline)) void conv_first_impl(const farm_op_
             }
             farm_matmul(tri, 3, depth, w, out_c, q, out + (b * pixels + px) * out_c);
         }
+#endif
         for (; px < pixels; px += 2) {
             gather_window(&l, oy * s_h - pad_h, ox * s_w - pad_w, win);
             if (++ox == out_w) {
