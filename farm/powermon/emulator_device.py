@@ -33,6 +33,9 @@ STOP_CATCH_UP_S = 5.0
 reports after the stop) before it fixes the stream's end at what is known; then also the
 longest the stream may stand still on its way to that end (on a loaded host it moves slowly,
 and cutting it would lose measured samples)."""
+START_CATCH_UP_S = 1.0
+"""Longest a ``start`` waits for a live board's reports to catch up (the board asleep, reports
+after the start) before it arms: well under the host's 5 s wait for the ack."""
 RATE_LIST = " ".join(f"{r // 1000}k" if r >= 1000 else str(r) for r in SAMPLE_RATES_HZ)
 
 
@@ -46,6 +49,16 @@ class _Stopping:
     deadline: float
     end: int | None = None
     sent: int = 0
+
+
+@dataclass
+class _Starting:
+    """A ``start`` waiting for a live board's reports: its line, the source's progress when it
+    came and the wall-clock deadline."""
+
+    line: str
+    since: int
+    deadline: float
 
 
 class ArgumentError(Exception):
@@ -90,6 +103,7 @@ class EmulatedPowerShield:
         self.scheduled_edges: list[float] = []
         self.close_requested = False
         self.stopping: _Stopping | None = None
+        self.starting: _Starting | None = None
         self._handlers: dict[str, Callable[[list[str]], list[str]]] = {
             "powershield": self._powershield, "version": self._version, "help": self._help,
             "status": self._status, "htc": self._session, "power_monitor": self._session,
@@ -107,7 +121,9 @@ class EmulatedPowerShield:
         self.output.append((time.monotonic() + delay_s, data))
 
     def busy(self) -> bool:
-        """True while a delayed reply (recalibration) is pending: commands wait."""
+        """True while a delayed reply (recalibration) or a start is pending: commands wait."""
+        if self.starting is not None:
+            return True
         return bool(self.output) and self.output[0][0] > time.monotonic()
 
     def _binary_running(self) -> bool:
@@ -307,6 +323,17 @@ class EmulatedPowerShield:
         if (problem := self._ascii_limit()) is not None:
             self._reply_error(line, problem)
             return
+        progress = getattr(self.source, "progress", None)
+        if progress is not None:
+            # A live board's reports may still be on their way (a loaded host): a pin edge it
+            # made before this start, reported late, must not trigger an acquisition a real
+            # monitor armed now would never have seen. Arm once the reports caught up (it
+            # sleeps, reports came after the start); edges until then are ignored (idle).
+            self.starting = _Starting(line, progress(), time.monotonic() + START_CATCH_UP_S)
+            return
+        self._arm(line)
+
+    def _arm(self, line: str) -> None:
         total = None if self.acq_samples_s is None else round(self.acq_samples_s * self.rate_hz)
         settings = StreamSettings(
             rate_hz=self.rate_hz,
@@ -403,6 +430,13 @@ class EmulatedPowerShield:
         ``horizon_s``: how far a live source is known (read before the pending edges were
         handled, so no edge before it can still arrive); samples stop there.
         """
+        if self.starting is not None:
+            settled = getattr(self.source, "settled", None)
+            since, deadline = self.starting.since, self.starting.deadline
+            if (settled is not None and settled(since)) or time.monotonic() > deadline:
+                line, self.starting = self.starting.line, None
+                self._arm(line)
+            return
         if (
             self.state == "armed"
             and self.trigger_after_s is not None

@@ -131,3 +131,42 @@ def test_stop_waits_for_a_slow_stream_and_ends_at_the_stop(monkeypatch: pytest.M
     assert 29_850 <= len(trace.samples) < 29_850 + 20_000
     assert trace.samples[300:24_800] == pytest.approx(RUN_A, rel=0.01)  # 4.5 .. 249.5 ms
     assert trace.samples[24_900:29_850] == pytest.approx(IDLE_A, rel=0.01)  # asleep from 250 ms
+
+
+def test_an_edge_reported_late_does_not_trigger_the_next_start() -> None:
+    """On a loaded host the twin's reports lag: the pin edge of an earlier command can reach the
+    emulator after the next ``start``. A real monitor armed then never saw that edge; the
+    emulator arms once the board's reports caught up (it sleeps, reports came after the start),
+    so the late edge is ignored and the next command's edge starts the acquisition."""
+    timeline = _timeline()  # running from 3 ms: the board's later reports are on their way
+    with start_emulator("stlink-v3pwr", timeline, realtime=False) as handle:
+        with StlinkV3PwrMonitor("t/v3pwr", StlinkV3PwrConfig(port=handle.port)) as monitor:
+            monitor.configure(HW_100K)
+
+            def late_reports() -> None:
+                time.sleep(0.2)
+                handle.fire_trigger(0.0015)  # the earlier command's edge, reported late
+                timeline.record(0.005, running=False)  # then the board went to sleep
+                timeline.advance(0.006)
+                timeline.advance(0.007)
+
+            reporter = threading.Thread(target=late_reports)
+            reporter.start()
+            began = time.monotonic()
+            monitor.start()  # acked once the reports caught up, not at its 1 s limit
+            assert time.monotonic() - began < 0.9
+            reporter.join()
+            timeline.record(0.010, running=True)  # the next command
+            handle.fire_trigger(0.010)  # its edge
+            timeline.advance(0.012)
+            reports = [
+                lambda: timeline.record(0.012, running=False),
+                lambda: timeline.advance(0.0125),
+            ]
+            threading.Timer(0.3, lambda: [report() for report in reports]).start()
+            trace = monitor.stop(timeout_s=5)
+    # From the second edge (10 ms) to the board's time at the stop (12.5 ms): 250 samples,
+    # running to 12 ms. Triggered by the late edge, the trace would start at 1.5 ms, asleep.
+    assert len(trace.samples) == 250
+    assert trace.samples[:200] == pytest.approx(RUN_A, rel=0.01)
+    assert trace.samples[200:] == pytest.approx(IDLE_A, rel=0.01)
