@@ -54,11 +54,13 @@ class _Stopping:
 @dataclass
 class _Starting:
     """A ``start`` waiting for a live board's reports: its line, the source's progress when it
-    came and the wall-clock deadline."""
+    came, the wall-clock deadline, and whether the reports caught up (it arms on the next
+    turn, after the edges reported before are handled)."""
 
     line: str
     since: int
     deadline: float
+    ready: bool = False
 
 
 class ArgumentError(Exception):
@@ -428,14 +430,23 @@ class EmulatedPowerShield:
         """Generate more stream if running and the reader keeps up.
 
         ``horizon_s``: how far a live source is known (read before the pending edges were
-        handled, so no edge before it can still arrive); samples stop there.
+        handled, so no edge before it can still arrive); samples stop there. Called once a
+        turn of the serving loop, after that turn's requests (edges) were handled.
         """
         if self.starting is not None:
+            starting = self.starting
+            if starting.ready:
+                # A turn has passed since the reports caught up: every edge the board reported
+                # before them was handled (ignored) at the turn's start, as the wiring sends an
+                # edge before its later reports.
+                self.starting = None
+                self._arm(starting.line)
+                return
             settled = getattr(self.source, "settled", None)
-            since, deadline = self.starting.since, self.starting.deadline
-            if (settled is not None and settled(since)) or time.monotonic() > deadline:
-                line, self.starting = self.starting.line, None
-                self._arm(line)
+            if (
+                settled is not None and settled(starting.since)
+            ) or time.monotonic() > starting.deadline:
+                starting.ready = True
             return
         if (
             self.state == "armed"
