@@ -100,9 +100,9 @@ class ActivityTimeline:
         """True once ``records`` reports came after :meth:`progress` gave ``since`` and the
         board sleeps: everything it did before is known.
 
-        A host stops a capture while the board waits for its next command, asleep; a sleeping
-        twin reports every 1 ms tick. Reports still on their way (a loaded host) show as a
-        board that still runs.
+        A host starts and stops a capture while the board waits for its next command, asleep; a
+        sleeping twin reports every 1 ms tick. Reports still on their way (a loaded host) show
+        as a board that still runs.
         """
         with self._cond:
             return self._advances >= since + records and not self._running[self._n - 1]
