@@ -10,3 +10,6 @@ ifeq ($(strip $(BSP_FPU)),)
 $(error BSP '$(BSP)': board.mk sets no known BSP_CORE ('$(BSP_CORE)'); cores: $(patsubst FPU_%,%,$(filter FPU_%,$(.VARIABLES))))
 endif
 BSP_CPU := -mcpu=$(BSP_CORE) -mthumb -mfloat-abi=hard -mfpu=$(BSP_FPU)
+# What the runtime's kernel choices need to know of the core (firmware/runtime/src/farm_kernels.h).
+CORE_DEFS_cortex-m7 := -DFARM_CORE_M7=1
+BSP_CORE_DEFS := $(CORE_DEFS_$(BSP_CORE))

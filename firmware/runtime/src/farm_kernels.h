@@ -61,7 +61,12 @@ void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
  * stack (1.5 KB at 256, 3.4 KB at 576), so the firmware's stack (the harness passes its size)
  * sets it; under 6 KB (the G431's 3 KB) there is no 3-row kernel. */
 #ifndef FARM_ROW_TRIPLE_MAX_DEPTH
-#if defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 16384u
+#if defined(FARM_CORE_M7)
+/* Not on the dual-issue Cortex-M7: by the twins' M7 cycle model the 2x2 block's SXTB16s issue
+ * in pairs where the 3-row block's runs of SMLAD cannot (ic_resnet8_16 on the F767 twin took
+ * 28 % longer with it). */
+#define FARM_ROW_TRIPLE_MAX_DEPTH 0
+#elif defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 16384u
 #define FARM_ROW_TRIPLE_MAX_DEPTH 576 /* a 3x3 window of 64 channels: 3.4 KB */
 #elif defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 6144u
 #define FARM_ROW_TRIPLE_MAX_DEPTH 256
