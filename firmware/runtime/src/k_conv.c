@@ -105,12 +105,13 @@ void farm_k_conv(const farm_op_t *op)
     const int direct = 0;
 #endif
     const farm_conv_pair_t g = {&q, w, out_c, k_h, k_w * in_c, d_h * in_w * in_c, s_w * in_c};
-    const int triples = direct && farm_takes_triples(&q, depth, out_c);
+    const int takes_triples = farm_takes_triples(&q, depth, out_c);
+    const int triples = direct && takes_triples;
 #if FARM_USE_DSP && FARM_ROW_TRIPLE_MAX_DEPTH > 0
     /* Where farm_matmul takes three rows at a time, windows are gathered three at a time into
      * the stack instead of the arena's scratch. */
     int32_t gather3[3 * FARM_ROW_TRIPLE_MAX_DEPTH / 4];
-    if (farm_takes_triples(&q, depth, out_c)) {
+    if (takes_triples) {
         patch = (int8_t *)gather3;
         window_rows = 3;
     }

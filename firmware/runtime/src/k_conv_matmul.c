@@ -316,6 +316,9 @@ static void direct_pair_asm(dp_state_t *st)
 #endif
 
 #if FARM_ROW_PAIR_ASM && FARM_ROW_TRIPLE_MAX_DEPTH > 0
+/* Words of three expanded rows of the deepest depth (expand_block: 6 words per 4 bytes). */
+#define TRIPLE_WORDS (FARM_ROW_TRIPLE_MAX_DEPTH / 4 * 6)
+
 /* What the channel loop of row_triple_asm keeps in memory (offsets fixed, as rp_state_t). */
 typedef struct {
     const int32_t *x;     /* 0: the three rows, expanded (row_triples) */
@@ -505,7 +508,7 @@ static __attribute__((noinline)) int32_t row_triples_sat8(const int8_t *in, int3
                                                           int32_t oc, const farm_rq_t *q,
                                                           int8_t *out)
 {
-    int32_t x[FARM_ROW_TRIPLE_MAX_DEPTH / 4 * 6];
+    int32_t x[TRIPLE_WORDS];
     int32_t done = 0;
     for (; done + 3 <= rows; done += 3, in += 3 * depth, out += 3 * oc) {
         int32_t *e = x;
@@ -523,7 +526,7 @@ static __attribute__((noinline)) int32_t row_triples_sat8(const int8_t *in, int3
 static __attribute__((noinline)) void direct_triple_sat8(const farm_conv_pair_t *g,
                                                          const int8_t *x0, int8_t *o0)
 {
-    int32_t x[FARM_ROW_TRIPLE_MAX_DEPTH / 4 * 6];
+    int32_t x[TRIPLE_WORDS];
     int32_t *e = x;
     const int32_t xoff = g->xoff;
     for (int32_t ky = 0; ky < g->k_h; ky++, x0 += g->x_row) {
