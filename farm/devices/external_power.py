@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from farm.devices.ina3221 import integrate_zoh
+from farm.devices.ina3221 import integrate_zoh, read_gaps
 from farm.errors import PowerMonitorError
 from farm.powermon.registry import Reading, register_monitor_kind
 from farm.powermon.section import MonitorSection, section_error
@@ -173,8 +173,6 @@ def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
     if baseline_t0 is not None and t0 > baseline_t0:
         baseline_w = integrate_zoh(times, watts, baseline_t0, t0) / (t0 - baseline_t0)
     inside = [(t - t0, w) for t, w in samples if t0 <= t <= t1]
-    near = [t for t, _ in samples if t0 - 0.05 <= t <= t1 + 0.05]
-    gaps = [b - a for a, b in zip(near, near[1:], strict=False)]
     first = baseline_t0 if baseline_t0 is not None else t0
     shown = [(t - t0, w) for t, w in samples if first <= t <= t1]
     return {
@@ -182,7 +180,7 @@ def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
         "mean_power_w": energy_j / (t1 - t0) if t1 > t0 else 0.0,
         "baseline_power_w": baseline_w,
         "sample_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
-        "max_gap_s": max(gaps) if gaps else (t1 - t0),
+        "max_gap_s": read_gaps(times, t0, t1)["max_read_gap_s"] or (t1 - t0),
         "trace": shown,  # baseline and window, relative to t0
     }
 

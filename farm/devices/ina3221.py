@@ -118,6 +118,23 @@ def integrate_zoh(times_s: list[float], values: list[float], t0: float, t1: floa
     return total
 
 
+def read_gaps(times_s: list[float], t0: float, t1: float) -> dict:
+    """``max_read_gap_s``: the longest a value read may have been held inside ``[t0, t1]``.
+
+    A descheduled sampler reads late, and the uncertainty must say so. The span runs from the
+    read whose value holds at ``t0`` (the last one at or before it) to the first read at or after
+    ``t1`` (or ``t1`` itself if none came): a sampler that slept across an edge leaves its gap
+    there, however long before the edge its last read was.
+    """
+    before = [t for t in times_s if t <= t0]
+    start = before[-1] if before else t0
+    after = [t for t in times_s if t >= t1]
+    end = after[0] if after else t1
+    span = [start] + [t for t in times_s if start < t < end] + [end]
+    gaps = [span[i + 1] - span[i] for i in range(len(span) - 1)]
+    return {"max_read_gap_s": max(gaps) if gaps else None}
+
+
 class SamplerProcess:
     """This script run as the runner's child, writing to a file (never blocked by its GIL)."""
 
@@ -185,10 +202,7 @@ def summarize(trace: dict, phases: dict, inferences: int) -> dict:
     window_mj = integrate_zoh(times, power, t0, t1)  # mW * s = mJ
     baseline_mw = integrate_zoh(times, power, b0, t0) / (t0 - b0) if t0 > b0 else None
     inside = [t for t in times if t0 <= t <= t1]
-    # Largest gap between reads around the window: how long a stale value may have been held
-    # (a descheduled sampler reads late; the uncertainty must say so).
-    near = [t for t in times if t0 - 0.05 <= t <= t1 + 0.05]
-    gaps = [near[i + 1] - near[i] for i in range(len(near) - 1)]
+    trace.update(read_gaps(times, t0, t1))
     trace.update({
         "window_s": t1 - t0,
         "energy_uj": window_mj * 1000.0,
@@ -196,7 +210,6 @@ def summarize(trace: dict, phases: dict, inferences: int) -> dict:
         "mean_power_mw": window_mj / (t1 - t0) if t1 > t0 else None,
         "baseline_power_mw": baseline_mw,
         "read_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
-        "max_read_gap_s": max(gaps) if gaps else None,
         "distinct_values_in_window": len({power[i] for i, t in enumerate(times) if t0 <= t <= t1}),
         "trace_t_s": [t - t0 for t in times][:20000],
         "trace_mw": power[:20000],

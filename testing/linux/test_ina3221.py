@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from farm.devices import ina3221
+from farm.devices.linux_result import ina3221_power
 from farm.virtual.sysfs import HWMON_DIR, RailPowerModel, VirtualRail
 
 
@@ -72,3 +73,28 @@ def test_a_sampler_that_dies_early_is_an_error_not_a_held_value(tmp_path: Path) 
     while sampler.proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sampler.stop() == {"error": "sampler died during the window (exit 1); see the board log"}
+
+
+def test_stated_uncertainty_covers_a_sampler_asleep_across_the_window_start() -> None:
+    # The rail steps from 4.5 W to 7 W at the window start; the sampler read every 5 ms but was
+    # descheduled from 0.1 s before the start to 0.2 s after it (as on a loaded host), so the
+    # idle value is held for the first 0.2 s of the window.
+    t0, t1 = 10.0, 10.5
+    times = [t0 - 1.0 + 0.005 * k for k in range(181)]  # up to t0 - 0.1
+    times += [t0 + 0.2 + 0.005 * k for k in range(100)]  # from t0 + 0.2 past t1
+    power = [4500.0 if t < t0 else 7000.0 for t in times]
+    header = {"rails": ["VDD_IN"], "update_interval_ms": 5.0, "period_ms": 5.0}
+    doc = ina3221.summarize({**header, "t_s": times, "power_mw": power},
+                            {"baseline": t0 - 1.0, "timed": t0, "done": t1}, 10)  # fmt: skip
+    assert doc["max_read_gap_s"] == pytest.approx(0.3)  # t0 - 0.1 .. t0 + 0.2
+    measured = ina3221_power(doc, 10, "jetson")
+    truth_uj = 7.0 * (t1 - t0) * 1e6
+    error_uj = abs(measured.energy_uj - truth_uj)
+    assert error_uj == pytest.approx(2.5 * 0.2 * 1e6)  # the idle value held for 0.2 s
+    assert measured.energy_uncertainty_uj is not None
+    assert error_uj <= measured.energy_uncertainty_uj * measured.inferences < measured.energy_uj
+
+
+def test_read_gap_runs_to_the_window_end_when_no_read_follows_it() -> None:
+    gaps = ina3221.read_gaps([0.9, 1.0, 1.1], t0=1.0, t1=1.5)
+    assert gaps["max_read_gap_s"] == pytest.approx(0.4)  # 1.1 held to 1.5
