@@ -8,6 +8,7 @@
 
 #include "farm_blob.h"
 #include "farm_fixedpoint.h"
+#include "farm_simd.h"
 
 typedef struct {
     int8_t *t[FARM_MAX_OP_TENSORS];      /* arena tensors: inputs first, output last */
@@ -90,6 +91,17 @@ enum { FARM_FC_WEIGHTS_PLAIN = 0, FARM_FC_WEIGHTS_INTERLEAVED4 = 1 };
 /* As farm_matmul, with the weights in the 4-channel interleaved layout (k_fc_row.c, BLOB.md). */
 void farm_fc_interleaved(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
                          int32_t out_c, const farm_rq_t *q, int8_t *out);
+
+/* 3x3 depthwise from int16 rows (k_dw_planes.c): DSP cores whose stack takes its 1.5 KB
+ * ring (not the G431's 3 KB stack). Not on the Cortex-M7, whose twin was not measured with it. */
+#if FARM_USE_DSP && !defined(FARM_CORE_M7) && (!defined(FARM_STACK_BYTES) || FARM_STACK_BYTES >= 6144u)
+#define FARM_DW_PLANES 1
+/* Whether farm_dw_planes takes the operator (DEPTHWISE_CONV_2D parameters, BLOB.md). */
+int farm_dw_planes_apply(const farm_op_t *op);
+void farm_dw_planes(const farm_op_t *op);
+#else
+#define FARM_DW_PLANES 0
+#endif
 
 void farm_k_conv(const farm_op_t *op);
 /* CONV_2D with 1-3 input channels (k_conv_first.c): 1 if done, 0 if the generic path must. */

@@ -998,6 +998,12 @@ static inline __attribute__((always_inline)) void depthwise_impl(const farm_op_t
 
 void farm_k_depthwise(const farm_op_t *op)
 {
+#if FARM_DW_PLANES
+    if (farm_dw_planes_apply(op)) {
+        farm_dw_planes(op);
+        return;
+    }
+#endif
 #if FARM_USE_DSP
     const int32_t *p = op->p;
     if (p[7] == 1 && p[3] % 4 == 0 && p[13] == 1) {
