@@ -207,6 +207,33 @@ def conv_triples() -> bytes:
     return b.build([x], [d])
 
 
+def depthwise_tall() -> bytes:
+    """3x3 depthwise layers the DSP build runs from int16 lines (k_dw_planes.c), over two
+    images of a batch, taller than wide, so read by columns: stride 1 SAME with int8 outputs
+    (the two-channel requantization and its odd last position), stride 2 SAME with RELU (the
+    clamped requantization), stride 1 VALID with RELU6 down to one column."""
+    b = ModelBuilder(8)
+    x = b.act([2, 13, 5, 8], 0.05, -3)
+    y, shp, s = _dw(b, x, [2, 13, 5, 8], 0.05, 3, 1, SAME, 0)
+    y, shp, s = _dw(b, y, shp, s, 3, 2, SAME, RELU)  # 7 x 3
+    y, shp, s = _dw(b, y, shp, s, 3, 1, VALID, RELU6)  # 5 x 1
+    return b.build([x], [y])
+
+
+def depthwise_wide() -> bytes:
+    """3x3 depthwise wider than the int16 lines hold (60 at stride 1, 30 at stride 2: the older
+    kernels), then 30 wide by rows (stride 1 SAME), padded on the right only (stride 2 SAME of
+    an even width) and stride 2 VALID."""
+    b = ModelBuilder(9)
+    x = b.act([1, 9, 60, 4], 0.04, 5)
+    y, shp, s = _dw(b, x, [1, 9, 60, 4], 0.04, 3, 1, SAME, 0)
+    y, shp, s = _dw(b, y, shp, s, 3, 2, SAME, 0)  # 5 x 30
+    y, shp, s = _dw(b, y, shp, s, 3, 1, SAME, 0)
+    y, shp, s = _dw(b, y, shp, s, 3, 2, SAME, RELU)  # 3 x 15
+    y, shp, s = _dw(b, y, shp, s, 3, 2, VALID, 0)  # 1 x 7
+    return b.build([x], [y])
+
+
 ALL = {
     "convnet": convnet,
     "convnet_odd": convnet_odd,
@@ -215,4 +242,6 @@ ALL = {
     "constants": constants,
     "fc_shapes": fc_shapes,
     "conv_triples": conv_triples,
+    "depthwise_tall": depthwise_tall,
+    "depthwise_wide": depthwise_wide,
 }
