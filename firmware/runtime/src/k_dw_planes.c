@@ -135,7 +135,7 @@ static inline int32_t dwp_hi(int32_t x)
 
 /* The accumulators (bias included) of `pairs` output pairs of one channel: its row in slot 0
  * at `row`, the weight words A, D of the kernel lines on slots 0, 1, 2 in k. */
-static void dwp_run(const int32_t *row, int32_t pairs, const int32_t k[6], int32_t bias,
+static inline __attribute__((always_inline)) void dwp_run(const int32_t *row, int32_t pairs, const int32_t k[6], int32_t bias,
                     int32_t s)
 {
 #if FARM_ASM_KERNELS
