@@ -76,6 +76,15 @@ void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
 #endif
 #endif
 
+/* farm_matmul with six or more rows takes the 3-row kernel a tile of channel pairs at a time,
+ * the tile's weights sign-extended once into this many words of stack (8 KB: a 16 KB stack);
+ * callers that can hand it many rows at once (k_conv_first.c) do. */
+#if FARM_ROW_TRIPLE_MAX_DEPTH > 0 && defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 16384u
+#define FARM_TRIPLE_WX_WORDS 2048
+#else
+#define FARM_TRIPLE_WX_WORDS 0
+#endif
+
 /* Whether farm_matmul takes rows three at a time and farm_conv_triple runs: int8 outputs with
  * the fast requantization on a DSP core, depth a multiple of 4 that fits the kernel's stack
  * buffer, at least two channels. */

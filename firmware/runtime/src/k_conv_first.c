@@ -28,6 +28,11 @@
 /* Largest window (bytes) of the first-layer path, and the stride of the two pixel windows in
  * the stack buffer: the assembly reads pixel b's word at a constant offset from pixel a's. */
 #define FIRST_MAX_DEPTH 64
+#if FARM_TRIPLE_WX_WORDS > 0
+#define FIRST_BATCH 24
+#else
+#define FIRST_BATCH 3
+#endif
 /* The first-layer path takes convolutions with at most this many input channels. */
 #define FIRST_MAX_IN_C 3
 
@@ -217,8 +222,9 @@ static inline __attribute__((always_inline)) void conv_first_impl(const farm_op_
                        in_w * in_c, (int8_t)(-p[15])};
     const int32_t pixels = out_h * out_w;
 #if FARM_ROW_TRIPLE_MAX_DEPTH > 0
-    /* Three windows side by side for farm_matmul's 3-row kernel, where it runs. */
-    int32_t tri_words[3 * FIRST_MAX_DEPTH / 4];
+    /* Windows side by side for farm_matmul's 3-row kernel, where it runs: three, or 24 where it
+     * expands a tile's weights once per call (each call pays that again). */
+    int32_t tri_words[FIRST_BATCH * FIRST_MAX_DEPTH / 4];
     int8_t *tri = (int8_t *)tri_words;
     const int triples = farm_takes_triples(q, depth, out_c);
 #endif
@@ -226,15 +232,17 @@ static inline __attribute__((always_inline)) void conv_first_impl(const farm_op_
         int32_t oy = 0, ox = 0;
         int32_t px = 0;
 #if FARM_ROW_TRIPLE_MAX_DEPTH > 0
-        for (; triples && px + 3 <= pixels; px += 3) {
-            for (int32_t i = 0; i < 3; i++) {
+        while (triples && px + 3 <= pixels) {
+            const int32_t rows = pixels - px < FIRST_BATCH ? (pixels - px) / 3 * 3 : FIRST_BATCH;
+            for (int32_t i = 0; i < rows; i++) {
                 gather_window(&l, oy * s_h - pad_h, ox * s_w - pad_w, tri + i * depth);
                 if (++ox == out_w) {
                     ox = 0;
                     oy++;
                 }
             }
-            farm_matmul(tri, 3, depth, w, out_c, q, out + (b * pixels + px) * out_c);
+            farm_matmul(tri, rows, depth, w, out_c, q, out + (b * pixels + px) * out_c);
+            px += rows;
         }
 #endif
         for (; px < pixels; px += 2) {

@@ -319,14 +319,7 @@ static void direct_pair_asm(dp_state_t *st)
 /* Words of three expanded rows of the deepest depth (expand_block: 6 words per 4 bytes). */
 #define TRIPLE_WORDS (FARM_ROW_TRIPLE_MAX_DEPTH / 4 * 6)
 
-/* Channel tiles with their weights expanded once per layer for the tile (row_triples_tiled):
- * 8 KB of stack, so only with a 16 KB stack, and rows up to TILED_MAX_DEPTH deep (1.5 KB). */
-#if defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 16384u
-#define FARM_TRIPLE_WX_WORDS 2048
-#define TILED_MAX_DEPTH 256
-#else
-#define FARM_TRIPLE_WX_WORDS 0
-#endif
+#define TILED_MAX_DEPTH 256 /* row_triples_tiled's row buffer: 1.5 KB */
 
 /* What the channel loop of row_triple_asm keeps in memory (offsets fixed, as rp_state_t). */
 typedef struct {

@@ -141,72 +141,77 @@ static inline __attribute__((always_inline)) void dwp_run(const int32_t *row, in
 #if FARM_ASM_KERNELS
     const int32_t A0 = k[0], D0 = k[1], A1 = k[2], D1 = k[3], A2 = k[4], D2 = k[5];
     int32_t a0, a1, t0, t1;
+    /* One pair at byte offset O from p: stride 1 reads words O and O + 4 of each slot. */
+#define DWP_S1(O)                                                                                 \
+    "ldr %[t0], [%[p], #" O "]\n\t"                                                               \
+    "ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
+    "smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
+    "smlatb %[a1], %[t0], %[A0], %[b]\n\t"                                                        \
+    "smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
+    "smladx %[a1], %[t1], %[D0], %[a1]\n\t"                                                       \
+    "ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
+    "ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
+    "smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
+    "smlatb %[a1], %[t0], %[A1], %[a1]\n\t"                                                       \
+    "smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
+    "smladx %[a1], %[t1], %[D1], %[a1]\n\t"                                                       \
+    "ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
+    "ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
+    "smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
+    "smlatb %[a1], %[t0], %[A2], %[a1]\n\t"                                                       \
+    "smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
+    "smladx %[a1], %[t1], %[D2], %[a1]\n\t"                                                       \
+    "str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
+    "str %[a1], [%[p], #" DWP_ACC_ODD " + " O "]\n\t"
+    /* Stride 2 reads words O, O + 4, O + 8 (LDRD/STRD reach 1020 bytes only: single STRs). */
+#define DWP_S2(O)                                                                                 \
+    "ldr %[t0], [%[p], #" O "]\n\t"                                                               \
+    "ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
+    "smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
+    "smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
+    "smlad %[a1], %[t1], %[A0], %[b]\n\t"                                                         \
+    "ldr %[t0], [%[p], #" O " + 8]\n\t"                                                           \
+    "smlabb %[a1], %[t0], %[D0], %[a1]\n\t"                                                       \
+    "ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
+    "ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
+    "smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
+    "smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
+    "smlad %[a1], %[t1], %[A1], %[a1]\n\t"                                                        \
+    "ldr %[t0], [%[p], #" DWP_SLOT1 " + " O " + 8]\n\t"                                           \
+    "smlabb %[a1], %[t0], %[D1], %[a1]\n\t"                                                       \
+    "ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
+    "ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
+    "smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
+    "smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
+    "smlad %[a1], %[t1], %[A2], %[a1]\n\t"                                                        \
+    "ldr %[t0], [%[p], #" DWP_SLOT2 " + " O " + 8]\n\t"                                           \
+    "smlabb %[a1], %[t0], %[D2], %[a1]\n\t"                                                       \
+    "str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
+    "str %[a1], [%[p], #" DWP_ACC " + " O " + 4]\n\t"
+    /* Two pairs per branch; an odd first pair alone (LSRS: C = the odd bit, Z = no two left,
+     * flags the pair's instructions leave alone). */
+#define DWP_RUN(ONE, TWO, STEP, STEP2)                                                            \
+    __asm__ volatile("lsrs %[n], %[n], #1\n\t"                                                    \
+                     "bcc 2f\n\t" ONE "add %[p], %[p], #" STEP "\n\t"                             \
+                     "2:\n\t"                                                                     \
+                     "beq 3f\n\t"                                                                 \
+                     "1:\n\t" ONE TWO "add %[p], %[p], #" STEP2 "\n\t"                            \
+                     "subs %[n], %[n], #1\n\t"                                                    \
+                     "bne 1b\n\t"                                                                 \
+                     "3:\n\t"                                                                     \
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0), [t1] "=&r"(t1),            \
+                       [p] "+r"(row), [n] "+r"(pairs)                                             \
+                     : [A0] "r"(A0), [D0] "r"(D0), [A1] "r"(A1), [D1] "r"(D1), [A2] "r"(A2),      \
+                       [D2] "r"(D2), [b] "r"(bias)                                                \
+                     : "cc", "memory")
     if (s == 1) {
-        __asm__ volatile(
-            "1:\n\t"
-            "ldr %[t0], [%[p]]\n\t"
-            "ldr %[t1], [%[p], #4]\n\t"
-            "smlad %[a0], %[t0], %[A0], %[b]\n\t"
-            "smlatb %[a1], %[t0], %[A0], %[b]\n\t"
-            "smlabb %[a0], %[t1], %[D0], %[a0]\n\t"
-            "smladx %[a1], %[t1], %[D0], %[a1]\n\t"
-            "ldr %[t0], [%[p], #" DWP_SLOT1 "]\n\t"
-            "ldr %[t1], [%[p], #" DWP_SLOT1 " + 4]\n\t"
-            "smlad %[a0], %[t0], %[A1], %[a0]\n\t"
-            "smlatb %[a1], %[t0], %[A1], %[a1]\n\t"
-            "smlabb %[a0], %[t1], %[D1], %[a0]\n\t"
-            "smladx %[a1], %[t1], %[D1], %[a1]\n\t"
-            "ldr %[t0], [%[p], #" DWP_SLOT2 "]\n\t"
-            "ldr %[t1], [%[p], #" DWP_SLOT2 " + 4]\n\t"
-            "smlad %[a0], %[t0], %[A2], %[a0]\n\t"
-            "smlatb %[a1], %[t0], %[A2], %[a1]\n\t"
-            "smlabb %[a0], %[t1], %[D2], %[a0]\n\t"
-            "smladx %[a1], %[t1], %[D2], %[a1]\n\t"
-            "str %[a0], [%[p], #" DWP_ACC "]\n\t"
-            "str %[a1], [%[p], #" DWP_ACC_ODD "]\n\t"
-            "add %[p], %[p], #4\n\t"
-            "subs %[n], %[n], #1\n\t"
-            "bne 1b\n\t"
-            : [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0), [t1] "=&r"(t1), [p] "+r"(row),
-              [n] "+r"(pairs)
-            : [A0] "r"(A0), [D0] "r"(D0), [A1] "r"(A1), [D1] "r"(D1), [A2] "r"(A2), [D2] "r"(D2),
-              [b] "r"(bias)
-            : "cc", "memory");
+        DWP_RUN(DWP_S1("0"), DWP_S1("4"), "4", "8");
     } else {
-        __asm__ volatile(
-            "1:\n\t"
-            "ldr %[t0], [%[p]]\n\t"
-            "ldr %[t1], [%[p], #4]\n\t"
-            "smlad %[a0], %[t0], %[A0], %[b]\n\t"
-            "smlabb %[a0], %[t1], %[D0], %[a0]\n\t"
-            "smlad %[a1], %[t1], %[A0], %[b]\n\t"
-            "ldr %[t0], [%[p], #8]\n\t"
-            "smlabb %[a1], %[t0], %[D0], %[a1]\n\t"
-            "ldr %[t0], [%[p], #" DWP_SLOT1 "]\n\t"
-            "ldr %[t1], [%[p], #" DWP_SLOT1 " + 4]\n\t"
-            "smlad %[a0], %[t0], %[A1], %[a0]\n\t"
-            "smlabb %[a0], %[t1], %[D1], %[a0]\n\t"
-            "smlad %[a1], %[t1], %[A1], %[a1]\n\t"
-            "ldr %[t0], [%[p], #" DWP_SLOT1 " + 8]\n\t"
-            "smlabb %[a1], %[t0], %[D1], %[a1]\n\t"
-            "ldr %[t0], [%[p], #" DWP_SLOT2 "]\n\t"
-            "ldr %[t1], [%[p], #" DWP_SLOT2 " + 4]\n\t"
-            "smlad %[a0], %[t0], %[A2], %[a0]\n\t"
-            "smlabb %[a0], %[t1], %[D2], %[a0]\n\t"
-            "smlad %[a1], %[t1], %[A2], %[a1]\n\t"
-            "ldr %[t0], [%[p], #" DWP_SLOT2 " + 8]\n\t"
-            "smlabb %[a1], %[t0], %[D2], %[a1]\n\t"
-            "str %[a0], [%[p], #" DWP_ACC "]\n\t" /* LDRD/STRD reach 1020 bytes only */
-            "str %[a1], [%[p], #" DWP_ACC " + 4]\n\t"
-            "add %[p], %[p], #8\n\t"
-            "subs %[n], %[n], #1\n\t"
-            "bne 1b\n\t"
-            : [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0), [t1] "=&r"(t1), [p] "+r"(row),
-              [n] "+r"(pairs)
-            : [A0] "r"(A0), [D0] "r"(D0), [A1] "r"(A1), [D1] "r"(D1), [A2] "r"(A2), [D2] "r"(D2),
-              [b] "r"(bias)
-            : "cc", "memory");
+        DWP_RUN(DWP_S2("0"), DWP_S2("8"), "8", "16");
     }
+#undef DWP_RUN
+#undef DWP_S2
+#undef DWP_S1
 #else
     /* The same products with the instructions' halfword semantics (host check of the layout). */
     for (int32_t k2 = 0; k2 < pairs; k2++) {
