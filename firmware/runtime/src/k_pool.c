@@ -5,6 +5,42 @@
  */
 #include "farm_fixedpoint.h"
 #include "farm_kernels.h"
+#include "farm_simd.h"
+
+#if FARM_USE_DSP
+/* acc's int16 halves plus the sign-extended bytes 0 and 2 of v (one SXTAB16 on the core). */
+static inline int32_t sxtab16(int32_t acc, int32_t v)
+{
+#if FARM_ASM_KERNELS
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2" : "=r"(r) : "r"(acc), "r"(v));
+    return r;
+#else
+    return FARM_SADD16(acc, FARM_SXTB16(v));
+#endif
+}
+
+/* Sums of four channels over a window of `count` <= 256 taps (int16 halves cannot overflow:
+ * 256 x -128 is -32768): bytes 0 and 2 of each word in one accumulator, 1 and 3 (rotated) in
+ * another. */
+static inline void sum4_halves(const int8_t *in, int32_t rows, int32_t cols, int32_t row_step,
+                               int32_t ch, int32_t a[4])
+{
+    int32_t e = 0, o = 0;
+    for (int32_t fy = 0; fy < rows; fy++, in += row_step) {
+        const int8_t *px = in;
+        for (int32_t fx = 0; fx < cols; fx++, px += ch) {
+            const uint32_t v = (uint32_t)farm_ld32(px);
+            e = sxtab16(e, (int32_t)v);
+            o = sxtab16(o, (int32_t)(v >> 8 | v << 24));
+        }
+    }
+    a[0] = (int16_t)(uint16_t)((uint32_t)e & 0xFFFFu);
+    a[1] = (int16_t)(uint16_t)((uint32_t)o & 0xFFFFu);
+    a[2] = (int16_t)(uint16_t)((uint32_t)e >> 16);
+    a[3] = (int16_t)(uint16_t)((uint32_t)o >> 16);
+}
+#endif
 
 /* TFLite's average: the sum divided by the tap count, rounding half away from zero. */
 static inline int32_t round_div(int32_t sum, int32_t count)
@@ -37,6 +73,18 @@ static void pool(const farm_op_t *op, int is_max)
                     const int32_t count = (fy1 - fy0) * (fx1 - fx0);
                     for (; c + 3 < ch && count > 0; c += 4) {
                         int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#if FARM_USE_DSP
+                        if (count <= 256) {
+                            int32_t a[4];
+                            sum4_halves(in + ((b * in_h + y0 + fy0) * in_w + x0 + fx0) * ch + c,
+                                        fy1 - fy0, fx1 - fx0, in_w * ch, ch, a);
+                            o[c] = farm_clamp8(round_div(a[0], count), act_min, act_max);
+                            o[c + 1] = farm_clamp8(round_div(a[1], count), act_min, act_max);
+                            o[c + 2] = farm_clamp8(round_div(a[2], count), act_min, act_max);
+                            o[c + 3] = farm_clamp8(round_div(a[3], count), act_min, act_max);
+                            continue;
+                        }
+#endif
                         for (int32_t fy = fy0; fy < fy1; fy++) {
                             const int8_t *px = in + ((b * in_h + y0 + fy) * in_w + x0 + fx0) * ch + c;
                             for (int32_t fx = fx0; fx < fx1; fx++, px += ch) {
