@@ -133,86 +133,13 @@ static inline int32_t dwp_hi(int32_t x)
 #define DWP_ACC_ODD DWP_XSTR(DWP_ACC_BYTES + DWP_ODD_BYTES)
 #define DWP_BUFFER_WORDS ((DWP_ACC_BYTES + 2 * DWP_SLOT_BYTES) / 4)
 
+#if !FARM_ASM_KERNELS
 /* The accumulators (bias included) of `pairs` output pairs of one channel: its row in slot 0
- * at `row`, the weight words A, D of the kernel lines on slots 0, 1, 2 in k. */
-static inline __attribute__((always_inline)) void dwp_run(const int32_t *row, int32_t pairs, const int32_t k[6], int32_t bias,
+ * at `row`, the weight words A, D of the kernel lines on slots 0, 1, 2 in k (the halfword
+ * semantics of dwp_run4's instructions: the host's check of the layout). */
+static void dwp_run(const int32_t *row, int32_t pairs, const int32_t k[6], int32_t bias,
                     int32_t s)
 {
-#if FARM_ASM_KERNELS
-    const int32_t A0 = k[0], D0 = k[1], A1 = k[2], D1 = k[3], A2 = k[4], D2 = k[5];
-    int32_t a0, a1, t0, t1;
-    /* One pair at byte offset O from p: stride 1 reads words O and O + 4 of each slot. */
-#define DWP_S1(O)                                                                                 \
-    "ldr %[t0], [%[p], #" O "]\n\t"                                                               \
-    "ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
-    "smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
-    "smlatb %[a1], %[t0], %[A0], %[b]\n\t"                                                        \
-    "smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
-    "smladx %[a1], %[t1], %[D0], %[a1]\n\t"                                                       \
-    "ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
-    "ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
-    "smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
-    "smlatb %[a1], %[t0], %[A1], %[a1]\n\t"                                                       \
-    "smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
-    "smladx %[a1], %[t1], %[D1], %[a1]\n\t"                                                       \
-    "ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
-    "ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
-    "smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
-    "smlatb %[a1], %[t0], %[A2], %[a1]\n\t"                                                       \
-    "smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
-    "smladx %[a1], %[t1], %[D2], %[a1]\n\t"                                                       \
-    "str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
-    "str %[a1], [%[p], #" DWP_ACC_ODD " + " O "]\n\t"
-    /* Stride 2 reads words O, O + 4, O + 8 (LDRD/STRD reach 1020 bytes only: single STRs). */
-#define DWP_S2(O)                                                                                 \
-    "ldr %[t0], [%[p], #" O "]\n\t"                                                               \
-    "ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
-    "smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
-    "smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
-    "smlad %[a1], %[t1], %[A0], %[b]\n\t"                                                         \
-    "ldr %[t0], [%[p], #" O " + 8]\n\t"                                                           \
-    "smlabb %[a1], %[t0], %[D0], %[a1]\n\t"                                                       \
-    "ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
-    "ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
-    "smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
-    "smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
-    "smlad %[a1], %[t1], %[A1], %[a1]\n\t"                                                        \
-    "ldr %[t0], [%[p], #" DWP_SLOT1 " + " O " + 8]\n\t"                                           \
-    "smlabb %[a1], %[t0], %[D1], %[a1]\n\t"                                                       \
-    "ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
-    "ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
-    "smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
-    "smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
-    "smlad %[a1], %[t1], %[A2], %[a1]\n\t"                                                        \
-    "ldr %[t0], [%[p], #" DWP_SLOT2 " + " O " + 8]\n\t"                                           \
-    "smlabb %[a1], %[t0], %[D2], %[a1]\n\t"                                                       \
-    "str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
-    "str %[a1], [%[p], #" DWP_ACC " + " O " + 4]\n\t"
-    /* Two pairs per branch; an odd first pair alone (LSRS: C = the odd bit, Z = no two left,
-     * flags the pair's instructions leave alone). */
-#define DWP_RUN(ONE, TWO, STEP, STEP2)                                                            \
-    __asm__ volatile("lsrs %[n], %[n], #1\n\t"                                                    \
-                     "bcc 2f\n\t" ONE "add %[p], %[p], #" STEP "\n\t"                             \
-                     "2:\n\t"                                                                     \
-                     "beq 3f\n\t"                                                                 \
-                     "1:\n\t" ONE TWO "add %[p], %[p], #" STEP2 "\n\t"                            \
-                     "subs %[n], %[n], #1\n\t"                                                    \
-                     "bne 1b\n\t"                                                                 \
-                     "3:\n\t"                                                                     \
-                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0), [t1] "=&r"(t1),            \
-                       [p] "+r"(row), [n] "+r"(pairs)                                             \
-                     : [A0] "r"(A0), [D0] "r"(D0), [A1] "r"(A1), [D1] "r"(D1), [A2] "r"(A2),      \
-                       [D2] "r"(D2), [b] "r"(bias)                                                \
-                     : "cc", "memory")
-    if (s == 1) {
-        DWP_RUN(DWP_S1("0"), DWP_S1("4"), "4", "8");
-    } else {
-        DWP_RUN(DWP_S2("0"), DWP_S2("8"), "8", "16");
-    }
-#undef DWP_RUN
-#undef DWP_S2
-#undef DWP_S1
-#else
     /* The same products with the instructions' halfword semantics (host check of the layout). */
     for (int32_t k2 = 0; k2 < pairs; k2++) {
         int32_t y0 = bias, y1 = bias;
@@ -236,8 +163,125 @@ static inline __attribute__((always_inline)) void dwp_run(const int32_t *row, in
             acc[1] = y1;
         }
     }
-#endif
 }
+
+#endif
+
+#if FARM_ASM_KERNELS
+/* One pair at byte offset O from p: stride 1 reads words O and O + 4 of each slot. */
+#define DWP_S1(O)                                                                                 \
+"ldr %[t0], [%[p], #" O "]\n\t"                                                               \
+"ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
+"smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
+"smlatb %[a1], %[t0], %[A0], %[b]\n\t"                                                        \
+"smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
+"smladx %[a1], %[t1], %[D0], %[a1]\n\t"                                                       \
+"ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
+"ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
+"smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
+"smlatb %[a1], %[t0], %[A1], %[a1]\n\t"                                                       \
+"smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
+"smladx %[a1], %[t1], %[D1], %[a1]\n\t"                                                       \
+"ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
+"ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
+"smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
+"smlatb %[a1], %[t0], %[A2], %[a1]\n\t"                                                       \
+"smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
+"smladx %[a1], %[t1], %[D2], %[a1]\n\t"                                                       \
+"str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
+"str %[a1], [%[p], #" DWP_ACC_ODD " + " O "]\n\t"
+/* Stride 2 reads words O, O + 4, O + 8 (LDRD/STRD reach 1020 bytes only: single STRs). */
+#define DWP_S2(O)                                                                                 \
+"ldr %[t0], [%[p], #" O "]\n\t"                                                               \
+"ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
+"smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
+"smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
+"smlad %[a1], %[t1], %[A0], %[b]\n\t"                                                         \
+"ldr %[t0], [%[p], #" O " + 8]\n\t"                                                           \
+"smlabb %[a1], %[t0], %[D0], %[a1]\n\t"                                                       \
+"ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
+"ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
+"smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
+"smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
+"smlad %[a1], %[t1], %[A1], %[a1]\n\t"                                                        \
+"ldr %[t0], [%[p], #" DWP_SLOT1 " + " O " + 8]\n\t"                                           \
+"smlabb %[a1], %[t0], %[D1], %[a1]\n\t"                                                       \
+"ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
+"ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
+"smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
+"smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
+"smlad %[a1], %[t1], %[A2], %[a1]\n\t"                                                        \
+"ldr %[t0], [%[p], #" DWP_SLOT2 " + " O " + 8]\n\t"                                           \
+"smlabb %[a1], %[t0], %[D2], %[a1]\n\t"                                                       \
+"str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
+"str %[a1], [%[p], #" DWP_ACC " + " O " + 4]\n\t"
+
+/* What dwp_run4's channel loop keeps in memory (offsets fixed). */
+typedef struct {
+    const int32_t *k;   /* 0: the next channel's A0 D0 A1 D1 A2 D2 and bias */
+    int32_t pairs;      /* 4 */
+    const int32_t *row; /* 8: the next channel's row in slot 0 */
+    int32_t left;       /* 12: channels left */
+} dwp_state_t;
+
+/* dwp_run for st->left channels, rows DWP_ROW_BYTES apart, each channel's seven words loaded
+ * with one LDM (its registers must ascend, so all are named). Two pairs per branch; an odd
+ * first pair alone (LSRS: C = the odd bit, Z = no two left; the pair's instructions leave the
+ * flags alone). */
+static inline __attribute__((always_inline)) void dwp_run4(dwp_state_t *st, int32_t s)
+{
+    register int32_t a0 __asm__("r0");
+    register int32_t a1 __asm__("r1");
+    register int32_t t0 __asm__("r2") = (int32_t)(intptr_t)st;
+    register int32_t A0 __asm__("r3");
+    register int32_t D0 __asm__("r4");
+    register int32_t A1 __asm__("r5");
+    register int32_t D1 __asm__("r6");
+    register int32_t A2 __asm__("r8");
+    register int32_t D2 __asm__("r9");
+    register int32_t b __asm__("r10");
+    register const int32_t *p __asm__("r11");
+    register int32_t t1 __asm__("r12");
+    register int32_t n __asm__("lr");
+#define DWP_RUN4(ONE, TWO, STEP, STEP2)                                                           \
+    __asm__ volatile("push {%[t0]}\n\t"                                                          \
+                     "3:\n\t"                                                                    \
+                     "ldr %[t0], [sp]\n\t"                                                       \
+                     "ldr %[t1], [%[t0]]\n\t"                                                    \
+                     "ldm %[t1]!, {%[A0], %[D0], %[A1], %[D1], %[A2], %[D2], %[b]}\n\t"          \
+                     "str %[t1], [%[t0]]\n\t"                                                    \
+                     "ldrd %[n], %[p], [%[t0], #4]\n\t"                                          \
+                     "add %[t1], %[p], #" DWP_XSTR(DWP_ROW_BYTES) "\n\t"                         \
+                     "str %[t1], [%[t0], #8]\n\t"                                                \
+                     "lsrs %[n], %[n], #1\n\t"                                                   \
+                     "bcc 2f\n\t" ONE "add %[p], %[p], #" STEP "\n\t"                            \
+                     "2:\n\t"                                                                    \
+                     "beq 4f\n\t"                                                                \
+                     "1:\n\t" ONE TWO "add %[p], %[p], #" STEP2 "\n\t"                           \
+                     "subs %[n], %[n], #1\n\t"                                                   \
+                     "bne 1b\n\t"                                                                \
+                     "4:\n\t"                                                                    \
+                     "ldr %[t0], [sp]\n\t"                                                       \
+                     "ldr %[t1], [%[t0], #12]\n\t"                                               \
+                     "subs %[t1], %[t1], #1\n\t"                                                 \
+                     "str %[t1], [%[t0], #12]\n\t"                                               \
+                     "bne 3b\n\t"                                                                \
+                     "add sp, sp, #4\n\t"                                                        \
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "+r"(t0), [A0] "=&r"(A0),            \
+                       [D0] "=&r"(D0), [A1] "=&r"(A1), [D1] "=&r"(D1), [A2] "=&r"(A2),            \
+                       [D2] "=&r"(D2), [b] "=&r"(b), [p] "=&r"(p), [t1] "=&r"(t1), [n] "=&r"(n)   \
+                     :                                                                            \
+                     : "cc", "memory")
+    if (s == 1) {
+        DWP_RUN4(DWP_S1("0"), DWP_S1("4"), "4", "8");
+    } else {
+        DWP_RUN4(DWP_S2("0"), DWP_S2("8"), "8", "16");
+    }
+#undef DWP_RUN4
+#undef DWP_S2
+#undef DWP_S1
+}
+#endif
 
 /* A channel's fast requantization: multiplier, L, rounding term with the output offset
  * folded in (2^(R-1) + out_off << R: R <= DWP_MAX_RIGHT), R. */
@@ -349,11 +393,10 @@ static inline __attribute__((always_inline)) void dwp_impl(const farm_op_t *op, 
     const int32_t pairs = (ax.out_u + 1) / 2, words = dwp_words(pairs, s);
     const int32_t pad8 = (int32_t)(0x01010101u * (uint8_t)(int8_t)(-in_off));
     int32_t ring[DWP_BUFFER_WORDS]; /* three slots of four channel rows, then accumulators */
-    /* Per channel, for each of the three rotations of the kernel lines onto the ring's slots,
-     * the weight words A, D of slots 0, 1, 2. */
-    int32_t wrot[4][3][6];
+    /* For each of the three rotations of the kernel lines onto the ring's slots, per channel,
+     * the weight words A, D of slots 0, 1, 2 and the bias (dwp_state_t.k). */
+    int32_t wk[3][4][7];
     dwp_rq_t q[4];
-    int32_t bias[4];
     for (int32_t b = 0; b < n; b++) {
         const int8_t *in = op->t[0] + b * in_h * in_w * c;
         int8_t *out = op->t[op->n_t - 1] + b * out_h * out_w * c;
@@ -368,14 +411,14 @@ static inline __attribute__((always_inline)) void dwp_impl(const farm_op_t *op, 
                 }
                 for (int32_t rot = 0; rot < 3; rot++) {
                     for (int32_t slot = 0; slot < 3; slot++) {
-                        wrot[j][rot][2 * slot] = wa[(slot + rot) % 3];
-                        wrot[j][rot][2 * slot + 1] = wd[(slot + rot) % 3];
+                        wk[rot][j][2 * slot] = wa[(slot + rot) % 3];
+                        wk[rot][j][2 * slot + 1] = wd[(slot + rot) % 3];
                     }
+                    wk[rot][j][6] = folded[oc + j];
                 }
                 const int32_t *r = rq + (oc + j) * FARM_RQ_WORDS;
                 q[j] = (dwp_rq_t){r[0], r[1], (int32_t)((uint32_t)r[3] + ((uint32_t)out_off << r[2])),
                                   r[2]};
-                bias[j] = folded[oc + j];
             }
             int32_t v_next = -ax.pad_v; /* the first input line not in the ring yet */
             int32_t v_slot = 2;         /* slot of input line v_next - 1 */
@@ -391,9 +434,14 @@ static inline __attribute__((always_inline)) void dwp_impl(const farm_op_t *op, 
                 v_next = v0 + 3;
                 /* Line v0 + 2 is in v_slot, so line v0 (kernel line 0) in v_slot + 1 mod 3. */
                 rot = v_slot == 2 ? 0 : v_slot == 1 ? 1 : 2;
+#if FARM_ASM_KERNELS
+                dwp_state_t st = {wk[rot][0], pairs, ring, 4};
+                dwp_run4(&st, s);
+#else
                 for (int32_t j = 0; j < 4; j++) {
-                    dwp_run(ring + j * DWP_WORDS, pairs, wrot[j][rot], bias[j], s);
+                    dwp_run(ring + j * DWP_WORDS, pairs, wk[rot][j], wk[rot][j][6], s);
                 }
+#endif
                 int8_t *o = out + ov * ax.ov + oc;
                 const int32_t *acc = ring + DWP_ACC_BYTES / 4;
                 dwp_out2(acc, ax.out_u, s, &q[0], act_min, act_max, o, ax.ou, sat8);
