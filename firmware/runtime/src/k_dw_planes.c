@@ -91,22 +91,35 @@ static inline __attribute__((always_inline)) void dwp_put(int32_t *slot, int32_t
 static void dwp_fill(int32_t *slot, const int8_t *line, int32_t len, int32_t step, int32_t pad,
                      int32_t words, int32_t pad8)
 {
+    if (!line) { /* a padding line: the zero point in every column */
+        const int32_t z = FARM_SXTB16(pad8);
+        for (int32_t m = 0; m < words; m++) {
+            slot[m] = slot[DWP_WORDS + m] = slot[2 * DWP_WORDS + m] = slot[3 * DWP_WORDS + m] = z;
+        }
+        return;
+    }
     /* Words whose two columns both lie inside: m_lo <= m < m_hi. */
-    int32_t m_lo = line ? (pad + 1) / 2 : words, m_hi = line ? (len + pad) / 2 : words;
+    const int32_t m_lo = (pad + 1) / 2;
+    int32_t m_hi = (len + pad) / 2;
     m_hi = m_hi > words ? words : m_hi < m_lo ? m_lo : m_hi;
     for (int32_t m = 0; m < words; m++) {
         if (m == m_lo) {
             const int8_t *x = line + (2 * m - pad) * step;
-            for (; m < m_hi; m++, x += 2 * step) {
+            for (; m + 1 < m_hi; m += 2, x += 4 * step) { /* two words per branch */
                 dwp_put(slot, m, farm_ld32(x), farm_ld32(x + step));
+                dwp_put(slot, m + 1, farm_ld32(x + 2 * step), farm_ld32(x + 3 * step));
+            }
+            if (m < m_hi) {
+                dwp_put(slot, m, farm_ld32(x), farm_ld32(x + step));
+                m++;
             }
             if (m == words) {
                 break;
             }
         }
         const int32_t xa = 2 * m - pad, xb = xa + 1;
-        const int32_t a = line && xa >= 0 && xa < len ? farm_ld32(line + xa * step) : pad8;
-        const int32_t b = line && xb >= 0 && xb < len ? farm_ld32(line + xb * step) : pad8;
+        const int32_t a = xa >= 0 && xa < len ? farm_ld32(line + xa * step) : pad8;
+        const int32_t b = xb >= 0 && xb < len ? farm_ld32(line + xb * step) : pad8;
         dwp_put(slot, m, a, b);
     }
 }

@@ -8,15 +8,19 @@
 #include "farm_simd.h"
 
 #if FARM_USE_DSP
-/* acc's int16 halves plus the sign-extended bytes 0 and 2 of v (one SXTAB16 on the core). */
-static inline int32_t sxtab16(int32_t acc, int32_t v)
+/* acc's int16 halves plus the sign-extended bytes 0 and 2 (odd: 1 and 3) of v, one SXTAB16. */
+static inline int32_t sxtab16(int32_t acc, int32_t v, const int odd)
 {
 #if FARM_ASM_KERNELS
     int32_t r;
-    __asm__("sxtab16 %0, %1, %2" : "=r"(r) : "r"(acc), "r"(v));
+    if (odd) {
+        __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(v));
+    } else {
+        __asm__("sxtab16 %0, %1, %2" : "=r"(r) : "r"(acc), "r"(v));
+    }
     return r;
 #else
-    return FARM_SADD16(acc, FARM_SXTB16(v));
+    return FARM_SADD16(acc, odd ? FARM_SXTB16_ROR8(v) : FARM_SXTB16(v));
 #endif
 }
 
@@ -30,9 +34,9 @@ static inline void sum4_halves(const int8_t *in, int32_t rows, int32_t cols, int
     for (int32_t fy = 0; fy < rows; fy++, in += row_step) {
         const int8_t *px = in;
         for (int32_t fx = 0; fx < cols; fx++, px += ch) {
-            const uint32_t v = (uint32_t)farm_ld32(px);
-            e = sxtab16(e, (int32_t)v);
-            o = sxtab16(o, (int32_t)(v >> 8 | v << 24));
+            const int32_t v = farm_ld32(px);
+            e = sxtab16(e, v, 0);
+            o = sxtab16(o, v, 1);
         }
     }
     a[0] = (int16_t)(uint16_t)((uint32_t)e & 0xFFFFu);
