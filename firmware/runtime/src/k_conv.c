@@ -76,11 +76,9 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
     }
 }
 
-void farm_k_conv(const farm_op_t *op)
+/* CONV_2D by output pixel windows (farm_k_conv's general path). */
+static __attribute__((noinline)) void conv_windows(const farm_op_t *op)
 {
-    if (farm_conv_first(op)) {
-        return;
-    }
     const int32_t *p = op->p;
     const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
     const int32_t out_c = p[6], k_h = p[7], k_w = p[8], s_h = p[9], s_w = p[10], d_h = p[11];
@@ -163,6 +161,15 @@ void farm_k_conv(const farm_op_t *op)
     }
     if (rows > 0) {
         farm_matmul(patch, rows, depth, w, out_c, &q, out + first * out_c);
+    }
+}
+
+void farm_k_conv(const farm_op_t *op)
+{
+    /* The general path in its own frame: its 3-window gather buffer (2 KB of stack) is not
+     * held while the first-layer path hands farm_matmul a tile (8 KB more). */
+    if (!farm_conv_first(op)) {
+        conv_windows(op);
     }
 }
 

@@ -11,7 +11,10 @@
  *
  * With int8 outputs, rows go three at a time first (row_triples_sat8): three rows x two
  * channels, the rows sign-extended once per triple into a stack buffer, so the loop's SXTB16s
- * are the weights' alone (24 MACs per 30 cycles against 16 per 22).
+ * are the weights' alone (24 MACs per 30 cycles against 16 per 22). Where many rows come at
+ * once (1x1 convolutions, batches of first-layer windows) and the stack is 16 KB, a tile of
+ * channel pairs has its weights sign-extended once into the stack too (row_triples_tiled):
+ * then both channels' weight words come with one LDM, 24 MACs per 26 cycles.
  */
 #include "farm_fixedpoint.h"
 #include "farm_kernels.h"
