@@ -377,6 +377,83 @@ typedef struct {
     "asr " B ", " B ", %[x2]\n\t"                                                                  \
     "asr " C ", " C ", %[x2]\n\t"
 
+/* The start of a channel pair in row_triple_asm and row_triple_x_asm (label 3): push the
+ * state pointer (first entry only), the accumulators from the pair's two biases, the rows',
+ * depth and weights' pointers from the state. */
+#define RT_PAIR_START                                                                              \
+    "push {%[w0]}\n\t"                                                                             \
+    "3:\n\t"                                                                                       \
+    "ldr %[w0], [sp]\n\t"                                                                          \
+    "ldr %[w1], [%[w0], #8]\n\t"                                                                   \
+    "ldrd %[a00], %[a01], [%[w1]], #8\n\t"                                                         \
+    "str %[w1], [%[w0], #8]\n\t"                                                                   \
+    "mov %[a10], %[a00]\n\t"                                                                       \
+    "mov %[a20], %[a00]\n\t"                                                                       \
+    "mov %[a11], %[a01]\n\t"                                                                       \
+    "mov %[a21], %[a01]\n\t"                                                                       \
+    "ldr %[xp], [%[w0], #0]\n\t"                                                                   \
+    "ldr %[off], [%[w0], #4]\n\t"                                                                  \
+    "ldr %[wp], [%[w0], #24]\n\t"
+
+/* The MAC loop, four blocks per branch, entered by the block count mod 4 (FARM_ASM_ENTER4),
+ * until the weight pointer reaches the end pushed above the state pointer. */
+#define RT_LOOP(BLOCK)                                                                             \
+    FARM_ASM_ENTER4                                                                                \
+    "1:\n\t"                                                                                       \
+    BLOCK                                                                                          \
+    "5:\n\t"                                                                                       \
+    BLOCK                                                                                          \
+    "7:\n\t"                                                                                       \
+    BLOCK                                                                                          \
+    "8:\n\t"                                                                                       \
+    BLOCK                                                                                          \
+    "ldr %[w0], [sp]\n\t"                                                                          \
+    "cmp %[wp], %[w0]\n\t"                                                                         \
+    "bne 1b\n\t"                                                                                   \
+    "add sp, sp, #4\n\t"
+
+/* The end of a channel pair: requantize, clamp to int8, store each row's two bytes as one
+ * halfword (little-endian, rows oc apart), next pair; then the operands both kernels share
+ * (the statement's closing parenthesis is the caller's). Scratch: x0 x1 x2 xp wp. */
+#define RT_PAIR_FINISH                                                                             \
+    "ldr %[w1], [%[w0], #12]\n\t"                                                                  \
+    RT_RQ3("%[a00]", "%[a10]", "%[a20]", "0", "8")                                                 \
+    RT_RQ3("%[a01]", "%[a11]", "%[a21]", "16", "24")                                               \
+    "adds %[w1], %[w1], #32\n\t"                                                                   \
+    "str %[w1], [%[w0], #12]\n\t"                                                                  \
+    "ldr %[x0], [%[w0], #28]\n\t"                                                                  \
+    "add %[a00], %[a00], %[x0]\n\t"                                                                \
+    "add %[a10], %[a10], %[x0]\n\t"                                                                \
+    "add %[a20], %[a20], %[x0]\n\t"                                                                \
+    "add %[a01], %[a01], %[x0]\n\t"                                                                \
+    "add %[a11], %[a11], %[x0]\n\t"                                                                \
+    "add %[a21], %[a21], %[x0]\n\t"                                                                \
+    "ssat %[a00], #8, %[a00]\n\t"                                                                  \
+    "ssat %[a10], #8, %[a10]\n\t"                                                                  \
+    "ssat %[a20], #8, %[a20]\n\t"                                                                  \
+    "ssat %[a01], #8, %[a01]\n\t"                                                                  \
+    "ssat %[a11], #8, %[a11]\n\t"                                                                  \
+    "ssat %[a21], #8, %[a21]\n\t"                                                                  \
+    "bfi %[a00], %[a01], #8, #8\n\t"                                                               \
+    "bfi %[a10], %[a11], #8, #8\n\t"                                                               \
+    "bfi %[a20], %[a21], #8, #8\n\t"                                                               \
+    "ldrd %[x1], %[x2], [%[w0], #16]\n\t"                                                          \
+    "strh %[a10], [%[x1], %[x2]]\n\t"                                                              \
+    "add %[xp], %[x1], %[x2], lsl #1\n\t"                                                          \
+    "strh %[a20], [%[xp]]\n\t"                                                                     \
+    "strh %[a00], [%[x1]], #2\n\t"                                                                 \
+    "str %[x1], [%[w0], #16]\n\t"                                                                  \
+    "ldr %[x2], [%[w0], #32]\n\t"                                                                  \
+    "subs %[x2], %[x2], #1\n\t"                                                                    \
+    "str %[x2], [%[w0], #32]\n\t"                                                                  \
+    "bne 3b\n\t"                                                                                   \
+    "add sp, sp, #4\n\t"                                                                           \
+    : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w0] "+r"(w0), [w1] "=&r"(w1),               \
+    [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),                        \
+    [a20] "=&r"(a20), [a21] "=&r"(a21), [xp] "=&r"(xp), [wp] "=&r"(wp), [off] "=&r"(off)           \
+    :                                                                                              \
+    : "cc", "memory"
+
 /* Three rows (expanded) times all channel pairs, clamped to int8: 24 MACs per 30 cycles in
  * the loop, against 16 per 22 for the 2x2 block, because each row's bytes were sign-extended
  * once (row_triples) instead of once per channel pair. The row words are read with LDM,
@@ -391,81 +468,20 @@ static void row_triple_asm(rt_state_t *st)
     const int32_t *xp;
     const int8_t *wp;
     __asm__ volatile(
-        "push {%[w0]}\n\t"
-        "3:\n\t"
-        "ldr %[w0], [sp]\n\t"
-        "ldr %[w1], [%[w0], #8]\n\t"
-        "ldrd %[a00], %[a01], [%[w1]], #8\n\t"
-        "str %[w1], [%[w0], #8]\n\t"
-        "mov %[a10], %[a00]\n\t"
-        "mov %[a20], %[a00]\n\t"
-        "mov %[a11], %[a01]\n\t"
-        "mov %[a21], %[a01]\n\t"
-        "ldr %[xp], [%[w0], #0]\n\t"
-        "ldr %[off], [%[w0], #4]\n\t"
-        "ldr %[wp], [%[w0], #24]\n\t"
+        RT_PAIR_START
         "add %[w1], %[wp], %[off]\n\t"
         "push {%[w1]}\n\t"
         /* Bits 2 and 3 of the depth (its block count mod 4) into N and C. */
         "lsls %[w1], %[off], #29\n\t"
-        FARM_ASM_ENTER4
-        "1:\n\t"
-        RT_BLOCK
-        "5:\n\t"
-        RT_BLOCK
-        "7:\n\t"
-        RT_BLOCK
-        "8:\n\t"
-        RT_BLOCK
-        "ldr %[w0], [sp]\n\t"
-        "cmp %[wp], %[w0]\n\t"
-        "bne 1b\n\t"
-        "add sp, sp, #4\n\t"
+        RT_LOOP(RT_BLOCK)
         /* The next pair's weights follow this pair's second row. */
         "ldr %[w0], [sp]\n\t"
         "add %[wp], %[wp], %[off]\n\t"
         "str %[wp], [%[w0], #24]\n\t"
-        "ldr %[w1], [%[w0], #12]\n\t"
-        RT_RQ3("%[a00]", "%[a10]", "%[a20]", "0", "8")
-        RT_RQ3("%[a01]", "%[a11]", "%[a21]", "16", "24")
-        "adds %[w1], %[w1], #32\n\t"
-        "str %[w1], [%[w0], #12]\n\t"
-        "ldr %[x0], [%[w0], #28]\n\t"
-        "add %[a00], %[a00], %[x0]\n\t"
-        "add %[a10], %[a10], %[x0]\n\t"
-        "add %[a20], %[a20], %[x0]\n\t"
-        "add %[a01], %[a01], %[x0]\n\t"
-        "add %[a11], %[a11], %[x0]\n\t"
-        "add %[a21], %[a21], %[x0]\n\t"
-        "ssat %[a00], #8, %[a00]\n\t"
-        "ssat %[a10], #8, %[a10]\n\t"
-        "ssat %[a20], #8, %[a20]\n\t"
-        "ssat %[a01], #8, %[a01]\n\t"
-        "ssat %[a11], #8, %[a11]\n\t"
-        "ssat %[a21], #8, %[a21]\n\t"
-        "bfi %[a00], %[a01], #8, #8\n\t"
-        "bfi %[a10], %[a11], #8, #8\n\t"
-        "bfi %[a20], %[a21], #8, #8\n\t"
-        /* Each row's two bytes in one halfword (little-endian), rows oc apart. */
-        "ldrd %[x1], %[x2], [%[w0], #16]\n\t"
-        "strh %[a10], [%[x1], %[x2]]\n\t"
-        "add %[xp], %[x1], %[x2], lsl #1\n\t"
-        "strh %[a20], [%[xp]]\n\t"
-        "strh %[a00], [%[x1]], #2\n\t"
-        "str %[x1], [%[w0], #16]\n\t"
-        "ldr %[x2], [%[w0], #32]\n\t"
-        "subs %[x2], %[x2], #1\n\t"
-        "str %[x2], [%[w0], #32]\n\t"
-        "bne 3b\n\t"
-        "add sp, sp, #4\n\t"
-        : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w0] "+r"(w0), [w1] "=&r"(w1),
-          [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
-          [a20] "=&r"(a20), [a21] "=&r"(a21), [xp] "=&r"(xp), [wp] "=&r"(wp), [off] "=&r"(off)
-        :
-        : "cc", "memory");
+        RT_PAIR_FINISH);
 }
 #if FARM_TRIPLE_WX_WORDS > 0
-/* As RT_HALF with both channels' weight words expanded beforehand (expand_weights), read with
+/* As RT_HALF with both channels' weight words expanded beforehand (row_triples_tiled), read with
  * one LDM: 13 cycles, 12 MACs. */
 #define RX_HALF                                                                                    \
     "ldm %[wp]!, {%[w0], %[w1]}\n\t"                                                               \
@@ -492,74 +508,14 @@ static void row_triple_x_asm(rt_state_t *st)
     const int32_t *xp;
     const int8_t *wp;
     __asm__ volatile(
-        "push {%[w0]}\n\t"
-        "3:\n\t"
-        "ldr %[w0], [sp]\n\t"
-        "ldr %[w1], [%[w0], #8]\n\t"
-        "ldrd %[a00], %[a01], [%[w1]], #8\n\t"
-        "str %[w1], [%[w0], #8]\n\t"
-        "mov %[a10], %[a00]\n\t"
-        "mov %[a20], %[a00]\n\t"
-        "mov %[a11], %[a01]\n\t"
-        "mov %[a21], %[a01]\n\t"
-        "ldr %[xp], [%[w0], #0]\n\t"
-        "ldr %[off], [%[w0], #4]\n\t"
-        "ldr %[wp], [%[w0], #24]\n\t"
+        RT_PAIR_START
         "add %[w1], %[wp], %[off], lsl #2\n\t"
         "push {%[w1]}\n\t"
         "lsls %[w1], %[off], #29\n\t"
-        FARM_ASM_ENTER4
-        "1:\n\t"
-        RX_BLOCK
-        "5:\n\t"
-        RX_BLOCK
-        "7:\n\t"
-        RX_BLOCK
-        "8:\n\t"
-        RX_BLOCK
-        "ldr %[w0], [sp]\n\t"
-        "cmp %[wp], %[w0]\n\t"
-        "bne 1b\n\t"
-        "add sp, sp, #4\n\t"
+        RT_LOOP(RX_BLOCK)
         "ldr %[w0], [sp]\n\t"
         "str %[wp], [%[w0], #24]\n\t"
-        "ldr %[w1], [%[w0], #12]\n\t"
-        RT_RQ3("%[a00]", "%[a10]", "%[a20]", "0", "8")
-        RT_RQ3("%[a01]", "%[a11]", "%[a21]", "16", "24")
-        "adds %[w1], %[w1], #32\n\t"
-        "str %[w1], [%[w0], #12]\n\t"
-        "ldr %[x0], [%[w0], #28]\n\t"
-        "add %[a00], %[a00], %[x0]\n\t"
-        "add %[a10], %[a10], %[x0]\n\t"
-        "add %[a20], %[a20], %[x0]\n\t"
-        "add %[a01], %[a01], %[x0]\n\t"
-        "add %[a11], %[a11], %[x0]\n\t"
-        "add %[a21], %[a21], %[x0]\n\t"
-        "ssat %[a00], #8, %[a00]\n\t"
-        "ssat %[a10], #8, %[a10]\n\t"
-        "ssat %[a20], #8, %[a20]\n\t"
-        "ssat %[a01], #8, %[a01]\n\t"
-        "ssat %[a11], #8, %[a11]\n\t"
-        "ssat %[a21], #8, %[a21]\n\t"
-        "bfi %[a00], %[a01], #8, #8\n\t"
-        "bfi %[a10], %[a11], #8, #8\n\t"
-        "bfi %[a20], %[a21], #8, #8\n\t"
-        "ldrd %[x1], %[x2], [%[w0], #16]\n\t"
-        "strh %[a10], [%[x1], %[x2]]\n\t"
-        "add %[xp], %[x1], %[x2], lsl #1\n\t"
-        "strh %[a20], [%[xp]]\n\t"
-        "strh %[a00], [%[x1]], #2\n\t"
-        "str %[x1], [%[w0], #16]\n\t"
-        "ldr %[x2], [%[w0], #32]\n\t"
-        "subs %[x2], %[x2], #1\n\t"
-        "str %[x2], [%[w0], #32]\n\t"
-        "bne 3b\n\t"
-        "add sp, sp, #4\n\t"
-        : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w0] "+r"(w0), [w1] "=&r"(w1),
-          [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
-          [a20] "=&r"(a20), [a21] "=&r"(a21), [xp] "=&r"(xp), [wp] "=&r"(wp), [off] "=&r"(off)
-        :
-        : "cc", "memory");
+        RT_PAIR_FINISH);
 }
 #undef RX_HALF
 #undef RX_BLOCK
@@ -567,6 +523,9 @@ static void row_triple_x_asm(rt_state_t *st)
 #undef RT_HALF
 #undef RT_BLOCK
 #undef RT_RQ3
+#undef RT_PAIR_START
+#undef RT_LOOP
+#undef RT_PAIR_FINISH
 
 /* One block of the expanded rows (4 bytes of depth of three rows, words v0 v1 v2): {rows 0,
  * 1, 2 of bytes 0 and 2}, {the same of bytes 1 and 3}, as row_triple_asm reads them. */
