@@ -412,22 +412,10 @@ typedef struct {
     "bne 1b\n\t"                                                                                   \
     "add sp, sp, #4\n\t"
 
-/* The end of a channel pair: requantize, clamp to int8, store each row's two bytes as one
+/* The end of a channel pair, requantized: clamp to int8, store each row's two bytes as one
  * halfword (little-endian, rows oc apart), next pair; then the operands both kernels share
  * (the statement's closing parenthesis is the caller's). Scratch: x0 x1 x2 xp wp. */
-#define RT_PAIR_FINISH                                                                             \
-    "ldr %[w1], [%[w0], #12]\n\t"                                                                  \
-    RT_RQ3("%[a00]", "%[a10]", "%[a20]", "0", "8")                                                 \
-    RT_RQ3("%[a01]", "%[a11]", "%[a21]", "16", "24")                                               \
-    "adds %[w1], %[w1], #32\n\t"                                                                   \
-    "str %[w1], [%[w0], #12]\n\t"                                                                  \
-    "ldr %[x0], [%[w0], #28]\n\t"                                                                  \
-    "add %[a00], %[a00], %[x0]\n\t"                                                                \
-    "add %[a10], %[a10], %[x0]\n\t"                                                                \
-    "add %[a20], %[a20], %[x0]\n\t"                                                                \
-    "add %[a01], %[a01], %[x0]\n\t"                                                                \
-    "add %[a11], %[a11], %[x0]\n\t"                                                                \
-    "add %[a21], %[a21], %[x0]\n\t"                                                                \
+#define RT_STORE_NEXT                                                                              \
     "ssat %[a00], #8, %[a00]\n\t"                                                                  \
     "ssat %[a10], #8, %[a10]\n\t"                                                                  \
     "ssat %[a20], #8, %[a20]\n\t"                                                                  \
@@ -453,6 +441,23 @@ typedef struct {
     [a20] "=&r"(a20), [a21] "=&r"(a21), [xp] "=&r"(xp), [wp] "=&r"(wp), [off] "=&r"(off)           \
     :                                                                                              \
     : "cc", "memory"
+
+/* The end of a channel pair in row_triple_asm: requantize with the records and output offset
+ * the state points to, then RT_STORE_NEXT. */
+#define RT_PAIR_FINISH                                                                             \
+    "ldr %[w1], [%[w0], #12]\n\t"                                                                  \
+    RT_RQ3("%[a00]", "%[a10]", "%[a20]", "0", "8")                                                 \
+    RT_RQ3("%[a01]", "%[a11]", "%[a21]", "16", "24")                                               \
+    "adds %[w1], %[w1], #32\n\t"                                                                   \
+    "str %[w1], [%[w0], #12]\n\t"                                                                  \
+    "ldr %[x0], [%[w0], #28]\n\t"                                                                  \
+    "add %[a00], %[a00], %[x0]\n\t"                                                                \
+    "add %[a10], %[a10], %[x0]\n\t"                                                                \
+    "add %[a20], %[a20], %[x0]\n\t"                                                                \
+    "add %[a01], %[a01], %[x0]\n\t"                                                                \
+    "add %[a11], %[a11], %[x0]\n\t"                                                                \
+    "add %[a21], %[a21], %[x0]\n\t"                                                                \
+    RT_STORE_NEXT
 
 /* Three rows (expanded) times all channel pairs, clamped to int8: 24 MACs per 30 cycles in
  * the loop, against 16 per 22 for the 2x2 block, because each row's bytes were sign-extended
@@ -494,8 +499,10 @@ static void row_triple_asm(rt_state_t *st)
     "smlad %[a21], %[x2], %[w1], %[a21]\n\t"
 #define RX_BLOCK RX_HALF RX_HALF
 
-/* row_triple_asm over weights expanded per channel pair (st->w: 4 x depth bytes per pair, the
- * next pair's following): 24 MACs per 26 cycles in the loop instead of 30. Both LDMs need
+/* row_triple_asm over a tile packed by row_triples_tiled (st->w): per channel pair its two
+ * biases, its weights expanded (4 x depth bytes), its two records with the output offset
+ * folded into the rounding term; the next pair's follow. 24 MACs per 26 cycles in the loop
+ * instead of 30, and no bias, record or offset pointers to keep in the state. Both LDMs need
  * ascending registers: x0 x1 x2 are r0 r1 r2, w0 w1 r3 r4. */
 static void row_triple_x_asm(rt_state_t *st)
 {
@@ -508,14 +515,28 @@ static void row_triple_x_asm(rt_state_t *st)
     const int32_t *xp;
     const int8_t *wp;
     __asm__ volatile(
-        RT_PAIR_START
+        "push {%[w0]}\n\t"
+        "3:\n\t"
+        "ldr %[w0], [sp]\n\t"
+        "ldr %[wp], [%[w0], #24]\n\t"
+        "ldrd %[a00], %[a01], [%[wp]], #8\n\t"
+        "mov %[a10], %[a00]\n\t"
+        "mov %[a20], %[a00]\n\t"
+        "mov %[a11], %[a01]\n\t"
+        "mov %[a21], %[a01]\n\t"
+        "ldr %[xp], [%[w0], #0]\n\t"
+        "ldr %[off], [%[w0], #4]\n\t"
         "add %[w1], %[wp], %[off], lsl #2\n\t"
         "push {%[w1]}\n\t"
         "lsls %[w1], %[off], #29\n\t"
         RT_LOOP(RX_BLOCK)
         "ldr %[w0], [sp]\n\t"
-        "str %[wp], [%[w0], #24]\n\t"
-        RT_PAIR_FINISH);
+        "mov %[w1], %[wp]\n\t"
+        RT_RQ3("%[a00]", "%[a10]", "%[a20]", "0", "8")
+        RT_RQ3("%[a01]", "%[a11]", "%[a21]", "16", "24")
+        "adds %[w1], %[w1], #32\n\t"
+        "str %[w1], [%[w0], #24]\n\t"
+        RT_STORE_NEXT);
 }
 #undef RX_HALF
 #undef RX_BLOCK
@@ -526,6 +547,7 @@ static void row_triple_x_asm(rt_state_t *st)
 #undef RT_PAIR_START
 #undef RT_LOOP
 #undef RT_PAIR_FINISH
+#undef RT_STORE_NEXT
 
 /* One block of the expanded rows (4 bytes of depth of three rows, words v0 v1 v2): {rows 0,
  * 1, 2 of bytes 0 and 2}, {the same of bytes 1 and 3}, as row_triple_asm reads them. */
@@ -583,18 +605,38 @@ static inline __attribute__((always_inline)) void expand_rows(int32_t *x, const 
 }
 
 #if FARM_TRIPLE_WX_WORDS > 0
-/* Whether row_triples_tiled takes a layer: several triples of rows, not deeper than its row
- * buffer, and tiles of at least 8 channel pairs (or all of them): each tile expands every
- * triple's rows again, which 8 pairs' 4 cycles a block saved pay for. */
-static int tiled_applies(int32_t rows, int32_t depth, int32_t oc)
+/* Words of a channel pair in row_triples_tiled's tile: two biases, the expanded weights, two
+ * records. */
+#define TILE_PAIR_WORDS(depth) (2 + (depth) + 2 * FARM_RQ_WORDS)
+
+/* Largest right shift for which folding the output offset into the rounding term cannot
+ * overflow: |SMMULR| <= 2^30, 2^(R-1) + 128 * 2^R < 2^30. */
+#define TILED_MAX_RIGHT 22
+
+/* Whether row_triples_tiled takes a layer: rows not deeper than its row buffer, right shifts
+ * that let the output offset be folded, and cycles to gain. Per block of 4 bytes of depth (by
+ * the twins' cycle model): each triple saves 4 cycles per pair of the tile; packing the tile
+ * costs about 13 per pair; with more than one tile, each tile expands every triple's rows
+ * again, about 22. */
+static int tiled_applies(int32_t rows, int32_t depth, int32_t oc, const farm_rq_t *q)
 {
-    const int32_t tile = FARM_TRIPLE_WX_WORDS / depth;
-    return rows >= 6 && depth <= TILED_MAX_DEPTH && (tile >= 8 || tile >= oc >> 1);
+    const int32_t tile = FARM_TRIPLE_WX_WORDS / TILE_PAIR_WORDS(depth), pairs = oc >> 1;
+    const int32_t n = tile < pairs ? tile : pairs, again = tile < pairs ? 22 : 0;
+    if (depth > TILED_MAX_DEPTH || n < 1 || (rows / 3) * (4 * n - again) <= 13 * n) {
+        return 0;
+    }
+    for (int32_t c = 0; c < oc; c++) {
+        if (q->rq[c * FARM_RQ_WORDS + 2] > TILED_MAX_RIGHT) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
-/* The rows in threes, as row_triples_sat8, a tile of channel pairs at a time: the tile's
- * weights sign-extended once into wx ({c even, c + 1 even, c odd, c + 1 odd} per 4 bytes of
- * depth, pair after pair), then every triple over them. Returns the rows done. */
+/* The rows in threes, as row_triples_sat8, a tile of channel pairs at a time: the tile packed
+ * once into wx (per pair: its biases; its weights sign-extended, {c even, c + 1 even, c odd,
+ * c + 1 odd} per 4 bytes of depth; its records with the output offset folded in), then every
+ * triple over it. Returns the rows done. */
 static __attribute__((noinline)) int32_t row_triples_tiled(const int8_t *in, int32_t rows,
                                                            int32_t depth, const int8_t *w,
                                                            int32_t oc, const farm_rq_t *q,
@@ -602,11 +644,14 @@ static __attribute__((noinline)) int32_t row_triples_tiled(const int8_t *in, int
 {
     int32_t wx[FARM_TRIPLE_WX_WORDS];
     int32_t x[TILED_MAX_DEPTH / 4 * 6];
-    const int32_t pairs = oc >> 1, tile = FARM_TRIPLE_WX_WORDS / depth, triples = rows / 3;
+    const int32_t pairs = oc >> 1, triples = rows / 3;
+    const int32_t tile = FARM_TRIPLE_WX_WORDS / TILE_PAIR_WORDS(depth);
     for (int32_t p0 = 0; p0 < pairs; p0 += tile) {
         const int32_t n = pairs - p0 < tile ? pairs - p0 : tile;
         int32_t *e = wx;
         for (int32_t c = 2 * p0; c < 2 * (p0 + n); c += 2) {
+            *e++ = q->bias[c];
+            *e++ = q->bias[c + 1];
             const int8_t *w0 = w + c * depth;
             for (int32_t k = 0; k < depth; k += 4, e += 4) {
                 const int32_t v0 = farm_ld32(w0 + k), v1 = farm_ld32(w0 + depth + k);
@@ -615,14 +660,20 @@ static __attribute__((noinline)) int32_t row_triples_tiled(const int8_t *in, int
                 e[2] = FARM_SXTB16_ROR8(v0);
                 e[3] = FARM_SXTB16_ROR8(v1);
             }
+            for (int32_t j = 0; j < 2; j++, e += FARM_RQ_WORDS) {
+                const int32_t *r = q->rq + (c + j) * FARM_RQ_WORDS;
+                e[0] = r[0];
+                e[1] = r[1];
+                e[2] = r[2];
+                e[3] = (int32_t)((uint32_t)r[3] + ((uint32_t)q->out_off << r[2]));
+            }
         }
         const int last = p0 + n == pairs && (oc & 1);
         const int8_t *r = in;
         int8_t *o = out;
         for (int32_t t = 0; t < triples; t++, r += 3 * depth, o += 3 * oc) {
             expand_rows(x, r, depth);
-            rt_state_t st = {x,         depth, q->bias + 2 * p0, q->rq + 2 * p0 * FARM_RQ_WORDS,
-                             o + 2 * p0, oc,   (const int8_t *)wx, q->out_off, n};
+            rt_state_t st = {x, depth, 0, 0, o + 2 * p0, oc, (const int8_t *)wx, 0, n};
             row_triple_x_asm(&st);
             if (last) {
                 triple_last_channel(x, depth, w, oc, q, o);
@@ -721,7 +772,7 @@ int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, con
 #if FARM_ROW_PAIR_ASM && FARM_ROW_TRIPLE_MAX_DEPTH > 0
     if (farm_takes_triples(q, depth, oc)) {
 #if FARM_TRIPLE_WX_WORDS > 0
-        done = tiled_applies(rows, depth, oc) ? row_triples_tiled(in, rows, depth, w, oc, q, out)
+        done = tiled_applies(rows, depth, oc, q) ? row_triples_tiled(in, rows, depth, w, oc, q, out)
                                               : row_triples_sat8(in, rows, depth, w, oc, q, out);
 #else
         done = row_triples_sat8(in, rows, depth, w, oc, q, out);
