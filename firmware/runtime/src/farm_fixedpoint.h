@@ -89,6 +89,28 @@ static inline int32_t farm_rq_fast(int32_t x, const int32_t *r)
     return (y + r[3] + (y >> 31)) >> r[2];
 }
 
+/* Largest right shift R for which a fast record's rounding term can take the output offset as
+ * well (farm_rq_fold_offset) without overflow: |SMMULR| <= 2^30, 2^(R-1) + 128 * 2^R < 2^30. */
+#define FARM_RQ_FOLD_MAX_RIGHT 22
+
+/* A fast record's rounding term with the output offset folded in (R <= FARM_RQ_FOLD_MAX_RIGHT):
+ * (y + term + (y >> 31)) >> R is then farm_rq_fast's result plus out_off. */
+static inline int32_t farm_rq_fold_offset(const int32_t *r, int32_t out_off)
+{
+    return (int32_t)((uint32_t)r[3] + ((uint32_t)out_off << r[2]));
+}
+
+/* Whether the output offset folds into all `channels` records at rq. */
+static inline int farm_rq_offset_folds(const int32_t *rq, int32_t channels)
+{
+    for (int32_t c = 0; c < channels; c++) {
+        if (rq[c * FARM_RQ_WORDS + 2] > FARM_RQ_FOLD_MAX_RIGHT) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static inline int32_t farm_rq_apply(int32_t x, const int32_t *r, const int mode)
 {
     if (mode == FARM_RQ_FAST) {

@@ -429,10 +429,6 @@ typedef struct {
     int32_t lo4, hi4; /* act_min, act_max in each byte (at byte 156) */
 } dw3_taps_t;
 
-/* Largest right shift for which folding the output offset into the rounding term cannot
- * overflow: |SMMULR| <= 2^30, 2^(R-1) + 128 * 2^R < 2^30. */
-#define DW3_MAX_RIGHT 22
-
 /* Widest input whose rows dw3_rows copies into a strip for the rows at the top and bottom
  * border (3 rows of 4 bytes per pixel on the stack: 288 B, dw3_rows' frame 1136 B; at 48
  * VWW's 48-wide layers ran 0.3 % faster for 288 B more stack). */
@@ -799,7 +795,7 @@ static inline __attribute__((always_inline)) void dw3_rows_impl(const farm_op_t 
                 const int32_t *src = rq + (oc + j) * FARM_RQ_WORDS;
                 r[j][0] = src[0];
                 r[j][1] = src[1];
-                r[j][2] = src[3] + (int32_t)((uint32_t)out_off << src[2]);
+                r[j][2] = farm_rq_fold_offset(src, out_off);
                 r[j][3] = src[2];
             }
             for (int32_t dx = dx_lo; dx <= dx_hi; dx++) {
@@ -897,13 +893,7 @@ static int dw3_applies(const farm_op_t *op)
         farm_rq_mode(op, p[20]) != FARM_RQ_FAST) {
         return 0;
     }
-    const int32_t *rq = (const int32_t *)op->c[3];
-    for (int32_t oc = 0; oc < p[3]; oc++) {
-        if (rq[oc * FARM_RQ_WORDS + 2] > DW3_MAX_RIGHT) {
-            return 0;
-        }
-    }
-    return 1;
+    return farm_rq_offset_folds((const int32_t *)op->c[3], p[3]);
 }
 
 /* Depthwise with multiplier 1, a multiple of 4 channels and dilation 1 in x (the DS-CNN case):

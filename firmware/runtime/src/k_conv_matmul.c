@@ -609,10 +609,6 @@ static inline __attribute__((always_inline)) void expand_rows(int32_t *x, const 
  * records. */
 #define TILE_PAIR_WORDS(depth) (2 + (depth) + 2 * FARM_RQ_WORDS)
 
-/* Largest right shift for which folding the output offset into the rounding term cannot
- * overflow: |SMMULR| <= 2^30, 2^(R-1) + 128 * 2^R < 2^30. */
-#define TILED_MAX_RIGHT 22
-
 /* Whether row_triples_tiled takes a layer: rows not deeper than its row buffer, right shifts
  * that let the output offset be folded, and cycles to gain. Per block of 4 bytes of depth (by
  * the twins' cycle model): each triple saves 4 cycles per pair of the tile; packing the tile
@@ -625,12 +621,7 @@ static int tiled_applies(int32_t rows, int32_t depth, int32_t oc, const farm_rq_
     if (depth > TILED_MAX_DEPTH || n < 1 || (rows / 3) * (4 * n - again) <= 13 * n) {
         return 0;
     }
-    for (int32_t c = 0; c < oc; c++) {
-        if (q->rq[c * FARM_RQ_WORDS + 2] > TILED_MAX_RIGHT) {
-            return 0;
-        }
-    }
-    return 1;
+    return farm_rq_offset_folds(q->rq, oc);
 }
 
 /* The rows in threes, as row_triples_sat8, a tile of channel pairs at a time: the tile packed
@@ -665,7 +656,7 @@ static __attribute__((noinline)) int32_t row_triples_tiled(const int8_t *in, int
                 e[0] = r[0];
                 e[1] = r[1];
                 e[2] = r[2];
-                e[3] = (int32_t)((uint32_t)r[3] + ((uint32_t)q->out_off << r[2]));
+                e[3] = farm_rq_fold_offset(r, q->out_off);
             }
         }
         const int last = p0 + n == pairs && (oc & 1);

@@ -36,10 +36,6 @@
 #define DWP_SLOT1 DWP_XSTR(DWP_SLOT_BYTES)
 #define DWP_SLOT2 DWP_XSTR(2 * DWP_SLOT_BYTES)
 
-/* Largest right shift for which folding the output offset into the rounding term cannot
- * overflow: |SMMULR| <= 2^30, 2^(R-1) + 128 * 2^R < 2^30. */
-#define DWP_MAX_RIGHT 22
-
 /* Words a row needs for `pairs` output pairs at stride s. */
 static inline int32_t dwp_words(int32_t pairs, int32_t s)
 {
@@ -55,13 +51,8 @@ int farm_dw_planes_apply(const farm_op_t *op)
         farm_rq_mode(op, p[20]) != FARM_RQ_FAST) {
         return 0;
     }
-    const int32_t *rq = (const int32_t *)op->c[3];
-    for (int32_t ch = 0; ch < p[3]; ch++) {
-        if (rq[ch * FARM_RQ_WORDS + 2] > DWP_MAX_RIGHT) {
-            return 0;
-        }
-    }
-    return dwp_words((p[5] + 1) / 2, s) <= DWP_WORDS;
+    return farm_rq_offset_folds((const int32_t *)op->c[3], p[3]) &&
+           dwp_words((p[5] + 1) / 2, s) <= DWP_WORDS;
 }
 
 /* Two int16 words from the 4-channel words a and b (columns j and j + 1): channel 0's
@@ -297,7 +288,7 @@ static inline __attribute__((always_inline)) void dwp_run4(dwp_state_t *st, int3
 #endif
 
 /* A channel's fast requantization: multiplier, L, rounding term with the output offset
- * folded in (2^(R-1) + out_off << R: R <= DWP_MAX_RIGHT), R. */
+ * folded in (farm_rq_fold_offset), R. */
 typedef struct {
     int32_t m, l, h, r;
 } dwp_rq_t;
@@ -430,8 +421,7 @@ static inline __attribute__((always_inline)) void dwp_impl(const farm_op_t *op, 
                     wk[rot][j][6] = folded[oc + j];
                 }
                 const int32_t *r = rq + (oc + j) * FARM_RQ_WORDS;
-                q[j] = (dwp_rq_t){r[0], r[1], (int32_t)((uint32_t)r[3] + ((uint32_t)out_off << r[2])),
-                                  r[2]};
+                q[j] = (dwp_rq_t){r[0], r[1], farm_rq_fold_offset(r, out_off), r[2]};
             }
             int32_t v_next = -ax.pad_v; /* the first input line not in the ring yet */
             int32_t v_slot = 2;         /* slot of input line v_next - 1 */
