@@ -337,6 +337,15 @@ typedef struct {
     int32_t pairs;        /* 32: channel pairs left */
 } rt_state_t;
 
+/* The block's twelve MACs: the three rows' words x0 x1 x2 times the two channels' w0 w1. */
+#define RT_MACS                                                                                    \
+    "smlad %[a00], %[x0], %[w0], %[a00]\n\t"                                                       \
+    "smlad %[a10], %[x1], %[w0], %[a10]\n\t"                                                       \
+    "smlad %[a20], %[x2], %[w0], %[a20]\n\t"                                                       \
+    "smlad %[a01], %[x0], %[w1], %[a01]\n\t"                                                       \
+    "smlad %[a11], %[x1], %[w1], %[a11]\n\t"                                                       \
+    "smlad %[a21], %[x2], %[w1], %[a21]\n\t"
+
 /* One step of the 3-row x 2-channel block over 4 bytes of depth, for one half of them (SXT:
  * "" for bytes 0 and 2, ", ror #8" for 1 and 3): the weight words of both channels (at
  * [wp + depth] and [wp], WB: the post-increment of the second half), sign-extended in
@@ -348,12 +357,7 @@ typedef struct {
     "ldm %[xp]!, {%[x0], %[x1], %[x2]}\n\t"                                                        \
     "sxtb16 %[w0], %[w0]" SXT "\n\t"                                                               \
     "sxtb16 %[w1], %[w1]" SXT "\n\t"                                                               \
-    "smlad %[a00], %[x0], %[w0], %[a00]\n\t"                                                       \
-    "smlad %[a10], %[x1], %[w0], %[a10]\n\t"                                                       \
-    "smlad %[a20], %[x2], %[w0], %[a20]\n\t"                                                       \
-    "smlad %[a01], %[x0], %[w1], %[a01]\n\t"                                                       \
-    "smlad %[a11], %[x1], %[w1], %[a11]\n\t"                                                       \
-    "smlad %[a21], %[x2], %[w1], %[a21]\n\t"
+    RT_MACS
 #define RT_BLOCK RT_HALF("", "") RT_HALF(", #4", ", ror #8")
 
 /* The fast requantization of one channel's three accumulators with the record at [w1 + OFF]
@@ -491,12 +495,7 @@ static void row_triple_asm(rt_state_t *st)
 #define RX_HALF                                                                                    \
     "ldm %[wp]!, {%[w0], %[w1]}\n\t"                                                               \
     "ldm %[xp]!, {%[x0], %[x1], %[x2]}\n\t"                                                        \
-    "smlad %[a00], %[x0], %[w0], %[a00]\n\t"                                                       \
-    "smlad %[a10], %[x1], %[w0], %[a10]\n\t"                                                       \
-    "smlad %[a20], %[x2], %[w0], %[a20]\n\t"                                                       \
-    "smlad %[a01], %[x0], %[w1], %[a01]\n\t"                                                       \
-    "smlad %[a11], %[x1], %[w1], %[a11]\n\t"                                                       \
-    "smlad %[a21], %[x2], %[w1], %[a21]\n\t"
+    RT_MACS
 #define RX_BLOCK RX_HALF RX_HALF
 
 /* row_triple_asm over a tile packed by row_triples_tiled (st->w): per channel pair its two
@@ -542,6 +541,7 @@ static void row_triple_x_asm(rt_state_t *st)
 #undef RX_BLOCK
 #endif
 #undef RT_HALF
+#undef RT_MACS
 #undef RT_BLOCK
 #undef RT_RQ3
 #undef RT_PAIR_START
