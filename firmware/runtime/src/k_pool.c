@@ -23,28 +23,48 @@ static inline int32_t sxtab16(int32_t acc, int32_t v, const int odd)
     return FARM_SADD16(acc, odd ? FARM_SXTB16_ROR8(v) : FARM_SXTB16(v));
 #endif
 }
+#endif
 
-/* Sums of four channels over a window of `count` <= 256 taps (int16 halves cannot overflow:
- * 256 x -128 is -32768): bytes 0 and 2 of each word in one accumulator, 1 and 3 (rotated) in
- * another. */
-static inline void sum4_halves(const int8_t *in, int32_t rows, int32_t cols, int32_t row_step,
-                               int32_t ch, int32_t a[4])
+/* Sums of four channels (at in, ch bytes from pixel to pixel) over a window of rows x cols
+ * pixels. On DSP cores, where the window has at most 256 taps (int16 halves cannot overflow:
+ * 256 x -128 is -32768), bytes 0 and 2 of each word go into one accumulator, 1 and 3 (rotated)
+ * into another. */
+static inline void sum4(const int8_t *in, int32_t rows, int32_t cols, int32_t row_step,
+                        int32_t ch, int32_t a[4])
 {
-    int32_t e = 0, o = 0;
+#if FARM_USE_DSP
+    if (rows * cols <= 256) {
+        int32_t e = 0, o = 0;
+        for (int32_t fy = 0; fy < rows; fy++, in += row_step) {
+            const int8_t *px = in;
+            for (int32_t fx = 0; fx < cols; fx++, px += ch) {
+                const int32_t v = farm_ld32(px);
+                e = sxtab16(e, v, 0);
+                o = sxtab16(o, v, 1);
+            }
+        }
+        a[0] = (int16_t)(uint16_t)((uint32_t)e & 0xFFFFu);
+        a[1] = (int16_t)(uint16_t)((uint32_t)o & 0xFFFFu);
+        a[2] = (int16_t)(uint16_t)((uint32_t)e >> 16);
+        a[3] = (int16_t)(uint16_t)((uint32_t)o >> 16);
+        return;
+    }
+#endif
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     for (int32_t fy = 0; fy < rows; fy++, in += row_step) {
         const int8_t *px = in;
         for (int32_t fx = 0; fx < cols; fx++, px += ch) {
-            const int32_t v = farm_ld32(px);
-            e = sxtab16(e, v, 0);
-            o = sxtab16(o, v, 1);
+            a0 += px[0];
+            a1 += px[1];
+            a2 += px[2];
+            a3 += px[3];
         }
     }
-    a[0] = (int16_t)(uint16_t)((uint32_t)e & 0xFFFFu);
-    a[1] = (int16_t)(uint16_t)((uint32_t)o & 0xFFFFu);
-    a[2] = (int16_t)(uint16_t)((uint32_t)e >> 16);
-    a[3] = (int16_t)(uint16_t)((uint32_t)o >> 16);
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
 }
-#endif
 
 /* TFLite's average: the sum divided by the tap count, rounding half away from zero. */
 static inline int32_t round_div(int32_t sum, int32_t count)
@@ -76,32 +96,12 @@ static void pool(const farm_op_t *op, int is_max)
                      * (DS-CNN's global pool sums 125 pixels of 64 channels). */
                     const int32_t count = (fy1 - fy0) * (fx1 - fx0);
                     for (; c + 3 < ch && count > 0; c += 4) {
-                        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-#if FARM_USE_DSP
-                        if (count <= 256) {
-                            int32_t a[4];
-                            sum4_halves(in + ((b * in_h + y0 + fy0) * in_w + x0 + fx0) * ch + c,
-                                        fy1 - fy0, fx1 - fx0, in_w * ch, ch, a);
-                            o[c] = farm_clamp8(round_div(a[0], count), act_min, act_max);
-                            o[c + 1] = farm_clamp8(round_div(a[1], count), act_min, act_max);
-                            o[c + 2] = farm_clamp8(round_div(a[2], count), act_min, act_max);
-                            o[c + 3] = farm_clamp8(round_div(a[3], count), act_min, act_max);
-                            continue;
+                        int32_t a[4];
+                        sum4(in + ((b * in_h + y0 + fy0) * in_w + x0 + fx0) * ch + c, fy1 - fy0,
+                             fx1 - fx0, in_w * ch, ch, a);
+                        for (int32_t k = 0; k < 4; k++) {
+                            o[c + k] = farm_clamp8(round_div(a[k], count), act_min, act_max);
                         }
-#endif
-                        for (int32_t fy = fy0; fy < fy1; fy++) {
-                            const int8_t *px = in + ((b * in_h + y0 + fy) * in_w + x0 + fx0) * ch + c;
-                            for (int32_t fx = fx0; fx < fx1; fx++, px += ch) {
-                                a0 += px[0];
-                                a1 += px[1];
-                                a2 += px[2];
-                                a3 += px[3];
-                            }
-                        }
-                        o[c] = farm_clamp8(round_div(a0, count), act_min, act_max);
-                        o[c + 1] = farm_clamp8(round_div(a1, count), act_min, act_max);
-                        o[c + 2] = farm_clamp8(round_div(a2, count), act_min, act_max);
-                        o[c + 3] = farm_clamp8(round_div(a3, count), act_min, act_max);
                     }
                 }
                 for (; c < ch; c++) {
