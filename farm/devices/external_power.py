@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from farm.devices.ina3221 import integrate_zoh, read_gaps
+from farm.devices.ina3221 import integrate_zoh, max_read_gap_s
 from farm.errors import PowerMonitorError
 from farm.powermon.registry import Reading, register_monitor_kind
 from farm.powermon.section import MonitorSection, section_error
@@ -180,7 +180,7 @@ def window_energy(samples: list[tuple[float, float]], t0: float, t1: float,
         "mean_power_w": energy_j / (t1 - t0) if t1 > t0 else 0.0,
         "baseline_power_w": baseline_w,
         "sample_rate_hz": len(inside) / (t1 - t0) if t1 > t0 else 0.0,
-        "max_gap_s": read_gaps(times, t0, t1)["max_read_gap_s"] or (t1 - t0),
+        "max_gap_s": max_read_gap_s(times, t0, t1) or (t1 - t0),
         "trace": shown,  # baseline and window, relative to t0
     }
 

@@ -118,8 +118,8 @@ def integrate_zoh(times_s: list[float], values: list[float], t0: float, t1: floa
     return total
 
 
-def read_gaps(times_s: list[float], t0: float, t1: float) -> dict:
-    """``max_read_gap_s``: the longest a value read may have been held inside ``[t0, t1]``.
+def max_read_gap_s(times_s: list[float], t0: float, t1: float) -> float | None:
+    """The longest a value read may have been held inside ``[t0, t1]`` (None: no span).
 
     A descheduled sampler reads late, and the uncertainty must say so. The span runs from the
     read whose value holds at ``t0`` (the last one at or before it) to the first read at or after
@@ -132,7 +132,7 @@ def read_gaps(times_s: list[float], t0: float, t1: float) -> dict:
     end = after[0] if after else t1
     span = [start] + [t for t in times_s if start < t < end] + [end]
     gaps = [span[i + 1] - span[i] for i in range(len(span) - 1)]
-    return {"max_read_gap_s": max(gaps) if gaps else None}
+    return max(gaps) if gaps else None
 
 
 class SamplerProcess:
@@ -202,8 +202,8 @@ def summarize(trace: dict, phases: dict, inferences: int) -> dict:
     window_mj = integrate_zoh(times, power, t0, t1)  # mW * s = mJ
     baseline_mw = integrate_zoh(times, power, b0, t0) / (t0 - b0) if t0 > b0 else None
     inside = [t for t in times if t0 <= t <= t1]
-    trace.update(read_gaps(times, t0, t1))
     trace.update({
+        "max_read_gap_s": max_read_gap_s(times, t0, t1),
         "window_s": t1 - t0,
         "energy_uj": window_mj * 1000.0,
         "energy_per_inference_uj": window_mj * 1000.0 / max(inferences, 1),

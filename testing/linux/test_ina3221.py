@@ -96,5 +96,5 @@ def test_stated_uncertainty_covers_a_sampler_asleep_across_the_window_start() ->
 
 
 def test_read_gap_runs_to_the_window_end_when_no_read_follows_it() -> None:
-    gaps = ina3221.read_gaps([0.9, 1.0, 1.1], t0=1.0, t1=1.5)
-    assert gaps["max_read_gap_s"] == pytest.approx(0.4)  # 1.1 held to 1.5
+    gap = ina3221.max_read_gap_s([0.9, 1.0, 1.1], t0=1.0, t1=1.5)
+    assert gap == pytest.approx(0.4)  # 1.1 held to 1.5
