@@ -76,10 +76,11 @@ void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
 #endif
 #endif
 
-/* farm_matmul with six or more rows takes the 3-row kernel a tile of channel pairs at a time,
- * the tile's weights sign-extended once into this many words of stack (9.25 KB: a 16 KB
- * stack; 32 pairs of depth 64 with their biases and records, all of a DS-CNN's pointwise
- * layer); callers that can hand it many rows at once (k_conv_first.c) do. */
+/* farm_matmul with enough rows to gain (k_conv_matmul.c's tiled_applies) takes the 3-row kernel
+ * a tile of channel pairs at a time, the tile's weights sign-extended once into this many
+ * words of stack (9.25 KB: a 16 KB stack; 32 pairs of depth 64 with their biases and records,
+ * all of a DS-CNN's pointwise layer); callers that can hand it many rows at once
+ * (k_conv_first.c) do. */
 #if FARM_ROW_TRIPLE_MAX_DEPTH > 0 && defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 16384u
 #define FARM_TRIPLE_WX_WORDS 2368
 #else

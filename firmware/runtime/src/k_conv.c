@@ -167,7 +167,7 @@ static __attribute__((noinline)) void conv_windows(const farm_op_t *op)
 void farm_k_conv(const farm_op_t *op)
 {
     /* The general path in its own frame: its 3-window gather buffer (2 KB of stack) is not
-     * held while the first-layer path hands farm_matmul a tile (8 KB more). */
+     * held while the first-layer path hands farm_matmul a tile (11 KB more). */
     if (!farm_conv_first(op)) {
         conv_windows(op);
     }

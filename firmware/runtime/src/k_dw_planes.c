@@ -144,7 +144,6 @@ static inline int32_t dwp_hi(int32_t x)
 static void dwp_run(const int32_t *row, int32_t pairs, const int32_t k[6], int32_t bias,
                     int32_t s)
 {
-    /* The same products with the instructions' halfword semantics (host check of the layout). */
     for (int32_t k2 = 0; k2 < pairs; k2++) {
         int32_t y0 = bias, y1 = bias;
         for (int32_t r = 0; r < 3; r++) {
@@ -174,51 +173,51 @@ static void dwp_run(const int32_t *row, int32_t pairs, const int32_t k[6], int32
 #if FARM_ASM_KERNELS
 /* One pair at byte offset O from p: stride 1 reads words O and O + 4 of each slot. */
 #define DWP_S1(O)                                                                                 \
-"ldr %[t0], [%[p], #" O "]\n\t"                                                               \
-"ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
-"smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
-"smlatb %[a1], %[t0], %[A0], %[b]\n\t"                                                        \
-"smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
-"smladx %[a1], %[t1], %[D0], %[a1]\n\t"                                                       \
-"ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
-"ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
-"smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
-"smlatb %[a1], %[t0], %[A1], %[a1]\n\t"                                                       \
-"smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
-"smladx %[a1], %[t1], %[D1], %[a1]\n\t"                                                       \
-"ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
-"ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
-"smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
-"smlatb %[a1], %[t0], %[A2], %[a1]\n\t"                                                       \
-"smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
-"smladx %[a1], %[t1], %[D2], %[a1]\n\t"                                                       \
-"str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
-"str %[a1], [%[p], #" DWP_ACC_ODD " + " O "]\n\t"
+    "ldr %[t0], [%[p], #" O "]\n\t"                                                               \
+    "ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
+    "smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
+    "smlatb %[a1], %[t0], %[A0], %[b]\n\t"                                                        \
+    "smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
+    "smladx %[a1], %[t1], %[D0], %[a1]\n\t"                                                       \
+    "ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
+    "ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
+    "smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
+    "smlatb %[a1], %[t0], %[A1], %[a1]\n\t"                                                       \
+    "smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
+    "smladx %[a1], %[t1], %[D1], %[a1]\n\t"                                                       \
+    "ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
+    "ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
+    "smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
+    "smlatb %[a1], %[t0], %[A2], %[a1]\n\t"                                                       \
+    "smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
+    "smladx %[a1], %[t1], %[D2], %[a1]\n\t"                                                       \
+    "str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
+    "str %[a1], [%[p], #" DWP_ACC_ODD " + " O "]\n\t"
 /* Stride 2 reads words O, O + 4, O + 8 (LDRD/STRD reach 1020 bytes only: single STRs). */
 #define DWP_S2(O)                                                                                 \
-"ldr %[t0], [%[p], #" O "]\n\t"                                                               \
-"ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
-"smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
-"smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
-"smlad %[a1], %[t1], %[A0], %[b]\n\t"                                                         \
-"ldr %[t0], [%[p], #" O " + 8]\n\t"                                                           \
-"smlabb %[a1], %[t0], %[D0], %[a1]\n\t"                                                       \
-"ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
-"ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
-"smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
-"smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
-"smlad %[a1], %[t1], %[A1], %[a1]\n\t"                                                        \
-"ldr %[t0], [%[p], #" DWP_SLOT1 " + " O " + 8]\n\t"                                           \
-"smlabb %[a1], %[t0], %[D1], %[a1]\n\t"                                                       \
-"ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
-"ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
-"smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
-"smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
-"smlad %[a1], %[t1], %[A2], %[a1]\n\t"                                                        \
-"ldr %[t0], [%[p], #" DWP_SLOT2 " + " O " + 8]\n\t"                                           \
-"smlabb %[a1], %[t0], %[D2], %[a1]\n\t"                                                       \
-"str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
-"str %[a1], [%[p], #" DWP_ACC " + " O " + 4]\n\t"
+    "ldr %[t0], [%[p], #" O "]\n\t"                                                               \
+    "ldr %[t1], [%[p], #" O " + 4]\n\t"                                                           \
+    "smlad %[a0], %[t0], %[A0], %[b]\n\t"                                                         \
+    "smlabb %[a0], %[t1], %[D0], %[a0]\n\t"                                                       \
+    "smlad %[a1], %[t1], %[A0], %[b]\n\t"                                                         \
+    "ldr %[t0], [%[p], #" O " + 8]\n\t"                                                           \
+    "smlabb %[a1], %[t0], %[D0], %[a1]\n\t"                                                       \
+    "ldr %[t0], [%[p], #" DWP_SLOT1 " + " O "]\n\t"                                               \
+    "ldr %[t1], [%[p], #" DWP_SLOT1 " + " O " + 4]\n\t"                                           \
+    "smlad %[a0], %[t0], %[A1], %[a0]\n\t"                                                        \
+    "smlabb %[a0], %[t1], %[D1], %[a0]\n\t"                                                       \
+    "smlad %[a1], %[t1], %[A1], %[a1]\n\t"                                                        \
+    "ldr %[t0], [%[p], #" DWP_SLOT1 " + " O " + 8]\n\t"                                           \
+    "smlabb %[a1], %[t0], %[D1], %[a1]\n\t"                                                       \
+    "ldr %[t0], [%[p], #" DWP_SLOT2 " + " O "]\n\t"                                               \
+    "ldr %[t1], [%[p], #" DWP_SLOT2 " + " O " + 4]\n\t"                                           \
+    "smlad %[a0], %[t0], %[A2], %[a0]\n\t"                                                        \
+    "smlabb %[a0], %[t1], %[D2], %[a0]\n\t"                                                       \
+    "smlad %[a1], %[t1], %[A2], %[a1]\n\t"                                                        \
+    "ldr %[t0], [%[p], #" DWP_SLOT2 " + " O " + 8]\n\t"                                           \
+    "smlabb %[a1], %[t0], %[D2], %[a1]\n\t"                                                       \
+    "str %[a0], [%[p], #" DWP_ACC " + " O "]\n\t"                                                 \
+    "str %[a1], [%[p], #" DWP_ACC " + " O " + 4]\n\t"
 
 /* What dwp_run4's channel loop keeps in memory (offsets fixed). */
 typedef struct {
@@ -425,7 +424,6 @@ static inline __attribute__((always_inline)) void dwp_impl(const farm_op_t *op, 
             }
             int32_t v_next = -ax.pad_v; /* the first input line not in the ring yet */
             int32_t v_slot = 2;         /* slot of input line v_next - 1 */
-            int32_t rot = 0;            /* slot k holds kernel line (k + rot) % 3 */
             for (int32_t ov = 0; ov < ax.out_v; ov++) {
                 const int32_t v0 = ov * s - ax.pad_v;
                 for (int32_t iv = v_next > v0 ? v_next : v0; iv < v0 + 3; iv++) {
@@ -435,8 +433,9 @@ static inline __attribute__((always_inline)) void dwp_impl(const farm_op_t *op, 
                              words, pad8);
                 }
                 v_next = v0 + 3;
-                /* Line v0 + 2 is in v_slot, so line v0 (kernel line 0) in v_slot + 1 mod 3. */
-                rot = v_slot == 2 ? 0 : v_slot == 1 ? 1 : 2;
+                /* Line v0 + 2 is in v_slot, so line v0 (kernel line 0) in v_slot + 1 mod 3:
+                 * slot k holds kernel line (k + rot) % 3. */
+                const int32_t rot = 2 - v_slot;
 #if FARM_ASM_KERNELS
                 dwp_state_t st = {wk[rot][0], pairs, ring, 4};
                 dwp_run4(&st, s);
