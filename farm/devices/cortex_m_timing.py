@@ -9,7 +9,11 @@ assumed where a manual gives a range:
   (UMULL/SMLAL/UMAAL), the DSP multiplies (SMLAD, SMULxy, SMLAxy...) and the SIMD/saturating
   instructions: 1. LDR/STR single: 2, except a load or store directly after a load (whose
   address does not use that load's result) pipelines to 1 ("LDR R0,[R1]; LDR R1,[R2]" takes
-  3); nothing pipelines after a store. LDRD/STRD: 3 (1+N, N=2). LDM/STM/PUSH/POP: 1+N.
+  3); nothing pipelines after a store. A store with an immediate offset (STR/STRB/STRH
+  Rx,[Ry,#imm], also pre/post-indexed): 1 ("always one cycle": its data phase overlaps the
+  next instruction). Any load or store whose address registers the instruction just before
+  wrote as a data-processing result (ALU, multiply, divide) stalls 1 more cycle ("there is no
+  forwarding path for this scenario"). LDRD/STRD: 3 (1+N, N=2). LDM/STM/PUSH/POP: 1+N.
   SDIV/UDIV: 2-12 by operand size; **assumed 12** (the worst case: a figure must not be kind).
   Taken branch: 1+P, P the pipeline refill of 1-3 cycles by target alignment/width; **assumed
   P=2**. Not-taken conditional branch: 1. POP/LDM with PC: 1+N+P; LDR PC: 2+P; TBB/TBH: 2+P.
@@ -85,6 +89,11 @@ class Insn:
     reads: frozenset[int]
     writes: frozenset[int]
     branch_target: int | None
+    address_regs: frozenset[int] = frozenset()
+    """Registers a load or store forms its address from (base, index; LDM/STM/PUSH/POP's
+    base)."""
+    store_imm: bool = False
+    """A single store addressed by base + immediate (no index register)."""
 
 
 def _base(mnemonic: str) -> str:
@@ -169,6 +178,34 @@ def _register_count(insn: cs.CsInsn, cls: InsnClass) -> int:
     return 2 if cls in (InsnClass.LOAD_DOUBLE, InsnClass.STORE_DOUBLE) else 1
 
 
+_MEMORY = frozenset(
+    (InsnClass.LOAD, InsnClass.STORE, InsnClass.LOAD_DOUBLE, InsnClass.STORE_DOUBLE,
+     InsnClass.LOAD_MULTIPLE, InsnClass.STORE_MULTIPLE, InsnClass.FP_LOAD,
+     InsnClass.FP_LOAD_MULTIPLE)
+)  # fmt: skip
+_DATA_PROCESSING = frozenset((InsnClass.ALU, InsnClass.MUL, InsnClass.DIV))
+
+
+def _address_regs(insn: cs.CsInsn, cls: InsnClass) -> frozenset[int]:
+    if cls not in _MEMORY:
+        return frozenset()
+    mems = [op.mem for op in insn.operands if op.type == arm.ARM_OP_MEM]
+    if mems:
+        return frozenset(r for m in mems for r in (m.base, m.index) if r)
+    name = _base(insn.mnemonic)
+    if name in ("push", "pop", "vpush", "vpop"):
+        return frozenset((arm.ARM_REG_SP,))
+    regs = [op.reg for op in insn.operands if op.type == arm.ARM_OP_REG]
+    return frozenset(regs[:1])  # LDM/STM/VLDM/VSTM: the base comes first
+
+
+def _store_imm(insn: cs.CsInsn, cls: InsnClass) -> bool:
+    if cls != InsnClass.STORE or _base(insn.mnemonic).startswith(("strex", "stl")):
+        return False
+    mems = [op.mem for op in insn.operands if op.type == arm.ARM_OP_MEM]
+    return len(mems) == 1 and not mems[0].index
+
+
 def _branch_target(insn: cs.CsInsn) -> int | None:
     imms = [op.imm for op in insn.operands if op.type == arm.ARM_OP_IMM]
     name = _base(insn.mnemonic)
@@ -206,6 +243,8 @@ def decode(code: bytes, address: int) -> list[Insn]:
                 reads=frozenset(reads),
                 writes=frozenset(writes),
                 branch_target=_branch_target(raw),
+                address_regs=_address_regs(raw, cls),
+                store_imm=_store_imm(raw, cls),
             )
         )
     return out
@@ -223,6 +262,10 @@ class CoreTiming:
     load: int = 2
     load_pipelined: int = 1
     store: int = 2
+    store_imm: int = 1
+    """STR Rx,[Ry,#imm]: the data phase overlaps the next instruction."""
+    address_stall: int = 1
+    """Extra cycle of a load/store whose address the data-processing op just before wrote."""
     refill: int = 2
     """P: pipeline refill after a taken branch."""
     it: int = 1
@@ -234,12 +277,25 @@ class CoreTiming:
 
     def base_cycles(self, insn: Insn, previous: Insn | None) -> int:
         """Cycles of ``insn`` without the branch refill (added by the caller when taken)."""
+        stall = 0
+        if (
+            previous is not None
+            and previous.cls in _DATA_PROCESSING
+            and previous.writes & insn.address_regs
+        ):
+            stall = self.address_stall
+        return stall + self._unstalled_cycles(insn, previous)
+
+    def _unstalled_cycles(self, insn: Insn, previous: Insn | None) -> int:
         c = insn.cls
         if c in (InsnClass.LOAD, InsnClass.STORE):
             after_load = previous is not None and previous.cls == InsnClass.LOAD
-            independent = previous is not None and not (previous.writes & insn.reads)
+            # TRM: "LDR R0,[R1,R2]; STR R0,[R3,#20]" pipelines; only the address counts.
+            independent = previous is not None and not (previous.writes & insn.address_regs)
             if after_load and independent:
                 return self.load_pipelined
+            if c == InsnClass.STORE and insn.store_imm:
+                return self.store_imm
             return self.load if c == InsnClass.LOAD else self.store
         if c in (InsnClass.LOAD_DOUBLE, InsnClass.STORE_DOUBLE):
             return 1 + insn.registers if not self.dual_issue else insn.registers
@@ -290,6 +346,7 @@ CORTEX_M7 = CoreTiming(
     load=1,
     store=1,
     load_pipelined=1,
+    address_stall=0,
     refill=1,
     dual_issue=True,
 )

@@ -236,7 +236,9 @@ def core_cycles_by_place(
 def _method(timing: CoreTiming, flash: FlashTiming | None, clock_hz: int) -> str:
     core = (
         f"{timing.source}: LDR/STR {timing.load}, pipelined after a load "
-        f"{timing.load_pipelined}, LDM/STM 1+N, MUL/MLA/SMLAD/UMULL {timing.mul}, "
+        f"{timing.load_pipelined}, STR with immediate offset {timing.store_imm}, "
+        f"+{timing.address_stall} when the address was the previous data-processing result, "
+        "LDM/STM 1+N, MUL/MLA/SMLAD/UMULL {timing.mul}, "
         f"SDIV/UDIV {timing.div} (worst case assumed), taken branch 1+P with P={timing.refill}, "
         f"IT {timing.it}"
         + ("; dual issue of ALU+ALU / load+ALU pairs" if timing.dual_issue else "")

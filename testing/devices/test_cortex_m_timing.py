@@ -104,19 +104,42 @@ def cycles(insns: list[Insn], timing=CORTEX_M4) -> list[int]:
 
 def test_m4_load_store_pipelining(tmp_path: Path) -> None:
     """TRM 3.3.2: a load/store right after a load pipelines (1) unless its address uses the
-    loaded register; nothing pipelines after a store."""
+    loaded register (as data it may: "LDR R0,[R1,R2]; STR R0,[R3,#20]" is 3 cycles); nothing
+    pipelines after a store; STR Rx,[Ry,#imm] is "always one cycle"."""
     insns = assemble(
         tmp_path,
         "adds r3, r3, #1",  # 1
-        "ldr r0, [r4]",  # 2: after an ALU op
+        "ldr r0, [r4]",  # 2: after an ALU op that wrote no address register
         "ldr r1, [r4, #4]",  # 1: after a load, independent
         "ldr r2, [r1]",  # 2: its address is the previous load's result
-        "str r2, [r4, #8]",  # 2: uses r2 (the previous load's result) as data
-        "str r3, [r4, #12]",  # 2: after a store
+        "str r2, [r4, r5]",  # 1: after a load whose result it stores, not addresses with
+        "str r3, [r4, r5]",  # 2: register offset, after a store
+        "str r3, [r4, #12]",  # 1: immediate offset
+        "strh r3, [r4], #2",  # 1: post-indexed immediate
         "ldr r5, [r4]",  # 2: after a store
-        "str r3, [r4]",  # 1: after a load, independent
     )
-    assert cycles(insns) == [1, 2, 1, 2, 2, 2, 2, 1]
+    assert cycles(insns) == [1, 2, 1, 2, 1, 2, 1, 1, 2]
+
+
+def test_m4_address_from_the_data_processing_op_before_stalls(tmp_path: Path) -> None:
+    """TRM 3.3.2: "Any load or store that generates an address dependent on the result of a
+    preceding data processing operation stalls the pipeline for an additional cycle"."""
+    insns = assemble(
+        tmp_path,
+        "adds r4, r4, #4",  # 1
+        "ldr r6, [r4]",  # 2 + 1: its base was just computed
+        "smlad r7, r0, r1, r7",  # 1
+        "str r6, [r2, r7]",  # 2 + 1: its index comes from the multiply
+        "adds r6, r6, #1",  # 1
+        "str r6, [r4, #4]",  # 1: r6 is only its data
+        "adds r0, r0, #4",  # 1
+        "ldmia r0!, {r1, r2}",  # 1 + 2 + 1
+        "sub sp, #8",  # 1
+        "push {r4}",  # 1 + 1 + 1: SP is the address
+        "ldr r3, [r5]",  # 2: after a store, no stall (r5 untouched)
+    )
+    assert cycles(insns) == [1, 3, 1, 3, 1, 1, 1, 4, 1, 3, 2]
+    assert cycles(insns, CORTEX_M7)[1] == 1  # the rough M7 model has no such stall
 
 
 def test_m4_multi_cycle_instructions(tmp_path: Path) -> None:

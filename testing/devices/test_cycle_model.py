@@ -1,6 +1,6 @@
 """The twin's cycle model: a known loop on QEMU against a hand count from the Cortex-M4 TRM.
 
-data/smlad_loop.S runs LOOP_N iterations of LDR/LDR/SMLAD/SUBS/BNE between two calls of
+data/smlad_loop.S runs LOOP_N iterations of LDR/LDR/SMLAD/STR/ADDS/LDR/SUBS/BNE between two calls of
 ``bsp_cycles`` (the bracket the model looks for, as in the harness). QEMU (mps2-an386, the
 L4R5 twin, ``-icount shift=0``) logs the executed blocks; the model decodes and costs them.
 """
@@ -56,25 +56,28 @@ def test_loop_matches_the_trm_hand_count(loop_profile: TraceProfile) -> None:
     p = 2
     bx_lr = 1 + p  # bsp_cycles' first run: BX LR, always taken
     setup = 2 + 1 + 1  # LDR r0,=literal (2), MOVS (1), MOVS (1)
-    body = 2 + 1 + 1 + 1  # LDR (2, after an ALU op), LDR pipelined (1), SMLAD (1), SUBS (1)
+    # LDR (2, after an ALU op), LDR pipelined (1), SMLAD (1), STR #imm (1), ADDS (1), LDR whose
+    # address the ADDS just computed (2 + 1), SUBS (1)
+    body = 2 + 1 + 1 + 1 + 1 + 3 + 1
     taken_iteration = body + (1 + p)  # BNE back: 1 + P
     last_iteration = body + 1  # BNE falls through: 1
     bl = 1 + p  # BL bsp_cycles: closes the region
     hand_cycles = bx_lr + setup + (LOOP_N - 1) * taken_iteration + last_iteration + bl
-    hand_instructions = 1 + 3 + 5 * LOOP_N + 1
+    hand_instructions = 1 + 3 + 8 * LOOP_N + 1
 
     estimate = estimate_cycles(loop_profile, CORTEX_M4, None, 120_000_000)
 
     assert estimate.instructions == hand_instructions
-    assert estimate.core_cycles == hand_cycles == 3 + 4 + 99 * 8 + 6 + 3  # 808
+    assert estimate.core_cycles == hand_cycles == 3 + 4 + 99 * 13 + 11 + 3  # 1308
     assert estimate.taken_branches == 1 + (LOOP_N - 1) + 1
-    assert estimate.classes["mul"] == LOOP_N and estimate.classes["load"] == 2 * LOOP_N + 1
+    assert estimate.classes["mul"] == LOOP_N and estimate.classes["load"] == 3 * LOOP_N + 1
+    assert estimate.classes["store"] == LOOP_N
     assert estimate.fetch_stall_cycles == estimate.data_stall_cycles == 0
 
 
 def test_flash_wait_states_are_charged_per_missed_fetch_line(loop_profile: TraceProfile) -> None:
     """5 WS (L4R5 at 120 MHz), 98 % of 64-bit fetches hit, a 64-byte blob read once."""
-    fetched = 2 + 18 + (LOOP_N - 1) * 12 + 4  # bytes of the blocks run (BX; setup+body; body; BL)
+    fetched = 2 + 24 + (LOOP_N - 1) * 18 + 4  # bytes of the blocks run (BX; setup+body; body; BL)
     lines = fetched / 8 + (LOOP_N + 1)  # every taken branch starts a new line
     flash = FlashTiming(wait_states=5, fetch_hit_rate=0.98, const_bytes=64)
 
@@ -152,13 +155,13 @@ def test_cycles_by_function_split_the_hand_count(
     loop_profile: TraceProfile, loop_elf: Path
 ) -> None:
     """Per function (the ELF's symbols): bsp_cycles ran its BX LR once (1 + P = 3 cycles), and
-    Reset_Handler, whose loop is a local label, the rest of the hand count (808 - 3)."""
+    Reset_Handler, whose loop is a local label, the rest of the hand count (1308 - 3)."""
     places = core_cycles_by_place(loop_profile, CORTEX_M4, FunctionMap(loop_elf).name_of)
 
     assert set(places) == {"bsp_cycles", "Reset_Handler"}
     assert (places["bsp_cycles"].instructions, places["bsp_cycles"].core_cycles) == (1, 3)
-    assert places["Reset_Handler"].instructions == 3 + 5 * LOOP_N + 1
-    assert places["Reset_Handler"].core_cycles == 808 - 3
+    assert places["Reset_Handler"].instructions == 3 + 8 * LOOP_N + 1
+    assert places["Reset_Handler"].core_cycles == 1308 - 3
 
 
 def test_a_split_block_s_refund_goes_to_the_place_of_its_second_half() -> None:

@@ -1,7 +1,7 @@
 @ smlad_loop.S - a known loop for the twin cycle model's hand-count test
 @ (testing/devices/test_cycle_model.py). Bare metal for mps2-an386 (code at 0x0):
 @ calls bsp_cycles (the bracket the cycle model looks for, as in the harness), runs
-@ LOOP_N iterations of LDR/LDR/SMLAD/SUBS/BNE, calls bsp_cycles again, and exits QEMU
+@ LOOP_N iterations of LDR/LDR/SMLAD/STR/ADDS/LDR/SUBS/BNE, calls bsp_cycles again, and exits QEMU
 @ through semihosting SYS_EXIT. LOOP_N comes from the command line (-DLOOP_N=...).
     .syntax unified
     .cpu cortex-m4
@@ -28,6 +28,9 @@ loop:
     ldr r4, [r0]                @ 2 cycles (after an ALU instruction)
     ldr r5, [r0, #4]            @ 1 cycle (pipelined after a load, address independent of r4)
     smlad r3, r4, r5, r3        @ 1
+    str r3, [r0, #8]            @ 1 (immediate offset: "always one cycle")
+    adds r6, r0, #4             @ 1 (16-bit: imm3)
+    ldr r7, [r6, #4]            @ 2 + 1 (its address is the ALU result just before)
     subs r2, #1                 @ 1
     bne loop                    @ taken 1+P, falls through once
     bl bsp_cycles               @ region closes at bsp_cycles' second run
@@ -38,5 +41,5 @@ loop:
 
     .align 2
 weights:
-    .word 0x00020001, 0x00040003
+    .word 0x00020001, 0x00040003, 0   @ the loop stores its sum in the third word (RAM here)
     .ltorg
