@@ -79,6 +79,10 @@ class TargetSpec(BaseModel):
     flash_fetch_hit_rate: float | None = Field(default=None, ge=0, le=1)
     """Assumed fraction of 64-bit instruction fetches the flash accelerator (ART, I-cache,
     prefetch) serves without wait states: an assumption of the twin's cycle model."""
+    flash_data_cache_bytes: int | None = Field(default=None, ge=8, le=8192, multiple_of=8)
+    """Bytes of the cache that serves repeated data reads of flash (ART D-cache, a U5's
+    ICACHE on the code bus): the twin's cycle model stalls each read it misses. None: data
+    reads are charged as the blob streamed once (a lower bound)."""
     datasheet: str
     verified: Verification
     note: str = ""

@@ -10,11 +10,15 @@ states of the real target's clock setting (catalog ``flash_wait_states``):
   ART / instruction cache + prefetch) does not serve stalls the core for the wait states.
   Assumed: a fraction ``fetch_hit_rate`` (catalog) of the 64-bit fetches hit; every taken
   branch starts a new fetch line.
-* const data (the model blob, read from flash on the real board): the exec log carries no data
-  addresses, so the blob is charged as streamed once per inference, one wait-state stall per
-  64-bit word; re-reads of a weight (a conv's weights for each output block) are assumed to hit
-  the accelerator's data cache / the flash's 64-bit buffer. This is a lower bound on data-side
-  stalls and the method says so.
+* data reads of flash (the model blob, const tables, literal pools): the trace's QEMU plugin
+  (``farm/virtual/qemu_plugin/flash_reads.c``) records every load from the image's read-only
+  segment and the model region by LRU stack distance in 64-bit words
+  (:class:`~farm.devices.flash_reads.FlashReads`); a read the target's flash data cache
+  (catalog ``flash_data_cache_bytes``, taken as fully associative LRU over 64-bit words, the
+  current 64-bit buffer its most recent entry) would not hold stalls the core for the wait
+  states. A profile without those counts, or a target without a data cache figure, falls back
+  to the blob streamed once per inference (every re-read assumed to hit: a lower bound, and the
+  method says so).
 
 Checked against the STM32L4+ reference manual (RM0432 3.3.3 "Read access latency", 3.3.4
 "Adaptive real-time memory accelerator"; the ART text is the one ST also prints for the G4 in
@@ -29,10 +33,10 @@ that of the L4+ FLASH_OPTR.DBANK description in ST's SVD) for the NUCLEO-L4R5ZI 
   pipeline is consequently stalled until the requested literal pool is provided." No prefetch
   on the data side, so a weight stream pays the full latency once per 64-bit word: WS cycles on
   top of the core's 2-cycle LDR, as charged. The D-cache ("8 rows of 4*64 bits", 256 B, on by
-  default and enabled by the BSP) serves re-reads only while they fit: exact for one-row
-  FULLY_CONNECTED (every weight read once), kind for a convolution whose filters (re-read per
-  output block) exceed 256 B. Not corrected here: that needs the data addresses the exec log
-  does not carry.
+  default and enabled by the BSP) serves re-reads only while they fit: a convolution whose
+  filters (re-read per output block) exceed 256 B pays again on every pass, as the stack
+  distances show. Its replacement policy is not in the manual: LRU over 64-bit words is this
+  model's assumption.
 * Instruction side: I-cache 32 lines of 4x64 bits (1 KB) plus prefetch; the hit rate is this
   model's assumption (the manual gives none); a hot kernel loop inside 1 KB hits nearly always,
   so 98 % errs slow.
@@ -65,7 +69,10 @@ class FlashTiming:
     wait_states: int
     fetch_hit_rate: float
     const_bytes: int
-    """Bytes of const data streamed from flash once per inference (the model blob)."""
+    """Bytes of const data streamed from flash once per inference (the model blob): the
+    data-side charge when there is no data cache figure or no recorded reads."""
+    data_cache_bytes: int | None = None
+    """The flash data cache that serves repeated reads (catalog ``flash_data_cache_bytes``)."""
 
 
 @dataclass(frozen=True)
@@ -200,11 +207,21 @@ def estimate_cycles(
     if flash is not None and flash.wait_states:
         lines = fetched / FLASH_FETCH_BYTES + taken
         fetch_stall = round(lines * (1.0 - flash.fetch_hit_rate) * flash.wait_states)
-        data_stall = -(-flash.const_bytes // FLASH_FETCH_BYTES) * flash.wait_states
-    method = _method(timing, flash, clock_hz)
+        data_stall = _data_misses(profile, flash) * flash.wait_states
+    method = _method(timing, flash, clock_hz, profile)
     return CycleEstimate(
         instructions, cycles, fetch_stall, data_stall, taken, dict(classes), method
     )
+
+
+def _data_misses(profile: TraceProfile, flash: FlashTiming) -> int:
+    """Data reads of flash that stall: those the data cache misses, or the blob streamed once."""
+    if profile.flash_reads is not None and flash.data_cache_bytes is not None:
+        try:
+            return profile.flash_reads.misses(flash.data_cache_bytes)
+        except ValueError as exc:
+            raise CycleModelUnavailableError(f"flash data cache: {exc}") from exc
+    return -(-flash.const_bytes // FLASH_FETCH_BYTES)
 
 
 @dataclass(frozen=True)
@@ -233,7 +250,9 @@ def core_cycles_by_place(
     return {k: PlaceCost(instructions[k], cycles[k]) for k in cycles}
 
 
-def _method(timing: CoreTiming, flash: FlashTiming | None, clock_hz: int) -> str:
+def _method(
+    timing: CoreTiming, flash: FlashTiming | None, clock_hz: int, profile: TraceProfile
+) -> str:
     core = (
         f"{timing.source}: LDR/STR {timing.load}, pipelined after a load "
         f"{timing.load_pipelined}, STR with immediate offset {timing.store_imm}, "
@@ -246,12 +265,24 @@ def _method(timing: CoreTiming, flash: FlashTiming | None, clock_hz: int) -> str
     if flash is None or not flash.wait_states:
         mem = "code and data from zero-wait-state memory"
     else:
+        reads = profile.flash_reads
+        if reads is not None and flash.data_cache_bytes is not None:
+            data = (
+                f"data: {reads.reads} reads of flash in the region, "
+                f"{reads.misses(flash.data_cache_bytes)} missing a {flash.data_cache_bytes} B "
+                "data cache (fully associative LRU over 64-bit words assumed) stall "
+                f"{flash.wait_states} cycles each"
+            )
+        else:
+            why = "no data cache figure" if reads is not None else "no recorded data reads"
+            data = (
+                f"data ({why}): model blob ({flash.const_bytes} B) streamed from flash once per "
+                "inference (weight re-reads assumed to hit: a lower bound)"
+            )
         mem = (
             f"flash {flash.wait_states} WS at {clock_hz / 1e6:g} MHz: instruction fetch "
             f"{flash.fetch_hit_rate:.0%} accelerator hits assumed (miss: {flash.wait_states} "
-            f"cycles per 64-bit line, a new line per taken branch); model blob "
-            f"({flash.const_bytes} B) streamed from flash once per inference (weight re-reads "
-            "assumed to hit: a lower bound)"
+            f"cycles per 64-bit line, a new line per taken branch); {data}"
         )
     return f"cycle model from the QEMU exec trace of the timed region ({core}; {mem})"
 
@@ -300,5 +331,6 @@ def estimate_for_target(
             target.flash_wait_states,
             target.flash_fetch_hit_rate if target.flash_fetch_hit_rate is not None else 1.0,
             const_bytes,
+            target.flash_data_cache_bytes,
         )
     return estimate_cycles(profile, timing, flash, target.max_clock_hz)

@@ -26,6 +26,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from farm.devices.flash_reads import FlashReads
+
 
 class TraceFormatError(ValueError):
     """The log is not QEMU's in_asm/exec format, or the region never opened or closed."""
@@ -69,13 +71,26 @@ class TraceProfile:
 
     blocks: list[BlockProfile]
     block_runs: int
+    flash_reads: FlashReads | None = None
+    """The region's data reads of flash (the trace's QEMU plugin), if it recorded them."""
 
     def to_json(self) -> dict[str, object]:
-        return {"block_runs": self.block_runs, "blocks": [b.to_json() for b in self.blocks]}
+        out: dict[str, object] = {
+            "block_runs": self.block_runs,
+            "blocks": [b.to_json() for b in self.blocks],
+        }
+        if self.flash_reads is not None:
+            out["flash_reads"] = self.flash_reads.to_json()
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> TraceProfile:
-        return cls([BlockProfile.from_json(b) for b in data["blocks"]], int(data["block_runs"]))
+        reads = data.get("flash_reads")
+        return cls(
+            [BlockProfile.from_json(b) for b in data["blocks"]],
+            int(data["block_runs"]),
+            FlashReads.from_json(reads) if reads is not None else None,
+        )
 
 
 def _code_of(lines: list[str]) -> tuple[int, bytes]:

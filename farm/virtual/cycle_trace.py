@@ -37,12 +37,14 @@ from farm.devices.protocols import FirmwareImage
 from farm.devices.qemu import qemu_args
 from farm.devices.qemu_process import QemuProcess
 from farm.errors import FarmError
+from farm.virtual.flash_read_plugin import build_plugin, plugin_arg, read_counts, read_only_ranges
 
 log = logging.getLogger(__name__)
 
 REGION_SYMBOL = "bsp_cycles"
 """The harness reads its cycle counter through this function at both ends of the timed region."""
-PROFILE_FORMAT = 2
+PROFILE_FORMAT = 3
+"""3: profiles carry the region's data reads of flash (flash_read_plugin)."""
 UNLOGGED_FUNCTIONS = ("Reset_Handler", "farm_model_init", "systick_time_sync")
 """Never in the timed region, and most of the log without a filter (measured on ad_fc_128:
 startup copies, the blob check at model load and the wait for a SysTick edge before ``c0`` were
@@ -102,7 +104,8 @@ class TraceProfileCache:
                 "machine": machine,
             }
             try:
-                profile, counted = trace_profile(image, model_blob, machine, self.timeout_s)
+                plugin = build_plugin(self.root.parent)
+                profile, counted = trace_profile(image, model_blob, machine, self.timeout_s, plugin)
             except CycleModelUnavailableError as exc:
                 # Cached too: a firmware that cannot be traced is not traced again per test.
                 if not exc.transient:
@@ -125,9 +128,15 @@ def _write_atomic(path: Path, record: dict[str, object]) -> None:
 
 
 def trace_profile(
-    image: FirmwareImage, model_blob: bytes, machine: str, timeout_s: float
+    image: FirmwareImage,
+    model_blob: bytes,
+    machine: str,
+    timeout_s: float,
+    plugin: Path | None = None,
 ) -> tuple[TraceProfile, int | None]:
     """Run one traced inference; (profile, the firmware's own instruction count or None).
+    With ``plugin`` (:func:`~farm.virtual.flash_read_plugin.build_plugin`) the profile carries
+    the region's data reads of flash.
 
     Raises:
         CycleModelUnavailableError: the firmware has no ``bsp_cycles``, or the trace failed.
@@ -149,13 +158,15 @@ def trace_profile(
             blob.write_bytes(model_blob)
         reader = _FifoProfiler(fifo, symbol.address)
         reader.start()
-        args = qemu_args(
-            machine,
-            elf,
-            blob,
-            image.model_region_addr,
-            ("-d", "in_asm,exec,nochain", "-D", str(fifo)),
-        )
+        counts = work / "flash_reads.txt"
+        extra: tuple[str, ...] = ("-d", "in_asm,exec,nochain", "-D", str(fifo))
+        if plugin is not None:
+            flash = read_only_ranges(elf)
+            if model_blob:
+                flash.append((image.model_region_addr, image.model_region_addr + len(model_blob)))
+            skip = _function_spans(elf, PULSE_FUNCTIONS)
+            extra += ("-plugin", plugin_arg(plugin, symbol.address, flash, skip, counts))
+        args = qemu_args(machine, elf, blob, image.model_region_addr, extra)
         proc = QemuProcess("cycle-trace", args, work / "qemu.stderr")
         try:
             dut = DutSession(
@@ -174,9 +185,17 @@ def trace_profile(
         finally:
             proc.stop()
             reader.finish(fifo)
+        flash_reads = read_counts(counts) if plugin is not None else None
     profile = reader.result()
     _check_count(profile, result.cycles, elf)
-    return _without(profile, elf, PULSE_FUNCTIONS), result.cycles
+    if plugin is not None and flash_reads is None:
+        raise CycleModelUnavailableError(
+            f"cycle trace of {elf.name}: the flash read plugin wrote no counts (the region "
+            f"by '{REGION_SYMBOL}' did not close)",
+            transient=True,
+        )
+    kept = _without(profile, elf, PULSE_FUNCTIONS)
+    return TraceProfile(kept.blocks, kept.block_runs, flash_reads), result.cycles
 
 
 def _without(profile: TraceProfile, elf: Path, functions: tuple[str, ...]) -> TraceProfile:

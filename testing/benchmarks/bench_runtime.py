@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from farm.catalog import Catalog
+from farm.catalog import Catalog, TargetSpec
 from farm.compiler.host_runtime import HostModel
 from farm.compiler.model_check import random_inputs
 from farm.compiler.model_compiler import compile_model
@@ -96,9 +96,17 @@ class TwinFigures:
     cycles: int
     core_cycles: int
     flash_stall_cycles: int
+    data_reads: int
+    """Data reads of flash in the timed region (the trace's plugin)."""
+    data_misses: int
+    """Of those, the ones the L4R5's 256 B flash data cache misses (each stalls 5 WS)."""
     same_as_host: bool
     trace_s: float
     by_function: dict[str, PlaceCost]
+
+
+def target_spec() -> TargetSpec:
+    return Catalog.load().get(TARGET)
 
 
 def twin_figures(path: Path, elf: Path) -> TwinFigures:
@@ -110,6 +118,7 @@ def twin_figures(path: Path, elf: Path) -> TwinFigures:
     from farm.devices.protocols import FirmwareFiles
     from farm.file_digest import file_sha256
     from farm.virtual.cycle_trace import trace_profile
+    from farm.virtual.flash_read_plugin import build_plugin
     from testing.compiler.twin import MACHINE, model_region_addr, run_on_twin
 
     model = compile_model(path)
@@ -118,9 +127,13 @@ def twin_figures(path: Path, elf: Path) -> TwinFigures:
     same = bool(np.array_equal(run.outputs[0], HostModel(model.blob).run(xs[0])))
     image = FirmwareFiles(elf, elf, file_sha256(elf), model_region_addr(elf), len(model.blob))
     started = time.monotonic()
-    profile, _ = trace_profile(image, model.blob, MACHINE, timeout_s=900)
+    plugin = build_plugin(Path(tempfile.gettempdir()) / "joulefarm-bench")
+    if plugin is None:
+        raise SystemExit("bench_runtime: the flash read plugin needs the host gcc")
+    profile, _ = trace_profile(image, model.blob, MACHINE, timeout_s=900, plugin=plugin)
+    assert profile.flash_reads is not None and target_spec().flash_data_cache_bytes is not None
     trace_s = time.monotonic() - started
-    target = Catalog.load().get(TARGET)
+    target = target_spec()
     estimate = estimate_for_target(profile, target, len(model.blob))
     by_function = core_cycles_by_place(profile, CORE_TIMINGS[target.core], FunctionMap(elf).name_of)
     stalls = estimate.fetch_stall_cycles + estimate.data_stall_cycles
@@ -130,6 +143,8 @@ def twin_figures(path: Path, elf: Path) -> TwinFigures:
         estimate.cycles,
         estimate.core_cycles,
         stalls,
+        profile.flash_reads.reads,
+        profile.flash_reads.misses(target.flash_data_cache_bytes),
         same,
         trace_s,
         by_function,
@@ -173,7 +188,7 @@ def print_twin(models: list[Path], elf: Path, by_function: int = 0) -> None:
     )
     print(
         f"{'model':14s} {'MACs':>10s} {'instr/MAC':>9s} {'cyc/MAC':>8s} {'core':>5s} {'flash':>5s} "
-        f"{'instr ms':>8s} "
+        f"{'data rd':>9s} {'missed':>8s} {'instr ms':>8s} "
         f"{'est. ms':>8s} {'target ms':>9s} {'at/below':>8s} {'== host':>7s} {'trace s':>7s}"
     )
     notes = []
@@ -197,12 +212,14 @@ def print_twin(models: list[Path], elf: Path, by_function: int = 0) -> None:
         print(
             f"{p.stem:14s} {f.macs:10d} {f.instructions / f.macs:9.2f} {f.cycles / f.macs:8.2f} "
             f"{f.core_cycles / f.macs:5.2f} {f.flash_stall_cycles / f.macs:5.2f} "
-            f"{flat_ms:8.2f} {est_ms:8.2f} {target_txt} {verdict:>8s} {str(f.same_as_host):>7s} "
+            f"{f.data_reads:9d} {f.data_misses:8d} {flat_ms:8.2f} {est_ms:8.2f} {target_txt} {verdict:>8s} {str(f.same_as_host):>7s} "
             f"{f.trace_s:7.1f}"
         )
     print(
-        "core / flash: cycles per MAC of the core's timings / of flash wait states (fetch + blob)."
+        "core / flash: cycles per MAC of the core's timings / of flash wait states (instruction"
+        " fetch, and the data reads of flash the 256 B data cache misses)."
     )
+    print("data rd / missed: data reads of flash in the timed region / those the cache misses.")
     print("instr ms: instructions x 1.0 / 120 MHz (the old flat factor), for comparison.")
     print("target: best published latency scaled by zoo MACs / MLPerf reference MACs:")
     print("\n".join(notes))

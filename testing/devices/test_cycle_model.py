@@ -17,6 +17,7 @@ from farm.devices.cortex_m_timing import CORTEX_M4
 from farm.devices.cycle_model import FlashTiming, core_cycles_by_place, estimate_cycles
 from farm.devices.elf_symbols import FunctionMap, elf_symbol
 from farm.devices.exec_trace import BlockProfile, TraceProfile, profile_region
+from farm.virtual.flash_read_plugin import build_plugin, plugin_arg, read_counts, read_only_ranges
 
 DATA = Path(__file__).parent / "data"
 LOOP_N = 100
@@ -37,18 +38,26 @@ def loop_elf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def loop_profile(tmp_path_factory: pytest.TempPathFactory, loop_elf: Path) -> TraceProfile:
-    """The executed blocks of the loop's region, from a real QEMU in_asm/exec/nochain log."""
-    log = tmp_path_factory.mktemp("loop") / "exec.log"
+    """The executed blocks of the loop's region, from a real QEMU in_asm/exec/nochain log, and
+    its data reads of flash (the whole image is read-only here) from the farm's QEMU plugin."""
+    work = tmp_path_factory.mktemp("loop")
+    log, counts = work / "exec.log", work / "flash_reads.txt"
+    start = elf_symbol(loop_elf, "bsp_cycles")
+    assert start is not None
+    plugin = build_plugin(work)
+    assert plugin is not None
+    flash = read_only_ranges(loop_elf)
+    assert flash == [(0, 0x48)]  # vectors, code, the three words and the literal pool
     subprocess.run(
         ["qemu-system-arm", "-M", "mps2-an386", "-icount", "shift=0", "-nographic",
          "-monitor", "none", "-semihosting-config", "enable=on,target=native",
-         "-kernel", str(loop_elf), "-d", "in_asm,exec,nochain", "-D", str(log)],
+         "-kernel", str(loop_elf), "-d", "in_asm,exec,nochain", "-D", str(log),
+         "-plugin", plugin_arg(plugin, start.address, flash, [], counts)],
         check=True, timeout=60,
     )  # fmt: skip
-    start = elf_symbol(loop_elf, "bsp_cycles")
-    assert start is not None
     with log.open() as fh:
-        return profile_region(fh, start.address)
+        profile = profile_region(fh, start.address)
+    return TraceProfile(profile.blocks, profile.block_runs, read_counts(counts))
 
 
 def test_loop_matches_the_trm_hand_count(loop_profile: TraceProfile) -> None:
@@ -75,8 +84,34 @@ def test_loop_matches_the_trm_hand_count(loop_profile: TraceProfile) -> None:
     assert estimate.fetch_stall_cycles == estimate.data_stall_cycles == 0
 
 
+def test_flash_reads_by_stack_distance(loop_profile: TraceProfile) -> None:
+    """Per iteration LDR [r0] (64-bit word 6), LDR [r0,#4] and LDR [r6,#4] = [r0,#8] (both in
+    word 7); before the loop the literal (word 8). The STR is not a read."""
+    reads = loop_profile.flash_reads
+    assert reads is not None
+    assert reads.reads == 3 * LOOP_N + 1
+    assert reads.far == 3  # words 8, 6, 7: first reads
+    # word 6 and the first word-7 read each follow one other word; the second word-7 read none
+    assert reads.at_distance == {0: LOOP_N, 1: 2 * (LOOP_N - 1)}
+    assert reads.misses(8) == 3 + 2 * (LOOP_N - 1)  # the current 64-bit buffer alone
+    assert reads.misses(16) == reads.misses(256) == 3
+
+
+def test_data_reads_the_cache_misses_stall_the_wait_states(loop_profile: TraceProfile) -> None:
+    assert loop_profile.flash_reads is not None
+    for cache_bytes, misses in ((8, 3 + 2 * (LOOP_N - 1)), (256, 3)):
+        flash = FlashTiming(wait_states=5, fetch_hit_rate=1.0, const_bytes=64,
+                            data_cache_bytes=cache_bytes)  # fmt: skip
+        estimate = estimate_cycles(loop_profile, CORTEX_M4, flash, 120_000_000)
+        assert estimate.data_stall_cycles == misses * 5
+        assert f"{3 * LOOP_N + 1} reads of flash in the region, {misses} missing a " in (
+            estimate.method
+        )
+
+
 def test_flash_wait_states_are_charged_per_missed_fetch_line(loop_profile: TraceProfile) -> None:
-    """5 WS (L4R5 at 120 MHz), 98 % of 64-bit fetches hit, a 64-byte blob read once."""
+    """5 WS (L4R5 at 120 MHz), 98 % of 64-bit fetches hit; without a data cache figure, a
+    64-byte blob read once (the lower bound the method names)."""
     fetched = 2 + 24 + (LOOP_N - 1) * 18 + 4  # bytes of the blocks run (BX; setup+body; body; BL)
     lines = fetched / 8 + (LOOP_N + 1)  # every taken branch starts a new line
     flash = FlashTiming(wait_states=5, fetch_hit_rate=0.98, const_bytes=64)
@@ -87,6 +122,7 @@ def test_flash_wait_states_are_charged_per_missed_fetch_line(loop_profile: Trace
     assert estimate.data_stall_cycles == 64 // 8 * 5
     assert estimate.cycles == estimate.core_cycles + round(lines * 0.02 * 5) + 40
     assert "5 WS at 120 MHz" in estimate.method and "98% accelerator hits" in estimate.method
+    assert "no data cache figure" in estimate.method and "a lower bound" in estimate.method
 
 
 def test_loop_profile_round_trips_through_json(loop_profile: TraceProfile) -> None:
@@ -94,6 +130,7 @@ def test_loop_profile_round_trips_through_json(loop_profile: TraceProfile) -> No
     a = estimate_cycles(loop_profile, CORTEX_M4, None, 1)
     b = estimate_cycles(again, CORTEX_M4, None, 1)
     assert (a.instructions, a.cycles) == (b.instructions, b.cycles)
+    assert again.flash_reads == loop_profile.flash_reads is not None
 
 
 def test_a_block_qemu_did_not_start_executed_nothing() -> None:

@@ -14,6 +14,8 @@ import pytest
 from farm.build import FirmwareArtifact, build_firmware
 from farm.catalog import Catalog
 from farm.compiler.model_compiler import compile_model
+from farm.devices.cycle_model import estimate_for_target
+from farm.devices.exec_trace import TraceProfile
 from farm.devices.qemu import QemuBoard
 from farm.hil.mcu_inference import time_windows
 from farm.inventory import BoardConfig
@@ -82,6 +84,15 @@ def test_twin_latency_uses_the_cycle_estimate(harness, blob, open_twin) -> None:
     assert timing.cycles_estimated_per_inference == pytest.approx(estimate.cycles, rel=1e-2)
     assert "cycle model from the QEMU exec trace" in timing.method
     assert "5 WS at 120 MHz" in timing.method and "P=2" in timing.method
+    # The data side: the traced reads of flash the L4R5's 256 B data cache misses.
+    cached = next((board.workdir.parent / "cache" / "cycle-profiles").glob("*.json"))
+    profile = TraceProfile.from_json(json.loads(cached.read_text())["profile"])
+    reads = profile.flash_reads
+    assert reads is not None and reads.reads > reads.misses(256) >= len(blob) // 8 // 2
+    figures = estimate_for_target(profile, Catalog.load().get("NUCLEO_L4R5ZI"), len(blob))
+    assert figures.data_stall_cycles == reads.misses(256) * 5
+    assert figures.cycles == estimate.cycles
+    assert f"{reads.reads} reads of flash in the region" in estimate.method
 
 
 def test_profile_traced_once_per_image_and_model(harness, blob, open_twin, monkeypatch) -> None:
