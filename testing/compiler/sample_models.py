@@ -234,6 +234,18 @@ def depthwise_wide() -> bytes:
     return b.build([x], [y])
 
 
+def conv_slices() -> bytes:
+    """3x3 SAME convolutions whose filters exceed the DSP build's 7 KB stack copy, so they run
+    in slices of output channels (k_conv.c): 32 -> 28 with RELU (the clamped pair kernels,
+    slices of 24 and 4) and 28 -> 31 with int8 outputs (the 3-row kernels, slices of 28 and 3:
+    an odd last slice); border windows are gathered and their slice scattered back."""
+    b = ModelBuilder(10)
+    x = b.act([1, 6, 7, 32], 0.05, -3)
+    y, shp, s = _conv(b, x, [1, 6, 7, 32], 0.05, 28, (3, 3), act=RELU)
+    y, shp, s = _conv(b, y, shp, s, 31, (3, 3))
+    return b.build([x], [y])
+
+
 ALL = {
     "convnet": convnet,
     "convnet_odd": convnet_odd,
@@ -244,4 +256,5 @@ ALL = {
     "conv_triples": conv_triples,
     "depthwise_tall": depthwise_tall,
     "depthwise_wide": depthwise_wide,
+    "conv_slices": conv_slices,
 }

@@ -29,6 +29,7 @@ def test_dsp_kernels_on_m4_twin_equal_host(tmp_path: Path, model_dir: Path) -> N
         model_dir / "conv_triples.tflite",
         model_dir / "depthwise_tall.tflite",
         model_dir / "depthwise_wide.tflite",
+        model_dir / "conv_slices.tflite",
     ):
         model = compile_model(path)
         xs = random_inputs(model, 2, seed=21)

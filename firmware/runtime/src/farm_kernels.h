@@ -53,6 +53,8 @@ typedef struct {
     int32_t seg;      /* bytes of one window row: k_w * in_c */
     int32_t x_row;    /* input bytes between window rows: dil_h * in_w * in_c */
     int32_t xoff;     /* input bytes between the two pixels' windows: stride_w * in_c */
+    int32_t out_stride; /* output bytes between the pixels: the layer's out_c (out_c may be
+                         * a slice of its channels) */
 } farm_conv_pair_t;
 
 /* out at o0 (pixel 0) and o0 + out_c (pixel 1); x0 is pixel 0's window origin. */

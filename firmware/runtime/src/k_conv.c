@@ -76,19 +76,60 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
     }
 }
 
-/* CONV_2D by output pixel windows (farm_k_conv's general path). */
-static __attribute__((noinline)) void conv_windows(const farm_op_t *op)
+#if FARM_USE_DSP && FARM_TRIPLE_WX_WORDS > 0
+/* Every output pixel pair or triple reads all the filters again. From flash, a bank larger than
+ * the flash accelerator's data cache (256 B on the L4/L4+/G4) pays the wait states on every
+ * pass (5 per 64-bit word on the L4R5 at 120 MHz); a copy on the stack, made once per layer,
+ * does not. A bank larger than the copy goes in slices of output channels, each slice's
+ * windows read again. 7 KB: the general path's deepest chain below it (conv_windows, then
+ * direct_triple_sat8, or windows_matmul and farm_matmul's row_triples_sat8) is about 6.3 KB,
+ * which leaves about 2 KB of a 16 KB stack. farm_matmul gets at most three rows here, too few
+ * for its tiles. */
+#define CONV_COPY_WORDS 1792
+#define CONV_COPY_MIN_BYTES 256
+#define CONV_SLICE_MAX_C 128 /* windows_matmul's buffer: three rows of a slice */
+#endif
+
+/* farm_matmul of `rows` gathered windows for the n_c channels of a slice (its filters at w, q
+ * for its channels) of out_c; out: the first window's output of the slice's first channel. */
+static __attribute__((noinline)) void windows_matmul(const int8_t *patch, int32_t rows,
+                                                     int32_t depth, const int8_t *w, int32_t n_c,
+                                                     int32_t out_c, const farm_rq_t *q,
+                                                     int8_t *out)
+{
+#if defined(CONV_SLICE_MAX_C)
+    if (n_c < out_c) {
+        int8_t slice[3 * CONV_SLICE_MAX_C];
+        farm_matmul(patch, rows, depth, w, n_c, q, slice);
+        for (int32_t r = 0; r < rows; r++) {
+            farm_copy_short(out + r * out_c, slice + r * n_c, n_c);
+        }
+        return;
+    }
+#else
+    (void)out_c; /* no slices: n_c is out_c */
+#endif
+    farm_matmul(patch, rows, depth, w, n_c, q, out);
+}
+
+/* CONV_2D by output pixel windows (farm_k_conv's general path) for the output channels
+ * [c0, c0 + n_c), their filters read from w. */
+static __attribute__((noinline)) void conv_windows(const farm_op_t *op, const int8_t *w,
+                                                   int32_t c0, int32_t n_c)
 {
     const int32_t *p = op->p;
     const int32_t n = p[0], in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
     const int32_t out_c = p[6], k_h = p[7], k_w = p[8], s_h = p[9], s_w = p[10], d_h = p[11];
     const int32_t d_w = p[12], pad_h = p[13], pad_w = p[14], in_off = p[15];
     int32_t window_rows = p[19] == 1 ? 1 : 2; /* pixels per gather (scratch size) */
-    const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2], p[16], p[17], p[18],
+    const farm_rq_t q = {(const int32_t *)op->c[1] + c0,
+                         (const int32_t *)op->c[2] + c0 * FARM_RQ_WORDS,
+                         p[16],
+                         p[17],
+                         p[18],
                          farm_rq_mode(op, p[20])};
-    const int8_t *w = (const int8_t *)op->c[0];
     int8_t *patch = op->t[1];
-    int8_t *out = op->t[op->n_t - 1];
+    int8_t *out = op->t[op->n_t - 1] + c0;
     const int32_t depth = k_h * k_w * in_c;
     const int8_t pad = (int8_t)(-in_off);
     /* Two output pixels at a time (one when the compiler found that a smaller scratch shrinks
@@ -102,8 +143,9 @@ static __attribute__((noinline)) void conv_windows(const farm_op_t *op)
 #else
     const int direct = 0;
 #endif
-    const farm_conv_pair_t g = {&q, w, out_c, k_h, k_w * in_c, d_h * in_w * in_c, s_w * in_c};
-    const int takes_triples = farm_takes_triples(&q, depth, out_c);
+    const farm_conv_pair_t g = {&q, w, n_c, k_h, k_w * in_c, d_h * in_w * in_c, s_w * in_c,
+                                out_c};
+    const int takes_triples = farm_takes_triples(&q, depth, n_c);
     const int triples = direct && takes_triples;
 #if FARM_USE_DSP && FARM_ROW_TRIPLE_MAX_DEPTH > 0
     /* Where farm_matmul takes three rows at a time, windows are gathered three at a time into
@@ -133,7 +175,8 @@ static __attribute__((noinline)) void conv_windows(const farm_op_t *op)
                 const int32_t x0 = ox * s_w - pad_w;
                 if (inside && ox >= ix_lo && ox + 1 < ix_hi) {
                     if (rows > 0) {
-                        farm_matmul(patch, rows, depth, w, out_c, &q, out + first * out_c);
+                        windows_matmul(patch, rows, depth, w, n_c, out_c, &q,
+                                       out + first * out_c);
                         rows = 0;
                     }
                     const int8_t *x = img + (y0 * in_w + x0) * in_c;
@@ -152,7 +195,7 @@ static __attribute__((noinline)) void conv_windows(const farm_op_t *op)
                     first = px_row + ox;
                 }
                 if (rows == window_rows) {
-                    farm_matmul(patch, rows, depth, w, out_c, &q, out + first * out_c);
+                    windows_matmul(patch, rows, depth, w, n_c, out_c, &q, out + first * out_c);
                     rows = 0;
                 }
                 ox++;
@@ -160,17 +203,55 @@ static __attribute__((noinline)) void conv_windows(const farm_op_t *op)
         }
     }
     if (rows > 0) {
-        farm_matmul(patch, rows, depth, w, out_c, &q, out + first * out_c);
+        windows_matmul(patch, rows, depth, w, n_c, out_c, &q, out + first * out_c);
     }
 }
+
+#if defined(CONV_COPY_WORDS)
+/* conv_windows over copies of the filters: all of them, or slices of output channels. */
+static __attribute__((noinline)) void conv_windows_from_copy(const farm_op_t *op, int32_t depth)
+{
+    int32_t copy[CONV_COPY_WORDS];
+    const int32_t out_c = op->p[6];
+    int32_t slice = (4 * CONV_COPY_WORDS / depth) & ~1; /* at least 2: farm_k_conv checked */
+    if (slice > CONV_SLICE_MAX_C) {
+        slice = CONV_SLICE_MAX_C;
+    }
+    for (int32_t c0 = 0; c0 < out_c; c0 += slice) {
+        const int32_t n_c = out_c - c0 < slice ? out_c - c0 : slice;
+        const int8_t *w = (const int8_t *)op->c[0] + c0 * depth;
+        const int32_t bytes = n_c * depth;
+        int32_t i = 0;
+        for (; i + 3 < bytes; i += 4) {
+            copy[i >> 2] = farm_ld32(w + i);
+        }
+        for (; i < bytes; i++) {
+            ((int8_t *)copy)[i] = w[i];
+        }
+        conv_windows(op, (const int8_t *)copy, c0, n_c);
+    }
+}
+#endif
 
 void farm_k_conv(const farm_op_t *op)
 {
     /* The general path in its own frame: its 3-window gather buffer (2 KB of stack) is not
      * held while the first-layer path hands farm_matmul a tile (11 KB more). */
-    if (!farm_conv_first(op)) {
-        conv_windows(op);
+    if (farm_conv_first(op)) {
+        return;
     }
+    const int32_t out_c = op->p[6];
+#if defined(CONV_COPY_WORDS)
+    const int32_t depth = op->p[7] * op->p[8] * op->p[3];
+    /* About three slices at most: beyond, reading the windows again costs more than the stalls it
+     * saves (by the twins' cycle model, ResNet-8's 64x576 bank in six slices lost 1.3 ms). */
+    if (out_c * depth > CONV_COPY_MIN_BYTES && out_c * depth <= 3 * 4 * CONV_COPY_WORDS &&
+        2 * depth <= 4 * CONV_COPY_WORDS) {
+        conv_windows_from_copy(op, depth);
+        return;
+    }
+#endif
+    conv_windows(op, (const int8_t *)op->c[0], 0, out_c);
 }
 
 static void dw_block4_c(const int8_t *x, const int8_t *w, int32_t in_c, int32_t n_y, int32_t n_x,

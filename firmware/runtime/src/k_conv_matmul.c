@@ -156,12 +156,13 @@ static inline __attribute__((always_inline)) void direct_last_channel(const farm
     }
     const int32_t out_off = q->out_off, lo = q->act_min, hi = q->act_max;
     o0[c] = (int8_t)rq_fast_out(a0, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
-    o0[g->out_c + c] = (int8_t)rq_fast_out(a1, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
+    o0[g->out_stride + c] =
+        (int8_t)rq_fast_out(a1, rq[0], rq[1], rq[2], rq[3], out_off, lo, hi, sat8);
 }
 
 /* Two output pixels of a convolution read straight from the input (no gather): their
  * windows are k_h rows of `seg` bytes (k_w * in_c, dilation 1 in x), x_row apart, the second
- * pixel's xoff after the first's. Outputs at o0 and o0 + oc. */
+ * pixel's xoff after the first's. Outputs at o0 and o0 + g->out_stride. */
 static inline __attribute__((always_inline)) void direct_pair(const farm_conv_pair_t *g,
                                                               const int8_t *x0, int8_t *o0,
                                                               const int sat8)
@@ -171,7 +172,7 @@ static inline __attribute__((always_inline)) void direct_pair(const farm_conv_pa
     const int32_t *rq = q->rq;
     const int32_t oc = g->out_c, depth = g->k_h * g->seg;
     const int8_t *w = g->w;
-    int8_t *o1 = o0 + oc;
+    int8_t *o1 = o0 + g->out_stride;
     int32_t c = 0;
     for (; c + 1 < oc; c += 2, w += 2 * depth, rq += 2 * FARM_RQ_WORDS) {
         int32_t acc[4] = {bias[c], bias[c + 1], bias[c], bias[c + 1]};
@@ -563,9 +564,9 @@ static inline __attribute__((always_inline)) void expand_block(int32_t *e, int32
 }
 
 /* The odd last channel of a layer over the three expanded rows x (its weights at w, OHWI),
- * outputs at o0 + oc - 1, rows oc apart. */
+ * outputs at o0 + oc - 1, rows stride apart. */
 static void triple_last_channel(const int32_t *x, int32_t depth, const int8_t *w, int32_t oc,
-                                const farm_rq_t *q, int8_t *o0)
+                                int32_t stride, const farm_rq_t *q, int8_t *o0)
 {
     const int32_t c = oc - 1;
     const int8_t *wc = w + c * depth;
@@ -578,20 +579,20 @@ static void triple_last_channel(const int32_t *x, int32_t depth, const int8_t *w
         }
     }
     for (int32_t r = 0; r < 3; r++) {
-        o0[r * oc + c] = (int8_t)rq_fast_out(a[r], r4[0], r4[1], r4[2], r4[3], q->out_off, -128,
-                                             127, 1);
+        o0[r * stride + c] = (int8_t)rq_fast_out(a[r], r4[0], r4[1], r4[2], r4[3], q->out_off,
+                                                 -128, 127, 1);
     }
 }
 
 /* All channels of the three expanded rows x: the channel pairs in row_triple_asm, an odd last
- * channel from the same words. Outputs at o0, rows oc apart. */
+ * channel from the same words. Outputs at o0, rows stride apart. */
 static void triple_channels(const int32_t *x, int32_t depth, const int8_t *w, int32_t oc,
-                            const farm_rq_t *q, int8_t *o0)
+                            int32_t stride, const farm_rq_t *q, int8_t *o0)
 {
-    rt_state_t st = {x, depth, q->bias, q->rq, o0, oc, w, q->out_off, oc >> 1};
+    rt_state_t st = {x, depth, q->bias, q->rq, o0, stride, w, q->out_off, oc >> 1};
     row_triple_asm(&st);
     if (oc & 1) {
-        triple_last_channel(x, depth, w, oc, q, o0);
+        triple_last_channel(x, depth, w, oc, stride, q, o0);
     }
 }
 
@@ -667,7 +668,7 @@ static __attribute__((noinline)) int32_t row_triples_tiled(const int8_t *in, int
             rt_state_t st = {x, depth, 0, 0, o + 2 * p0, oc, (const int8_t *)wx, 0, n};
             row_triple_x_asm(&st);
             if (last) {
-                triple_last_channel(x, depth, w, oc, q, o);
+                triple_last_channel(x, depth, w, oc, oc, q, o);
             }
         }
     }
@@ -686,7 +687,7 @@ static __attribute__((noinline)) int32_t row_triples_sat8(const int8_t *in, int3
     int32_t done = 0;
     for (; done + 3 <= rows; done += 3, in += 3 * depth, out += 3 * oc) {
         expand_rows(x, in, depth);
-        triple_channels(x, depth, w, oc, q, out);
+        triple_channels(x, depth, w, oc, oc, q, out);
     }
     return done;
 }
@@ -705,7 +706,7 @@ static __attribute__((noinline)) void direct_triple_sat8(const farm_conv_pair_t 
                          farm_ld32(x0 + 2 * xoff + k));
         }
     }
-    triple_channels(x, g->k_h * g->seg, g->w, g->out_c, g->q, o0);
+    triple_channels(x, g->k_h * g->seg, g->w, g->out_c, g->out_stride, g->q, o0);
 }
 #endif
 
@@ -792,7 +793,7 @@ static __attribute__((noinline)) void direct_pair_sat8(const farm_conv_pair_t *g
         const farm_rq_t *q = g->q;
         const int32_t depth = g->k_h * g->seg;
         dp_state_t st = {x0,         g->xoff - 4,  depth - 4, q->bias,   q->rq,
-                         o0,         g->out_c,     g->w,      q->out_off, g->out_c >> 1,
+                         o0,         g->out_stride, g->w,     q->out_off, g->out_c >> 1,
                          g->seg,     g->x_row - g->seg, g->k_h, 0};
         direct_pair_asm(&st);
         if (g->out_c & 1) {
