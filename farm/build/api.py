@@ -28,6 +28,7 @@ from farm.build.elf_report import memory_report
 from farm.build.embedded_model import EmbeddedModel, write_model_files
 from farm.build.recipe import Recipe, resolve_recipe
 from farm.build.sources import hash_tree, source_hash, stage_source
+from farm.build.stack_depth import check_stack
 from farm.build.toolchain import toolchain_id
 from farm.errors import BuildError, RecipeError
 from farm.file_digest import file_sha256
@@ -264,12 +265,18 @@ def _build_entry(
             recipe, version, bsp, chosen, staged_src, out, entry, build_id, extra_vars or {}, model
         )
         files = _collect(recipe, out, entry, bsp)
+        stack = check_stack(
+            sorted(out.rglob("*.ci")),
+            files["elf"],
+            f"build '{recipe.name}@{version}' for '{bsp}'",
+        )
     except BaseException:
         _keep_log(entry / "build.log", _failed_log(cache.root, recipe, version, bsp, build_id))
         shutil.rmtree(entry, ignore_errors=True)
         raise
     shutil.rmtree(out)
     report = memory_report(files["elf"])
+    report["stack"] = stack.to_json() if stack is not None else None
     artifact = FirmwareArtifact(
         firmware=recipe.name,
         version=version,

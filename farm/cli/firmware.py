@@ -88,15 +88,18 @@ def build_command(
                     "builder": art.builder,
                     "flash_bytes": art.flash_bytes,
                     "ram_bytes": art.ram_bytes,
+                    "stack": art.memory.get("stack"),
                     "elf": str(art.elf),
                     "model": art.model_name,
                 }
                 rows.append(row)
                 if not as_json:
+                    stack = art.memory.get("stack")
+                    depth = f"stack={stack['worst_bytes']}/{stack['limit_bytes']} " if stack else ""
                     typer.echo(
                         f"{art.firmware}@{art.version} {art.bsp:16s} {art.cache:4s} "
                         f"{art.seconds:6.2f}s {art.builder:6s} flash={art.flash_bytes} "
-                        f"ram={art.ram_bytes} {art.elf}"
+                        f"ram={art.ram_bytes} {depth}{art.elf}"
                     )
     if as_json:
         typer.echo(json.dumps(rows, indent=2))

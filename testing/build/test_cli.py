@@ -34,9 +34,12 @@ def test_build_json_then_all_hits(build_cache: Path) -> None:
     ]
     assert set(rows[0]) == {
         "firmware", "version", "target", "cache", "seconds", "builder", "flash_bytes",
-        "ram_bytes", "elf", "model",
+        "ram_bytes", "stack", "elf", "model",
     }  # fmt: skip
     assert rows[0]["model"] is None  # the harness loads a blob: no model in the image
+    stack = rows[1]["stack"]  # 1.1: the DSP kernels, the deepest chains
+    assert stack["main_chain"][0] == "Reset_Handler"
+    assert stack["worst_bytes"] <= stack["limit_bytes"] == 16384
     assert Path(rows[0]["elf"]).is_file() and rows[0]["builder"] == "host"
     again = json.loads(_farm(*args, cache=build_cache).stdout)
     assert [r["cache"] for r in again] == ["hit", "hit"]

@@ -37,11 +37,19 @@ static inline int farm_rq_mode(const farm_op_t *op, int32_t fast_flag)
 /* out[r][c] = requant(bias[c] + sum_k in[r][k] * w[c][k]) for r < rows, c < out_c. */
 void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t out_c,
                  const farm_rq_t *q, int8_t *out);
+/* farm_matmul without the packed tiles (farm_matmul_row_tiles): for callers with few rows,
+ * whose stack then never holds a tile (the stack depth check follows the call graph). */
+void farm_matmul_few(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                     int32_t out_c, const farm_rq_t *q, int8_t *out);
 
 /* The first rows of farm_matmul when the kernels of k_conv_matmul.c handle them (fast
  * requantization on a DSP core): in threes (int8 outputs, depth a multiple of 4), then in
  * pairs; returns how many rows it did (0, or all but the odd last one). */
 int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                              int32_t out_c, const farm_rq_t *q, int8_t *out);
+/* The first rows of farm_matmul in threes over packed tiles of channel pairs, where enough rows
+ * come to gain (k_conv_matmul.c's tiled_applies; DSP cores with a 16 KB stack): the rows done. */
+int32_t farm_matmul_row_tiles(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
                               int32_t out_c, const farm_rq_t *q, int8_t *out);
 
 /* Two output pixels of a convolution whose windows lie inside the input, read straight from

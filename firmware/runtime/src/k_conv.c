@@ -82,9 +82,9 @@ static void gather(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, i
  * pass (5 per 64-bit word on the L4R5 at 120 MHz); a copy on the stack, made once per layer,
  * does not. A bank larger than the copy goes in slices of output channels, each slice's
  * windows read again. 7 KB: the general path's deepest chain below it (conv_windows, then
- * direct_triple_sat8, or windows_matmul and farm_matmul's row_triples_sat8) is about 6.3 KB,
- * which leaves about 2 KB of a 16 KB stack. farm_matmul gets at most three rows here, too few
- * for its tiles. */
+ * direct_triple_sat8, or windows_matmul and row_triples_sat8) is about 6.3 KB, which leaves
+ * about 2 KB of a 16 KB stack; the build's stack depth check (farm/build/stack_depth.py) holds
+ * it to that. Gathered windows go to farm_matmul_few, which never takes the 11 KB tiles. */
 #define CONV_COPY_WORDS 1792
 #define CONV_COPY_MIN_BYTES 256
 #define CONV_SLICE_MAX_C 128 /* windows_matmul's buffer: three rows of a slice */
@@ -100,7 +100,7 @@ static __attribute__((noinline)) void windows_matmul(const int8_t *patch, int32_
 #if defined(CONV_SLICE_MAX_C)
     if (n_c < out_c) {
         int8_t slice[3 * CONV_SLICE_MAX_C];
-        farm_matmul(patch, rows, depth, w, n_c, q, slice);
+        farm_matmul_few(patch, rows, depth, w, n_c, q, slice);
         for (int32_t r = 0; r < rows; r++) {
             farm_copy_short(out + r * out_c, slice + r * n_c, n_c);
         }
@@ -109,7 +109,7 @@ static __attribute__((noinline)) void windows_matmul(const int8_t *patch, int32_
 #else
     (void)out_c; /* no slices: n_c is out_c */
 #endif
-    farm_matmul(patch, rows, depth, w, n_c, q, out);
+    farm_matmul_few(patch, rows, depth, w, n_c, q, out);
 }
 
 /* CONV_2D by output pixel windows (farm_k_conv's general path) for the output channels

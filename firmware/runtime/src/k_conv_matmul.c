@@ -763,12 +763,7 @@ int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, con
     int32_t done = 0;
 #if FARM_ROW_PAIR_ASM && FARM_ROW_TRIPLE_MAX_DEPTH > 0
     if (farm_takes_triples(q, depth, oc)) {
-#if FARM_TRIPLE_WX_WORDS > 0
-        done = tiled_applies(rows, depth, oc, q) ? row_triples_tiled(in, rows, depth, w, oc, q, out)
-                                              : row_triples_sat8(in, rows, depth, w, oc, q, out);
-#else
         done = row_triples_sat8(in, rows, depth, w, oc, q, out);
-#endif
         in += done * depth;
         out += done * oc;
     }
@@ -783,6 +778,20 @@ int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, con
         row_pairs_clamp(in, pairs, depth, w, oc, q, out);
     }
     return done + 2 * pairs;
+}
+
+int32_t farm_matmul_row_tiles(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                              int32_t oc, const farm_rq_t *q, int8_t *out)
+{
+#if FARM_TRIPLE_WX_WORDS > 0
+    if (q->mode == FARM_RQ_FAST && farm_takes_triples(q, depth, oc) &&
+        tiled_applies(rows, depth, oc, q)) {
+        return row_triples_tiled(in, rows, depth, w, oc, q, out);
+    }
+#else
+    (void)in, (void)rows, (void)depth, (void)w, (void)oc, (void)q, (void)out;
+#endif
+    return 0;
 }
 
 static __attribute__((noinline)) void direct_pair_sat8(const farm_conv_pair_t *g,
@@ -847,6 +856,13 @@ int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, con
 {
     (void)in, (void)rows, (void)depth, (void)w, (void)oc, (void)q, (void)out;
     return 0; /* plain C: farm_matmul's own loops */
+}
+
+int32_t farm_matmul_row_tiles(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
+                              int32_t oc, const farm_rq_t *q, int8_t *out)
+{
+    (void)in, (void)rows, (void)depth, (void)w, (void)oc, (void)q, (void)out;
+    return 0;
 }
 
 void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0)

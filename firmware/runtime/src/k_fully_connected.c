@@ -243,11 +243,15 @@ static inline __attribute__((always_inline)) void matmul_impl(const int8_t *in, 
 }
 #endif
 
-void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
-                 const farm_rq_t *q, int8_t *out)
+/* farm_matmul after `done` rows. */
+static void matmul_rest(const int8_t *in, int32_t rows, int32_t done, int32_t depth,
+                        const int8_t *w, int32_t oc, const farm_rq_t *q, int8_t *out)
 {
     /* Row pairs with the fast requantization: the 2x2 kernel of k_conv_matmul.c. */
-    const int32_t done = farm_matmul_row_pairs(in, rows, depth, w, oc, q, out);
+    in += done * depth;
+    out += done * oc;
+    rows -= done;
+    done = farm_matmul_row_pairs(in, rows, depth, w, oc, q, out);
     in += done * depth;
     out += done * oc;
     rows -= done;
@@ -265,6 +269,19 @@ void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
     } else {
         matmul_impl(in, rows, depth, w, oc, q, out, FARM_RQ_DOUBLE, 0);
     }
+}
+
+void farm_matmul(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
+                 const farm_rq_t *q, int8_t *out)
+{
+    const int32_t done = farm_matmul_row_tiles(in, rows, depth, w, oc, q, out);
+    matmul_rest(in, rows, done, depth, w, oc, q, out);
+}
+
+void farm_matmul_few(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w, int32_t oc,
+                     const farm_rq_t *q, int8_t *out)
+{
+    matmul_rest(in, rows, 0, depth, w, oc, q, out);
 }
 
 void farm_k_fully_connected(const farm_op_t *op)
