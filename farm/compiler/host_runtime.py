@@ -11,16 +11,13 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock
 
 from farm.compiler.blob_format import check_blob_version
-from farm.errors import BuildError, FarmError, ToolchainNotFoundError
+from farm.errors import FarmError
+from farm.host_gcc import build_shared_object
 
 log = logging.getLogger(__name__)
 
@@ -50,33 +47,14 @@ def _source_hash(flags: list[str]) -> str:
 def build_library(flavour: str = "plain") -> Path:
     """Compile the runtime into a host shared library (cached); return its path."""
     flags = FLAVOURS[flavour]
-    gcc = shutil.which("gcc")
-    if gcc is None:
-        raise ToolchainNotFoundError(
-            "toolchain 'gcc': not found on PATH; install gcc to run the kernels on the host"
-        )
-    out_dir = cache_dir() / f"{flavour}-{_source_hash(flags)}"
-    lib = out_dir / "libfarm_runtime.so"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(out_dir / ".lock")):
-        if lib.exists():
-            return lib
-        cmd = [gcc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-               f"-I{RUNTIME_DIR / 'include'}", f"-I{RUNTIME_DIR / 'src'}", *flags,
-               *map(str, runtime_sources()), "-o", str(lib) + ".tmp"]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            log_path = out_dir / "build.log"
-            log_path.write_text(proc.stdout + proc.stderr)
-            raise BuildError(
-                f"host runtime '{flavour}': gcc failed; see {log_path}",
-                build_dir=out_dir,
-                returncode=proc.returncode,
-                log_path=log_path,
-            )
-        os.replace(str(lib) + ".tmp", lib)
-        log.info("built host runtime %s at %s", flavour, lib)
-    return lib
+    args = [f"-I{RUNTIME_DIR / 'include'}", f"-I{RUNTIME_DIR / 'src'}", *flags,
+            *map(str, runtime_sources())]  # fmt: skip
+    return build_shared_object(
+        cache_dir() / f"{flavour}-{_source_hash(flags)}",
+        "libfarm_runtime.so",
+        args,
+        f"host runtime '{flavour}'",
+    )
 
 
 class FarmModelInfo(ctypes.Structure):

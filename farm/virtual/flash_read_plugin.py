@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 from elftools.elf.constants import P_FLAGS
 from elftools.elf.elffile import ELFFile
-from filelock import FileLock
 
 from farm.devices.flash_reads import FlashReads
+from farm.errors import FarmError
+from farm.host_gcc import build_shared_object
 
 log = logging.getLogger(__name__)
 
@@ -30,26 +28,18 @@ DEPTH_WORDS = 1024
 
 def build_plugin(cache_dir: Path) -> Path | None:
     """The plugin's shared object under ``cache_dir`` (built on first use), or None without
-    a host gcc (the trace then records no data reads and the method says so)."""
-    gcc = shutil.which("gcc")
-    if gcc is None:
-        log.warning("no host gcc: cycle traces record no flash data reads")
+    a working host gcc (the trace then records no data reads and the method says so)."""
+    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+    try:
+        return build_shared_object(
+            Path(cache_dir) / "qemu-plugins" / digest,
+            "flash_reads.so",
+            [str(SOURCE)],
+            "the QEMU flash read plugin",
+        )
+    except FarmError as exc:
+        log.warning("cycle traces record no flash data reads: %s", exc)
         return None
-    source = SOURCE.read_bytes()
-    out_dir = Path(cache_dir) / "qemu-plugins" / hashlib.sha256(source).hexdigest()[:16]
-    lib = out_dir / "flash_reads.so"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(out_dir / ".lock")):
-        if lib.exists():
-            return lib
-        cmd = [gcc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-               str(SOURCE), "-o", str(lib) + ".tmp"]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            log.warning("flash read plugin: gcc failed: %s", proc.stderr.strip()[-400:])
-            return None
-        os.replace(str(lib) + ".tmp", lib)
-    return lib
 
 
 def read_only_ranges(elf: Path) -> list[tuple[int, int]]:
