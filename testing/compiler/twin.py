@@ -62,10 +62,14 @@ def run_on_twin(elf: Path, blob: bytes, inputs: list[np.ndarray], *, runs: int =
             work / "qemu.stderr",
         )
         try:
+            # Generous waits: beside other work a starved QEMU once took over 5 s (the default)
+            # to answer a `db` line. A hung firmware still fails, after a minute.
             dut = DutSession(
                 proc.start(),
                 console_log=ConsoleLog(work / "console.log"),
                 board="m4-twin",
+                timeout_s=60,
+                boot_timeout_s=60,
                 infer_timeout_s=300,
             )
             dut.wait_boot()
