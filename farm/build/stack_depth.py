@@ -224,7 +224,14 @@ def stack_report(ci_files: list[Path], elf: Path) -> StackReport:
         found = depth.of(handler)
         if found[0] + EXCEPTION_FRAME_BYTES > interrupt[0]:
             interrupt = (found[0] + EXCEPTION_FRAME_BYTES, found[1])
-    return StackReport(facts.limit, main_bytes, main_chain, interrupt[0], interrupt[1])
+    return StackReport(
+        facts.limit, main_bytes, _short(main_chain), interrupt[0], _short(interrupt[1])
+    )
+
+
+def _short(chain: tuple[str, ...]) -> tuple[str, ...]:
+    """Titles without the build's directories (``k_conv.c:conv_windows``)."""
+    return tuple(name.rsplit("/", 1)[-1] for name in chain)
 
 
 def check_stack(ci_files: list[Path], elf: Path, what: str) -> StackReport | None:
