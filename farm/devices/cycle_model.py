@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from farm.devices.cortex_m_timing import CORE_TIMINGS, CoreTiming, Insn, InsnClass, decode
 from farm.devices.exec_trace import BlockProfile, TraceProfile
+from farm.devices.flash_reads import FLASH_READ_BYTES
 from farm.errors import FarmError
 
 if TYPE_CHECKING:
@@ -57,9 +58,6 @@ if TYPE_CHECKING:
 
     from farm.catalog import TargetSpec
     from farm.devices.protocols import FirmwareImage
-
-FLASH_FETCH_BYTES = 8
-"""STM32 flash read width: 64 bits (RM0432 3.3.3; the same on L4, G4, U5, and F7's AXI path)."""
 
 
 @dataclass(frozen=True)
@@ -203,12 +201,13 @@ def estimate_cycles(
         taken += cost.taken
         fetched += cost.bytes_fetched
     cycles += sum(_fall_through_deltas(profile, timing).values())
-    fetch_stall = data_stall = 0
+    fetch_stall = data_stall = data_misses = 0
     if flash is not None and flash.wait_states:
-        lines = fetched / FLASH_FETCH_BYTES + taken
+        lines = fetched / FLASH_READ_BYTES + taken
         fetch_stall = round(lines * (1.0 - flash.fetch_hit_rate) * flash.wait_states)
-        data_stall = _data_misses(profile, flash) * flash.wait_states
-    method = _method(timing, flash, clock_hz, profile)
+        data_misses = _data_misses(profile, flash)
+        data_stall = data_misses * flash.wait_states
+    method = _method(timing, flash, clock_hz, profile, data_misses)
     return CycleEstimate(
         instructions, cycles, fetch_stall, data_stall, taken, dict(classes), method
     )
@@ -221,7 +220,7 @@ def _data_misses(profile: TraceProfile, flash: FlashTiming) -> int:
             return profile.flash_reads.misses(flash.data_cache_bytes)
         except ValueError as exc:
             raise CycleModelUnavailableError(f"flash data cache: {exc}") from exc
-    return -(-flash.const_bytes // FLASH_FETCH_BYTES)
+    return -(-flash.const_bytes // FLASH_READ_BYTES)
 
 
 @dataclass(frozen=True)
@@ -251,13 +250,17 @@ def core_cycles_by_place(
 
 
 def _method(
-    timing: CoreTiming, flash: FlashTiming | None, clock_hz: int, profile: TraceProfile
+    timing: CoreTiming,
+    flash: FlashTiming | None,
+    clock_hz: int,
+    profile: TraceProfile,
+    data_misses: int,
 ) -> str:
     core = (
         f"{timing.source}: LDR/STR {timing.load}, pipelined after a load "
         f"{timing.load_pipelined}, STR with immediate offset {timing.store_imm}, "
         f"+{timing.address_stall} when the address was the previous data-processing result, "
-        "LDM/STM 1+N, MUL/MLA/SMLAD/UMULL {timing.mul}, "
+        f"LDM/STM 1+N, MUL/MLA/SMLAD/UMULL {timing.mul}, "
         f"SDIV/UDIV {timing.div} (worst case assumed), taken branch 1+P with P={timing.refill}, "
         f"IT {timing.it}"
         + ("; dual issue of ALU+ALU / load+ALU pairs" if timing.dual_issue else "")
@@ -269,7 +272,7 @@ def _method(
         if reads is not None and flash.data_cache_bytes is not None:
             data = (
                 f"data: {reads.reads} reads of flash in the region, "
-                f"{reads.misses(flash.data_cache_bytes)} missing a {flash.data_cache_bytes} B "
+                f"{data_misses} missing a {flash.data_cache_bytes} B "
                 "data cache (fully associative LRU over 64-bit words assumed) stall "
                 f"{flash.wait_states} cycles each"
             )

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from farm.errors import FarmError
 
-WORD_BYTES = 8
-"""The flash read width the distances are counted in (64 bits, as cycle_model charges)."""
+FLASH_READ_BYTES = 8
+"""STM32 flash read width: 64 bits (RM0432 3.3.3; the same on L4, G4, U5, and F7's AXI path).
+The distances are counted in these words; cycle_model charges fetches and misses per word."""
 
 
 class FlashReadsFormatError(FarmError):
@@ -41,7 +42,7 @@ class FlashReads:
         Raises:
             ValueError: the cache is deeper than the distances the trace tracked.
         """
-        words = max(1, cache_bytes // WORD_BYTES)
+        words = max(1, cache_bytes // FLASH_READ_BYTES)
         if words > self.depth:
             raise ValueError(
                 f"a {cache_bytes} B data cache needs distances up to {words} words; the trace "

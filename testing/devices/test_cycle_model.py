@@ -123,6 +123,7 @@ def test_flash_wait_states_are_charged_per_missed_fetch_line(loop_profile: Trace
     assert estimate.cycles == estimate.core_cycles + round(lines * 0.02 * 5) + 40
     assert "5 WS at 120 MHz" in estimate.method and "98% accelerator hits" in estimate.method
     assert "no data cache figure" in estimate.method and "a lower bound" in estimate.method
+    assert "MUL/MLA/SMLAD/UMULL 1, SDIV/UDIV 12" in estimate.method and "{" not in estimate.method
 
 
 def test_loop_profile_round_trips_through_json(loop_profile: TraceProfile) -> None:
