@@ -219,15 +219,7 @@ static __attribute__((noinline)) void conv_windows_from_copy(const farm_op_t *op
     }
     for (int32_t c0 = 0; c0 < out_c; c0 += slice) {
         const int32_t n_c = out_c - c0 < slice ? out_c - c0 : slice;
-        const int8_t *w = (const int8_t *)op->c[0] + c0 * depth;
-        const int32_t bytes = n_c * depth;
-        int32_t i = 0;
-        for (; i + 3 < bytes; i += 4) {
-            copy[i >> 2] = farm_ld32(w + i);
-        }
-        for (; i < bytes; i++) {
-            ((int8_t *)copy)[i] = w[i];
-        }
+        farm_copy_short((int8_t *)copy, (const int8_t *)op->c[0] + c0 * depth, n_c * depth);
         conv_windows(op, (const int8_t *)copy, c0, n_c);
     }
 }

@@ -245,7 +245,7 @@ typedef struct {
     const int32_t *bias;  /* 12: the next channel pair's bias */
     const int32_t *rq;    /* 16: the next channel pair's records */
     int8_t *o0;           /* 20: pixel 0's next output (pixel 1's at oc further) */
-    int32_t oc;           /* 24 */
+    int32_t oc;           /* 24: output bytes between the pixels (the layer's out_c) */
     const int8_t *w;      /* 28: the next channel pair's weight rows */
     int32_t out_off;      /* 32 */
     int32_t pairs;        /* 36: channel pairs left */
@@ -332,7 +332,7 @@ typedef struct {
     const int32_t *bias;  /* 8: the next channel pair's bias */
     const int32_t *rq;    /* 12: the next channel pair's records */
     int8_t *o0;           /* 16: row 0's next output (rows 1 and 2 at oc and 2 oc further) */
-    int32_t oc;           /* 20 */
+    int32_t oc;           /* 20: output bytes between the rows (the layer's out_c) */
     const int8_t *w;      /* 24: the next channel pair's weight rows */
     int32_t out_off;      /* 28 */
     int32_t pairs;        /* 32: channel pairs left */
@@ -783,9 +783,8 @@ int32_t farm_matmul_row_pairs(const int8_t *in, int32_t rows, int32_t depth, con
 int32_t farm_matmul_row_tiles(const int8_t *in, int32_t rows, int32_t depth, const int8_t *w,
                               int32_t oc, const farm_rq_t *q, int8_t *out)
 {
-#if FARM_TRIPLE_WX_WORDS > 0
-    if (q->mode == FARM_RQ_FAST && farm_takes_triples(q, depth, oc) &&
-        tiled_applies(rows, depth, oc, q)) {
+#if FARM_ROW_PAIR_ASM && FARM_TRIPLE_WX_WORDS > 0
+    if (farm_takes_triples(q, depth, oc) && tiled_applies(rows, depth, oc, q)) {
         return row_triples_tiled(in, rows, depth, w, oc, q, out);
     }
 #else
