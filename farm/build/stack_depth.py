@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
@@ -140,7 +141,7 @@ def _image_facts(elf: Path) -> _ImageFacts:
                 vectors = (value, value + size)
         facts = _ImageFacts(limit, {}, set())
         for section in image.iter_sections():
-            if section["sh_type"] != "SHT_PROGBITS" or not section["sh_flags"] & 2:  # SHF_ALLOC
+            if section["sh_type"] != "SHT_PROGBITS" or not section["sh_flags"] & SH_FLAGS.SHF_ALLOC:
                 continue
             data, base = section.data(), section["sh_addr"]
             for offset in range(0, len(data) - 3, 4):
@@ -172,12 +173,11 @@ class _Depth:
     def __init__(self, graph: _Graph, stored: dict[str, set[str]]) -> None:
         self.graph = graph
         self.tables = stored
-        self.indirect = set(stored)
         self.memo: dict[tuple[str, frozenset[str]], tuple[int, tuple[str, ...]]] = {}
 
     def _indirect_targets(self, caller: str, chain: tuple[str, ...]) -> list[str]:
         mine = self.tables.get(caller, set())
-        return sorted(t for t in self.indirect - set(chain) if not (self.tables[t] & mine))
+        return sorted(t for t in self.tables.keys() - set(chain) if not (self.tables[t] & mine))
 
     def of(self, name: str, path: tuple[str, ...] = ()) -> tuple[int, tuple[str, ...]]:
         """(bytes, chain) of the deepest chain starting at ``name``."""
@@ -186,7 +186,7 @@ class _Depth:
             raise BuildError(f"stack depth: recursion {cycle}; its depth has no static bound")
         if name not in self.graph.frames:
             return EXTERNAL_BYTES, (f"{name} (library, {EXTERNAL_BYTES} B assumed)",)
-        key = (name, frozenset(path) & self.indirect)
+        key = (name, frozenset(self.tables.keys() & path))
         if key in self.memo:
             return self.memo[key]
         deepest: tuple[int, tuple[str, ...]] = (0, ())

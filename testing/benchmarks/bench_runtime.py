@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from farm.catalog import Catalog, TargetSpec
+from farm.catalog import Catalog
 from farm.compiler.host_runtime import HostModel
 from farm.compiler.model_check import random_inputs
 from farm.compiler.model_compiler import compile_model
@@ -105,10 +105,6 @@ class TwinFigures:
     by_function: dict[str, PlaceCost]
 
 
-def target_spec() -> TargetSpec:
-    return Catalog.load().get(TARGET)
-
-
 def twin_figures(path: Path, elf: Path) -> TwinFigures:
     """One inference of ``path`` on the M4 twin: instructions, estimated L4R5 cycles (also per
     firmware function), and whether the twin's output equals the host runtime's."""
@@ -126,14 +122,15 @@ def twin_figures(path: Path, elf: Path) -> TwinFigures:
     run = run_on_twin(elf, model.blob, xs)
     same = bool(np.array_equal(run.outputs[0], HostModel(model.blob).run(xs[0])))
     image = FirmwareFiles(elf, elf, file_sha256(elf), model_region_addr(elf), len(model.blob))
-    started = time.monotonic()
     plugin = build_plugin(Path(tempfile.gettempdir()) / "joulefarm-bench")
     if plugin is None:
         raise SystemExit("bench_runtime: the flash read plugin needs the host gcc")
+    started = time.monotonic()
     profile, _ = trace_profile(image, model.blob, MACHINE, timeout_s=900, plugin=plugin)
-    assert profile.flash_reads is not None and target_spec().flash_data_cache_bytes is not None
     trace_s = time.monotonic() - started
-    target = target_spec()
+    target = Catalog.load().get(TARGET)
+    reads, cache_bytes = profile.flash_reads, target.flash_data_cache_bytes
+    assert reads is not None and cache_bytes is not None
     estimate = estimate_for_target(profile, target, len(model.blob))
     by_function = core_cycles_by_place(profile, CORE_TIMINGS[target.core], FunctionMap(elf).name_of)
     stalls = estimate.fetch_stall_cycles + estimate.data_stall_cycles
@@ -143,8 +140,8 @@ def twin_figures(path: Path, elf: Path) -> TwinFigures:
         estimate.cycles,
         estimate.core_cycles,
         stalls,
-        profile.flash_reads.reads,
-        profile.flash_reads.misses(target.flash_data_cache_bytes),
+        reads.reads,
+        reads.misses(cache_bytes),
         same,
         trace_s,
         by_function,
