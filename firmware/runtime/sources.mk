@@ -15,6 +15,7 @@ FARM_RUNTIME_SRCS := \
 	$(FARM_RUNTIME_DIR)src/k_conv.c \
 	$(FARM_RUNTIME_DIR)src/k_conv_first.c \
 	$(FARM_RUNTIME_DIR)src/k_conv_matmul.c \
+	$(FARM_RUNTIME_DIR)src/k_conv_tiled.c \
 	$(FARM_RUNTIME_DIR)src/k_dw_planes.c \
 	$(FARM_RUNTIME_DIR)src/k_elementwise.c \
 	$(FARM_RUNTIME_DIR)src/k_fc_row.c \

@@ -246,6 +246,21 @@ def conv_slices() -> bytes:
     return b.build([x], [y])
 
 
+def conv_tiles() -> bytes:
+    """Convolutions with int8 outputs that the DSP build runs over packed tiles of channel
+    pairs, over two images of a batch of 5 x 7 maps (70 pixels: one past the last triple): an
+    RGB 3x3 stride-2 first layer (27 bytes deep, zero-padded to 28; k_conv_first.c), a 3x3
+    dilated by 2 (windows read tap by tap), a 3x3 16 -> 64 whose filters take two tiles (three
+    inner pixels of a row read in place), and a 1x1 stride 2 (k_conv_tiled.c)."""
+    b = ModelBuilder(11)
+    x = b.act([2, 9, 13, 3], 0.05, -3)
+    y, shp, s = _conv(b, x, [2, 9, 13, 3], 0.05, 12, (3, 3), stride=2)  # 2 x 5 x 7
+    y, shp, s = _conv(b, y, shp, s, 16, (3, 3), dil=2)
+    y, shp, s = _conv(b, y, shp, s, 64, (3, 3))
+    y, shp, s = _conv(b, y, shp, s, 6, (1, 1), stride=2)  # 2 x 3 x 4
+    return b.build([x], [y])
+
+
 ALL = {
     "convnet": convnet,
     "convnet_odd": convnet_odd,
@@ -257,4 +272,5 @@ ALL = {
     "depthwise_tall": depthwise_tall,
     "depthwise_wide": depthwise_wide,
     "conv_slices": conv_slices,
+    "conv_tiles": conv_tiles,
 }

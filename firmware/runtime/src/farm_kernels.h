@@ -97,6 +97,51 @@ void farm_conv_pair(const farm_conv_pair_t *g, const int8_t *x0, int8_t *o0);
 #define FARM_TRIPLE_WX_WORDS 0
 #endif
 
+/* Cycles a channel pair's filters read from flash stall per 4 bytes of depth, what
+ * farm_conv_tiled weighs when its alternative reads them from the blob: one missed 64-bit word
+ * per 8 bytes of each channel, 5 wait states (the L4R5 at 120 MHz, behind a 256 B data cache
+ * the filters overflow). */
+#define FARM_FLASH_STALL_PER_BLOCK 5
+
+/* Packed tiles of channel pairs for the 3-row kernel (k_conv_matmul.c's row_triple_x_asm):
+ * DSP cores with the assembly kernels (not at -Os) and a stack for FARM_TRIPLE_WX_WORDS. */
+#if FARM_USE_DSP && FARM_ASM_KERNELS && !defined(__OPTIMIZE_SIZE__) && FARM_TRIPLE_WX_WORDS > 0
+#define FARM_TILES 1
+/* Words of a channel pair in a tile: its two biases, its weights sign-extended ({c even,
+ * c + 1 even, c odd, c + 1 odd} per 4 bytes of depth), its two records with the output offset
+ * folded in (farm_rq_fold_offset). */
+#define FARM_TILE_PAIR_WORDS(depth) (2 + (depth) + 2 * FARM_RQ_WORDS)
+/* Channel pairs per tile at this depth (0: deeper than a tile). */
+int32_t farm_tile_pairs(int32_t depth);
+/* Channel pairs [p0, p0 + n) of the OHWI weights w (rows w_row bytes apart, depth bytes read
+ * from each: a multiple of 4, past w_row only where the inputs there are zero) and of q packed
+ * into wx. q's records must take the output offset (farm_rq_offset_folds). */
+void farm_tile_pack(int32_t *wx, const int8_t *w, int32_t w_row, int32_t depth, int32_t p0,
+                    int32_t n, const farm_rq_t *q);
+/* Three expanded rows x (farm_expand_block per 4 bytes of depth) times the n pairs of the tile
+ * wx, clamped to int8: row r's output of pair j at o + r * stride + 2 j, for the first `rows`
+ * rows (1 to 3; the others' are dropped). */
+void farm_tile_rows(const int32_t *x, int32_t depth, const int32_t *wx, int32_t n, int8_t *o,
+                    int32_t stride, int32_t rows);
+#else
+#define FARM_TILES 0
+#endif
+
+#if FARM_USE_DSP
+/* One block of three expanded rows (4 bytes of depth of rows 0, 1, 2: words v0 v1 v2), as the
+ * 3-row kernels read them: {rows 0, 1, 2 of bytes 0 and 2}, {the same of bytes 1 and 3}. */
+static inline __attribute__((always_inline)) void farm_expand_block(int32_t *e, int32_t v0,
+                                                                    int32_t v1, int32_t v2)
+{
+    e[0] = FARM_SXTB16(v0);
+    e[1] = FARM_SXTB16(v1);
+    e[2] = FARM_SXTB16(v2);
+    e[3] = FARM_SXTB16_ROR8(v0);
+    e[4] = FARM_SXTB16_ROR8(v1);
+    e[5] = FARM_SXTB16_ROR8(v2);
+}
+#endif
+
 /* Whether farm_matmul takes rows three at a time and farm_conv_triple runs: int8 outputs with
  * the fast requantization on a DSP core, depth a multiple of 4 that fits the kernel's stack
  * buffer, at least two channels. */
@@ -127,6 +172,9 @@ void farm_dw_planes(const farm_op_t *op);
 void farm_k_conv(const farm_op_t *op);
 /* CONV_2D with 1-3 input channels (k_conv_first.c): 1 if done, 0 if the generic path must. */
 int farm_conv_first(const farm_op_t *op);
+/* CONV_2D over packed tiles (k_conv_tiled.c): 1 if done, 0 if the generic path must. The
+ * generic path's filters cost `stall` cycles per 4 bytes read (0 from a copy on the stack). */
+int farm_conv_tiled(const farm_op_t *op, int32_t stall);
 void farm_k_depthwise(const farm_op_t *op);
 void farm_k_fully_connected(const farm_op_t *op);
 void farm_k_average_pool(const farm_op_t *op);

@@ -237,8 +237,14 @@ void farm_k_conv(const farm_op_t *op)
     const int32_t depth = op->p[7] * op->p[8] * op->p[3];
     /* About three slices at most: beyond, reading the windows again costs more than the stalls it
      * saves (by the twins' cycle model, ResNet-8's 64x576 bank in six slices lost 1.3 ms). */
-    if (out_c * depth > CONV_COPY_MIN_BYTES && out_c * depth <= 3 * 4 * CONV_COPY_WORDS &&
-        2 * depth <= 4 * CONV_COPY_WORDS) {
+    const int copies = out_c * depth > CONV_COPY_MIN_BYTES &&
+                       out_c * depth <= 3 * 4 * CONV_COPY_WORDS && 2 * depth <= 4 * CONV_COPY_WORDS;
+    /* Packed tiles where they pay against the path below, whose filter reads from flash miss
+     * the accelerator's data cache unless copied. */
+    if (farm_conv_tiled(op, copies ? 0 : FARM_FLASH_STALL_PER_BLOCK)) {
+        return;
+    }
+    if (copies) {
         conv_windows_from_copy(op, depth);
         return;
     }

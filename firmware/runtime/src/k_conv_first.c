@@ -298,6 +298,61 @@ static __attribute__((noinline)) void conv_first_double(const farm_op_t *op)
     conv_first_impl(op, FARM_RQ_DOUBLE, 0);
 }
 
+#if FARM_TILES
+/* The fast int8 form over one packed tile per channel-pair slice (farm_tile_pack, made once
+ * per layer): windows gathered three at a time, round_up4(depth) bytes apart with zeros past
+ * the depth (the weights' words read past a filter's end meet those zeros), sign-extended once
+ * (farm_expand_block), then the tiled 3-row kernel over the whole tile (farm_tile_rows: 26
+ * cycles per 24 MACs, against the 2x2 block's 22 per 16). 0 where the output offset does not
+ * fold into the records. */
+static __attribute__((noinline)) int first_tiled(const farm_op_t *op)
+{
+    const int32_t *p = op->p;
+    const int32_t in_h = p[1], in_w = p[2], in_c = p[3], out_h = p[4], out_w = p[5];
+    const int32_t out_c = p[6], k_h = p[7], k_w = p[8], s_h = p[9], s_w = p[10];
+    const int32_t pad_h = p[13], pad_w = p[14];
+    const farm_rq_t q = {(const int32_t *)op->c[1], (const int32_t *)op->c[2], p[16], p[17],
+                         p[18], FARM_RQ_FAST};
+    const int32_t depth = k_h * k_w * in_c, d4 = round_up4(depth), pairs = out_c >> 1;
+    const int32_t total = p[0] * out_h * out_w, tile = farm_tile_pairs(d4);
+    if (total < 3 || tile < 1 || !farm_rq_offset_folds(q.rq, out_c)) {
+        return 0;
+    }
+    int32_t wx[FARM_TRIPLE_WX_WORDS];
+    int32_t win_words[3 * FIRST_MAX_DEPTH / 4] = {0};
+    int32_t x[FIRST_MAX_DEPTH / 4 * 6];
+    const int8_t *win = (const int8_t *)win_words;
+    int8_t *out = op->t[op->n_t - 1];
+    for (int32_t p0 = 0; p0 < pairs; p0 += tile) {
+        const int32_t n = pairs - p0 < tile ? pairs - p0 : tile;
+        farm_tile_pack(wx, (const int8_t *)op->c[0], depth, d4, p0, n, &q);
+        first_layer_t l = {op->t[0], in_h, in_w, in_c, k_h, k_w, p[11], p[12], k_w * in_c,
+                           in_w * in_c, (int8_t)(-p[15])};
+        int32_t oy = 0, ox = 0;
+        for (int32_t done = 0; done < total; done += 3) {
+            const int32_t rows = total - done < 3 ? total - done : 3;
+            for (int32_t r = 0; r < rows; r++) {
+                gather_window(&l, oy * s_h - pad_h, ox * s_w - pad_w, (int8_t *)win + r * d4);
+                if (++ox == out_w) {
+                    ox = 0;
+                    if (++oy == out_h) {
+                        oy = 0;
+                        l.in += in_h * in_w * in_c;
+                    }
+                }
+            }
+            int32_t *e = x;
+            for (int32_t k = 0; k < d4; k += 4, e += 6) {
+                farm_expand_block(e, farm_ld32(win + k), farm_ld32(win + d4 + k),
+                                  farm_ld32(win + 2 * d4 + k));
+            }
+            farm_tile_rows(x, d4, wx, n, out + done * out_c + 2 * p0, out_c, rows);
+        }
+    }
+    return 1;
+}
+#endif
+
 int farm_conv_first(const farm_op_t *op)
 {
     const int32_t *p = op->p;
@@ -308,6 +363,11 @@ int farm_conv_first(const farm_op_t *op)
     const int mode = farm_rq_mode(op, p[20]);
     const int sat8 = p[17] <= -128 && p[18] >= 127;
     if (mode == FARM_RQ_FAST) {
+#if FARM_TILES
+        if (sat8 && first_tiled(op)) {
+            return 1;
+        }
+#endif
         if (sat8) {
             conv_first_fast_sat8(op);
         } else {

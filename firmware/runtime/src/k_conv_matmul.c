@@ -318,6 +318,9 @@ static void direct_pair_asm(dp_state_t *st)
 #else
 #define FARM_ROW_PAIR_ASM 0
 #endif
+#if FARM_TILES && !(FARM_ROW_PAIR_ASM && FARM_TRIPLE_WX_WORDS > 0)
+#error "farm_kernels.h's FARM_TILES promises tiles this build does not make"
+#endif
 
 #if FARM_ROW_PAIR_ASM && FARM_ROW_TRIPLE_MAX_DEPTH > 0
 /* Words of three expanded rows of the deepest depth (expand_block: 6 words per 4 bytes). */
@@ -499,11 +502,12 @@ static void row_triple_asm(rt_state_t *st)
     RT_MACS
 #define RX_BLOCK RX_HALF RX_HALF
 
-/* row_triple_asm over a tile packed by row_triples_tiled (st->w): per channel pair its two
+/* row_triple_asm over a tile packed by farm_tile_pack (st->w): per channel pair its two
  * biases, its weights expanded (4 x depth bytes), its two records with the output offset
  * folded into the rounding term; the next pair's follow. 24 MACs per 26 cycles in the loop
- * instead of 30, and no bias, record or offset pointers to keep in the state. Both LDMs need
- * ascending registers: x0 x1 x2 are r0 r1 r2, w0 w1 r3 r4. */
+ * instead of 30, no bias, record or offset pointers to keep in the state, and the loop's end
+ * in a register (4 cycles per four blocks to loop instead of 6). Both LDMs need ascending
+ * registers: x0 x1 x2 are r0 r1 r2, w0 w1 r3 r4. */
 static void row_triple_x_asm(rt_state_t *st)
 {
     register int32_t x0 __asm__("r0");
@@ -526,10 +530,20 @@ static void row_triple_x_asm(rt_state_t *st)
         "mov %[a21], %[a01]\n\t"
         "ldr %[xp], [%[w0], #0]\n\t"
         "ldr %[off], [%[w0], #4]\n\t"
-        "add %[w1], %[wp], %[off], lsl #2\n\t"
-        "push {%[w1]}\n\t"
         "lsls %[w1], %[off], #29\n\t"
-        RT_LOOP(RX_BLOCK)
+        /* The loop reads no offset: off holds the weights' end (ADD keeps the flags). */
+        "add %[off], %[wp], %[off], lsl #2\n\t"
+        FARM_ASM_ENTER4
+        "1:\n\t"
+        RX_BLOCK
+        "5:\n\t"
+        RX_BLOCK
+        "7:\n\t"
+        RX_BLOCK
+        "8:\n\t"
+        RX_BLOCK
+        "cmp %[wp], %[off]\n\t"
+        "bne 1b\n\t"
         "ldr %[w0], [sp]\n\t"
         "mov %[w1], %[wp]\n\t"
         RT_RQ3("%[a00]", "%[a10]", "%[a20]", "0", "8")
@@ -549,19 +563,6 @@ static void row_triple_x_asm(rt_state_t *st)
 #undef RT_LOOP
 #undef RT_PAIR_FINISH
 #undef RT_STORE_NEXT
-
-/* One block of the expanded rows (4 bytes of depth of three rows, words v0 v1 v2): {rows 0,
- * 1, 2 of bytes 0 and 2}, {the same of bytes 1 and 3}, as row_triple_asm reads them. */
-static inline __attribute__((always_inline)) void expand_block(int32_t *e, int32_t v0, int32_t v1,
-                                                               int32_t v2)
-{
-    e[0] = FARM_SXTB16(v0);
-    e[1] = FARM_SXTB16(v1);
-    e[2] = FARM_SXTB16(v2);
-    e[3] = FARM_SXTB16_ROR8(v0);
-    e[4] = FARM_SXTB16_ROR8(v1);
-    e[5] = FARM_SXTB16_ROR8(v2);
-}
 
 /* The odd last channel of a layer over the three expanded rows x (its weights at w, OHWI),
  * outputs at o0 + oc - 1, rows stride apart. */
@@ -601,23 +602,24 @@ static inline __attribute__((always_inline)) void expand_rows(int32_t *x, const 
                                                               int32_t depth)
 {
     for (int32_t k = 0; k < depth; k += 4, x += 6) {
-        expand_block(x, farm_ld32(in + k), farm_ld32(in + depth + k), farm_ld32(in + 2 * depth + k));
+        farm_expand_block(x, farm_ld32(in + k), farm_ld32(in + depth + k), farm_ld32(in + 2 * depth + k));
     }
 }
 
 #if FARM_TRIPLE_WX_WORDS > 0
-/* Words of a channel pair in row_triples_tiled's tile: two biases, the expanded weights, two
- * records. */
-#define TILE_PAIR_WORDS(depth) (2 + (depth) + 2 * FARM_RQ_WORDS)
+#if !FARM_TILES
+#error "farm_kernels.h's FARM_TILES disagrees with the kernels built here"
+#endif
 
 /* Whether row_triples_tiled takes a layer: rows not deeper than its row buffer, right shifts
  * that let the output offset be folded, and cycles to gain. Per block of 4 bytes of depth (by
  * the twins' cycle model): each triple saves 4 cycles per pair of the tile; packing the tile
  * costs about 13 per pair; with more than one tile, each tile expands every triple's rows
- * again, about 22. */
+ * again, about 22. (Counting the flash stalls the tile saves as well took VWW's 3x3-pixel
+ * layers too, and lost 0.1 ms.) */
 static int tiled_applies(int32_t rows, int32_t depth, int32_t oc, const farm_rq_t *q)
 {
-    const int32_t tile = FARM_TRIPLE_WX_WORDS / TILE_PAIR_WORDS(depth), pairs = oc >> 1;
+    const int32_t tile = farm_tile_pairs(depth), pairs = oc >> 1;
     const int32_t n = tile < pairs ? tile : pairs, again = tile < pairs ? 22 : 0;
     if (depth > TILED_MAX_DEPTH || n < 1 || (rows / 3) * (4 * n - again) <= 13 * n) {
         return 0;
@@ -625,10 +627,61 @@ static int tiled_applies(int32_t rows, int32_t depth, int32_t oc, const farm_rq_
     return farm_rq_offset_folds(q->rq, oc);
 }
 
+int32_t farm_tile_pairs(int32_t depth)
+{
+    return FARM_TRIPLE_WX_WORDS / FARM_TILE_PAIR_WORDS(depth);
+}
+
+void farm_tile_pack(int32_t *wx, const int8_t *w, int32_t w_row, int32_t depth, int32_t p0,
+                    int32_t n, const farm_rq_t *q)
+{
+    int32_t *e = wx;
+    for (int32_t c = 2 * p0; c < 2 * (p0 + n); c += 2) {
+        *e++ = q->bias[c];
+        *e++ = q->bias[c + 1];
+        const int8_t *w0 = w + c * w_row;
+        for (int32_t k = 0; k < depth; k += 4, e += 4) {
+            const int32_t v0 = farm_ld32(w0 + k), v1 = farm_ld32(w0 + w_row + k);
+            e[0] = FARM_SXTB16(v0);
+            e[1] = FARM_SXTB16(v1);
+            e[2] = FARM_SXTB16_ROR8(v0);
+            e[3] = FARM_SXTB16_ROR8(v1);
+        }
+        for (int32_t j = 0; j < 2; j++, e += FARM_RQ_WORDS) {
+            const int32_t *r = q->rq + (c + j) * FARM_RQ_WORDS;
+            e[0] = r[0];
+            e[1] = r[1];
+            e[2] = r[2];
+            e[3] = farm_rq_fold_offset(r, q->out_off);
+        }
+    }
+}
+
+/* Pairs of a tile one staged triple takes (farm_tile_rows with fewer than three rows). */
+#define STAGED_PAIRS 32
+
+void farm_tile_rows(const int32_t *x, int32_t depth, const int32_t *wx, int32_t n, int8_t *o,
+                    int32_t stride, int32_t rows)
+{
+    if (rows >= 3) {
+        rt_state_t st = {x, depth, 0, 0, o, stride, (const int8_t *)wx, 0, n};
+        row_triple_x_asm(&st);
+        return;
+    }
+    /* The kernel writes three rows: the missing ones go to the stack and are dropped. */
+    int8_t staged[3 * 2 * STAGED_PAIRS];
+    for (int32_t p0 = 0; p0 < n; p0 += STAGED_PAIRS, wx += STAGED_PAIRS * FARM_TILE_PAIR_WORDS(depth)) {
+        const int32_t m = n - p0 < STAGED_PAIRS ? n - p0 : STAGED_PAIRS;
+        rt_state_t st = {x, depth, 0, 0, staged, 2 * m, (const int8_t *)wx, 0, m};
+        row_triple_x_asm(&st);
+        for (int32_t r = 0; r < rows; r++) {
+            farm_copy_short(o + r * stride + 2 * p0, staged + r * 2 * m, 2 * m);
+        }
+    }
+}
+
 /* The rows in threes, as row_triples_sat8, a tile of channel pairs at a time: the tile packed
- * once into wx (per pair: its biases; its weights sign-extended, {c even, c + 1 even, c odd,
- * c + 1 odd} per 4 bytes of depth; its records with the output offset folded in), then every
- * triple over it. Returns the rows done. */
+ * once into wx (farm_tile_pack), then every triple over it. Returns the rows done. */
 static __attribute__((noinline)) int32_t row_triples_tiled(const int8_t *in, int32_t rows,
                                                            int32_t depth, const int8_t *w,
                                                            int32_t oc, const farm_rq_t *q,
@@ -637,36 +690,16 @@ static __attribute__((noinline)) int32_t row_triples_tiled(const int8_t *in, int
     int32_t wx[FARM_TRIPLE_WX_WORDS];
     int32_t x[TILED_MAX_DEPTH / 4 * 6];
     const int32_t pairs = oc >> 1, triples = rows / 3;
-    const int32_t tile = FARM_TRIPLE_WX_WORDS / TILE_PAIR_WORDS(depth);
+    const int32_t tile = farm_tile_pairs(depth);
     for (int32_t p0 = 0; p0 < pairs; p0 += tile) {
         const int32_t n = pairs - p0 < tile ? pairs - p0 : tile;
-        int32_t *e = wx;
-        for (int32_t c = 2 * p0; c < 2 * (p0 + n); c += 2) {
-            *e++ = q->bias[c];
-            *e++ = q->bias[c + 1];
-            const int8_t *w0 = w + c * depth;
-            for (int32_t k = 0; k < depth; k += 4, e += 4) {
-                const int32_t v0 = farm_ld32(w0 + k), v1 = farm_ld32(w0 + depth + k);
-                e[0] = FARM_SXTB16(v0);
-                e[1] = FARM_SXTB16(v1);
-                e[2] = FARM_SXTB16_ROR8(v0);
-                e[3] = FARM_SXTB16_ROR8(v1);
-            }
-            for (int32_t j = 0; j < 2; j++, e += FARM_RQ_WORDS) {
-                const int32_t *r = q->rq + (c + j) * FARM_RQ_WORDS;
-                e[0] = r[0];
-                e[1] = r[1];
-                e[2] = r[2];
-                e[3] = farm_rq_fold_offset(r, q->out_off);
-            }
-        }
+        farm_tile_pack(wx, w, depth, depth, p0, n, q);
         const int last = p0 + n == pairs && (oc & 1);
         const int8_t *r = in;
         int8_t *o = out;
         for (int32_t t = 0; t < triples; t++, r += 3 * depth, o += 3 * oc) {
             expand_rows(x, r, depth);
-            rt_state_t st = {x, depth, 0, 0, o + 2 * p0, oc, (const int8_t *)wx, 0, n};
-            row_triple_x_asm(&st);
+            farm_tile_rows(x, depth, wx, n, o + 2 * p0, oc, 3);
             if (last) {
                 triple_last_channel(x, depth, w, oc, oc, q, o);
             }
@@ -702,7 +735,7 @@ static __attribute__((noinline)) void direct_triple_sat8(const farm_conv_pair_t 
     const int32_t xoff = g->xoff;
     for (int32_t ky = 0; ky < g->k_h; ky++, x0 += g->x_row) {
         for (int32_t k = 0; k < g->seg; k += 4, e += 6) {
-            expand_block(e, farm_ld32(x0 + k), farm_ld32(x0 + xoff + k),
+            farm_expand_block(e, farm_ld32(x0 + k), farm_ld32(x0 + xoff + k),
                          farm_ld32(x0 + 2 * xoff + k));
         }
     }

@@ -103,6 +103,14 @@ static __attribute__((noinline)) void add_fast(const farm_op_t *op, const add_rq
     broadcast_impl(op, r, ADD_FAST);
 }
 
+/* The two 1 KB tables of a table ADD, read at random, miss the flash accelerator's data cache
+ * (256 B on the L4/L4+/G4) on most elements where they stay in flash: with a 16 KB stack they
+ * are copied to it once per operator, for operators long enough to repay the copy (about 300
+ * cycles against 5 wait states per miss). */
+#if defined(FARM_STACK_BYTES) && FARM_STACK_BYTES >= 16384u
+#define ADD_TABLE_COPY_MIN 256
+#endif
+
 /* ADD without broadcasting, each input's scaled value read from its table (the compiler's,
  * BLOB.md): two table loads and one requantization per element instead of three
  * requantizations. The output stage is the fast form (`masked`: its R may be 0) or, `generic`,
@@ -118,6 +126,15 @@ static inline __attribute__((always_inline)) void add_table_impl(const farm_op_t
     const uint8_t *a = (const uint8_t *)op->t[0], *b = (const uint8_t *)op->t[1];
     int8_t *out = op->t[2];
     const int32_t n = op->p[0] * op->p[1] * op->p[2] * op->p[3];
+#if defined(ADD_TABLE_COPY_MIN)
+    int32_t copy[512];
+    if (n >= ADD_TABLE_COPY_MIN) {
+        memcpy(copy, ta, 256 * sizeof(int32_t));
+        memcpy(copy + 256, tb, 256 * sizeof(int32_t));
+        ta = copy;
+        tb = copy + 256;
+    }
+#endif
     const int32_t out_off = q[2], lo = q[10], hi = q[11], m_out = q[8], s_out = q[9];
     /* A local copy of the output record (its sign mask the constant -1 unless `masked`, R >= 1
      * then): add_rq reads it without a reload per element. */
