@@ -502,14 +502,47 @@ static void row_triple_asm(rt_state_t *st)
     RT_MACS
 #define RX_BLOCK RX_HALF RX_HALF
 
-/* row_triple_asm over a tile packed by farm_tile_pack (st->w): per channel pair its two
- * biases, its weights expanded (4 x depth bytes), its two records with the output offset
- * folded into the rounding term; the next pair's follow. 24 MACs per 26 cycles in the loop
- * instead of 30, no bias, record or offset pointers to keep in the state, and the loop's end
- * in a register, eight blocks per branch (4 cycles per eight blocks to loop, against 6 per
- * four). Both LDMs need ascending
- * registers: x0 x1 x2 are r0 r1 r2, w0 w1 r3 r4. */
-static void row_triple_x_asm(rt_state_t *st)
+/* What row_triple_x_asm reads once per call; it pushes the first five (offsets fixed). */
+typedef struct {
+    const int32_t *x;   /* 0: the three rows, expanded */
+    int32_t depth;      /* 4 */
+    int8_t *o0;         /* 8: row 0's first output (rows 1 and 2 at stride and 2 stride on) */
+    int32_t stride;     /* 12 */
+    const int32_t *end; /* 16: the tile's end */
+    const int32_t *w;   /* 20: the tile (farm_tile_pack) */
+} rx_state_t;
+
+/* The fast requantization of one channel's three accumulators with the record at wp
+ * (advanced past it): {m, L, R, h} with the output offset folded into h. Scratch: x0 x1 x2 xp
+ * off. */
+#define RX_RQ3(A, B, C)                                                                            \
+    "ldrd %[x0], %[x1], [%[wp]], #8\n\t"                                                           \
+    "ldrd %[x2], %[xp], [%[wp]], #8\n\t"                                                           \
+    "lsl " A ", " A ", %[x1]\n\t"                                                                  \
+    "lsl " B ", " B ", %[x1]\n\t"                                                                  \
+    "lsl " C ", " C ", %[x1]\n\t"                                                                  \
+    "smmulr " A ", " A ", %[x0]\n\t"                                                               \
+    "smmulr " B ", " B ", %[x0]\n\t"                                                               \
+    "smmulr " C ", " C ", %[x0]\n\t"                                                               \
+    "add %[off], %[xp], " A "\n\t"                                                                 \
+    "add " A ", %[off], " A ", asr #31\n\t"                                                        \
+    "add %[off], %[xp], " B "\n\t"                                                                 \
+    "add " B ", %[off], " B ", asr #31\n\t"                                                        \
+    "add %[off], %[xp], " C "\n\t"                                                                 \
+    "add " C ", %[off], " C ", asr #31\n\t"                                                        \
+    "asr " A ", " A ", %[x2]\n\t"                                                                  \
+    "asr " B ", " B ", %[x2]\n\t"                                                                  \
+    "asr " C ", " C ", %[x2]\n\t"
+
+/* The 3-row kernel over a tile packed by farm_tile_pack: per channel pair its two biases, its
+ * weights expanded (4 x depth bytes), its two records with the output offset folded into the
+ * rounding term; the next pair's follow. 24 MACs per 26 cycles in the loop instead of 30, the
+ * loop's end in a register, eight blocks per branch (4 cycles per eight blocks to loop,
+ * against 6 per four). The weight pointer runs through the whole tile (biases, weights,
+ * records, the next pair), so a pair costs no pointer reloads; the rows' base, depth, output
+ * pointer, stride and the tile's end wait on the stack. Both LDMs need ascending registers:
+ * x0 x1 x2 are r0 r1 r2, w0 w1 r3 r4 (so the push puts the five state words in order). */
+static void row_triple_x_asm(const rx_state_t *st)
 {
     register int32_t x0 __asm__("r0");
     register int32_t x1 __asm__("r1");
@@ -518,19 +551,23 @@ static void row_triple_x_asm(rt_state_t *st)
     register int32_t w1 __asm__("r4");
     int32_t a00, a01, a10, a11, a20, a21, off;
     const int32_t *xp;
-    const int8_t *wp;
+    const int32_t *wp;
     __asm__ volatile(
-        "push {%[w0]}\n\t"
+        "ldr %[x0], [%[w0], #0]\n\t"
+        "ldr %[x1], [%[w0], #4]\n\t"
+        "ldr %[x2], [%[w0], #8]\n\t"
+        "ldr %[w1], [%[w0], #12]\n\t"
+        "ldr %[xp], [%[w0], #16]\n\t"
+        "ldr %[wp], [%[w0], #20]\n\t"
+        /* xp is none of r0-r4: pushed above them, as the state's fifth word. */
+        "push {%[x0], %[x1], %[x2], %[w1], %[xp]}\n\t"
         "3:\n\t"
-        "ldr %[w0], [sp]\n\t"
-        "ldr %[wp], [%[w0], #24]\n\t"
         "ldrd %[a00], %[a01], [%[wp]], #8\n\t"
         "mov %[a10], %[a00]\n\t"
         "mov %[a20], %[a00]\n\t"
         "mov %[a11], %[a01]\n\t"
         "mov %[a21], %[a01]\n\t"
-        "ldr %[xp], [%[w0], #0]\n\t"
-        "ldr %[off], [%[w0], #4]\n\t"
+        "ldrd %[xp], %[off], [sp]\n\t"
         "ubfx %[w1], %[off], #2, #3\n\t"
         /* The loop reads no offset: off holds the weights' end. */
         "add %[off], %[wp], %[off], lsl #2\n\t"
@@ -557,14 +594,35 @@ static void row_triple_x_asm(rt_state_t *st)
         RX_BLOCK
         "cmp %[wp], %[off]\n\t"
         "bne 1b\n\t"
-        "ldr %[w0], [sp]\n\t"
-        "mov %[w1], %[wp]\n\t"
-        RT_RQ3("%[a00]", "%[a10]", "%[a20]", "0", "8")
-        RT_RQ3("%[a01]", "%[a11]", "%[a21]", "16", "24")
-        "adds %[w1], %[w1], #32\n\t"
-        "str %[w1], [%[w0], #24]\n\t"
-        RT_STORE_NEXT);
+        RX_RQ3("%[a00]", "%[a10]", "%[a20]")
+        RX_RQ3("%[a01]", "%[a11]", "%[a21]")
+        "ssat %[a00], #8, %[a00]\n\t"
+        "ssat %[a10], #8, %[a10]\n\t"
+        "ssat %[a20], #8, %[a20]\n\t"
+        "ssat %[a01], #8, %[a01]\n\t"
+        "ssat %[a11], #8, %[a11]\n\t"
+        "ssat %[a21], #8, %[a21]\n\t"
+        "bfi %[a00], %[a01], #8, #8\n\t"
+        "bfi %[a10], %[a11], #8, #8\n\t"
+        "bfi %[a20], %[a21], #8, #8\n\t"
+        /* Each row's two bytes as one halfword (little-endian), rows stride apart. */
+        "ldrd %[x1], %[x2], [sp, #8]\n\t"
+        "strh %[a10], [%[x1], %[x2]]\n\t"
+        "add %[xp], %[x1], %[x2], lsl #1\n\t"
+        "strh %[a20], [%[xp]]\n\t"
+        "strh %[a00], [%[x1]], #2\n\t"
+        "str %[x1], [sp, #8]\n\t"
+        "ldr %[x2], [sp, #16]\n\t"
+        "cmp %[wp], %[x2]\n\t"
+        "bne 3b\n\t"
+        "add sp, sp, #20\n\t"
+        : [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [w0] "+r"(w0), [w1] "=&r"(w1),
+          [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
+          [a20] "=&r"(a20), [a21] "=&r"(a21), [xp] "=&r"(xp), [wp] "=&r"(wp), [off] "=&r"(off)
+        :
+        : "cc", "memory");
 }
+#undef RX_RQ3
 #undef RX_HALF
 #undef RX_BLOCK
 #endif
@@ -677,7 +735,7 @@ void farm_tile_rows(const int32_t *x, int32_t depth, const int32_t *wx, int32_t 
                     int32_t stride, int32_t rows)
 {
     if (rows >= 3) {
-        rt_state_t st = {x, depth, 0, 0, o, stride, (const int8_t *)wx, 0, n};
+        const rx_state_t st = {x, depth, o, stride, wx + n * FARM_TILE_PAIR_WORDS(depth), wx};
         row_triple_x_asm(&st);
         return;
     }
@@ -685,7 +743,7 @@ void farm_tile_rows(const int32_t *x, int32_t depth, const int32_t *wx, int32_t 
     int8_t staged[3 * 2 * STAGED_PAIRS];
     for (int32_t p0 = 0; p0 < n; p0 += STAGED_PAIRS, wx += STAGED_PAIRS * FARM_TILE_PAIR_WORDS(depth)) {
         const int32_t m = n - p0 < STAGED_PAIRS ? n - p0 : STAGED_PAIRS;
-        rt_state_t st = {x, depth, 0, 0, staged, 2 * m, (const int8_t *)wx, 0, m};
+        const rx_state_t st = {x, depth, staged, 2 * m, wx + m * FARM_TILE_PAIR_WORDS(depth), wx};
         row_triple_x_asm(&st);
         for (int32_t r = 0; r < rows; r++) {
             farm_copy_short(o + r * stride + 2 * p0, staged + r * 2 * m, 2 * m);
