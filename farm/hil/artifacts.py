@@ -98,7 +98,10 @@ def image_for(
     With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
     exists (the memory test measures the real board's image, also for a twin pool), else the
     pool's own image. With ``energy_mode`` the build of MLPerf Tiny's energy mode
-    (``MODE=energy``: timestamps are pin pulses only).
+    (``MODE=energy``: timestamps are pin pulses only). A twin pool's image gets the build
+    variable ``TWIN_OF=<target BSP>`` when the recipe builds for the target too, so a recipe can
+    make the twin's image like the target's where that matters (the harness takes the
+    target's stack).
     """
     bsp = bsp_for(pool)
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
@@ -109,7 +112,12 @@ def image_for(
             raise ValueError(f"firmware {firmware.key} compiles the model in; pass the model")
         embedded = embedded_model(model)
     recipe = firmware.recipe_path.resolve()
-    extra = (("MODE", "energy"),) if energy_mode else ()
+    extra: tuple[tuple[str, str], ...] = (("MODE", "energy"),) if energy_mode else ()
+    slug = pool.target.slug
+    if bsp != slug and slug in (firmware.targets or ()):
+        # Which target the twin stands for: the harness builds the twin with that target's
+        # stack, which picks the runtime's kernels.
+        extra += (("TWIN_OF", slug),)
     return firmware_image(
         recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, remote, embedded, extra
     )

@@ -1,0 +1,44 @@
+"""A twin pool's image is built as the target it stands for: the harness takes the target's
+stack, so the twin runs the kernels the target's own image runs (not the twin machine's)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from farm.catalog import Catalog
+from farm.discovery import read_recipe
+from farm.hil.artifacts import image_for
+from farm.inventory import BoardConfig
+from farm.matrix import BoardPool
+from testing.build.conftest import HARNESS
+
+
+def _symbols(elf: Path) -> dict[str, int]:
+    text = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+    return {f[2]: int(f[0], 16) for f in (ln.split() for ln in text.splitlines()) if len(f) == 3}
+
+
+def _twin_pool(target: str) -> BoardPool:
+    config = BoardConfig(id=f"{target.lower()}-twin", target=target, backend="qemu")
+    return BoardPool(config.id, Catalog.load().get(target), "qemu", (config,))
+
+
+@pytest.mark.slow
+def test_twin_images_take_their_targets_stack(tmp_path: Path) -> None:
+    (dsp,) = [f for f in read_recipe(HARNESS / "recipe.yaml") if f.version == "1.1"]
+    cache = tmp_path / "cache"
+    l4r5 = image_for(dsp, _twin_pool("NUCLEO_L4R5ZI"), cache, builder="host")
+    l476 = image_for(dsp, _twin_pool("NUCLEO_L476RG"), cache, builder="host")
+    g431 = image_for(dsp, _twin_pool("NUCLEO_G431RB"), cache, builder="host")
+    # All three run on the Cortex-M4 twin machine, each built as its target.
+    assert {a.bsp for a in (l4r5, l476, g431)} == {"mps2_an386"}
+    stacks = {a.image_hash: _symbols(a.elf)["FARM_STACK_BYTES"] for a in (l4r5, l476, g431)}
+    assert sorted(stacks.values()) == [3072, 6144, 16384]
+    # The L4R5's 16 KB stack takes the packed tiles; the L476's 6 KB and the G431's 3 KB do not,
+    # as their own boards' images do not.
+    assert "conv_tiles" in _symbols(l4r5.elf)
+    assert "conv_tiles" not in _symbols(l476.elf) and "conv_tiles" not in _symbols(g431.elf)
