@@ -26,6 +26,11 @@ EEMBC energy setup, whose UART goes through an isolating IO manager). The build 
 the firmware (``{console_baud}``), the artifact records it, and the farm opens the board's
 console at that rate (else at the inventory's ``console.baud``).
 
+A QEMU twin's image is built for the twin machine's BSP. Where the recipe builds for the target
+the twin stands for too, the build gets ``TWIN_OF=<that target's BSP>`` among its ``{vars}``
+(:func:`twin_of_vars`), so the firmware can build the twin like the target where it matters (the
+harness takes the target's stack, which picks the runtime's kernels).
+
 A firmware that compiles the model in (a lab's TFLite Micro app with an ``xxd -i`` model.h, a
 vendor code generator) says ``model: embedded`` and uses ``{model_tflite}``, ``{model_c}`` or
 ``{model_blob_c}`` (see ``farm.build.embedded_model``); it is built once per model. ``models:``
@@ -277,6 +282,12 @@ class Recipe(BaseModel):
     def containerfile(self) -> Path | None:
         """Absolute path of the Containerfile, when the recipe has a container."""
         return None if self.container is None else self.path.parent / self.container.containerfile
+
+
+def twin_of_vars(recipe_targets: tuple[str, ...] | None, target_bsp: str) -> dict[str, str]:
+    """Build variables of a twin image that stands for the target whose BSP is ``target_bsp``:
+    ``TWIN_OF`` where the recipe lists that BSP among its targets, nothing otherwise."""
+    return {"TWIN_OF": target_bsp} if target_bsp in (recipe_targets or ()) else {}
 
 
 def find_repo_root(start: Path) -> Path:

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from farm.build.recipe import twin_of_vars
 from farm.devices.registry import get_backend
 
 if TYPE_CHECKING:
@@ -98,10 +99,8 @@ def image_for(
     With ``firmware_dir``, the image the *real* target runs when ``firmware_dir/bsp/<target>``
     exists (the memory test measures the real board's image, also for a twin pool), else the
     pool's own image. With ``energy_mode`` the build of MLPerf Tiny's energy mode
-    (``MODE=energy``: timestamps are pin pulses only). A twin pool's image gets the build
-    variable ``TWIN_OF=<target BSP>`` when the recipe builds for the target too, so a recipe can
-    make the twin's image like the target's where that matters (the harness takes the
-    target's stack).
+    (``MODE=energy``: timestamps are pin pulses only). A twin pool's image is built as its
+    target's twin (:func:`~farm.build.recipe.twin_of_vars`).
     """
     bsp = bsp_for(pool)
     if firmware_dir is not None and (firmware_dir / "bsp" / pool.target.slug).is_dir():
@@ -113,11 +112,8 @@ def image_for(
         embedded = embedded_model(model)
     recipe = firmware.recipe_path.resolve()
     extra: tuple[tuple[str, str], ...] = (("MODE", "energy"),) if energy_mode else ()
-    slug = pool.target.slug
-    if bsp != slug and slug in (firmware.targets or ()):
-        # Which target the twin stands for: the harness builds the twin with that target's
-        # stack, which picks the runtime's kernels.
-        extra += (("TWIN_OF", slug),)
+    if bsp != pool.target.slug:
+        extra += tuple(twin_of_vars(firmware.targets, pool.target.slug).items())
     return firmware_image(
         recipe, firmware.version, bsp, cache_dir, builder, rootfs_dir, remote, embedded, extra
     )

@@ -154,7 +154,7 @@ def start_twin(
     Bad input (target, firmware, model, model id) raises ConfigError before QEMU starts.
     """
     from farm.build import build_firmware
-    from farm.build.recipe import resolve_recipe
+    from farm.build.recipe import resolve_recipe, twin_of_vars
     from farm.devices.qemu import QemuBoard
     from farm.inventory import BoardConfig
     from farm.virtual.cycle_trace import TraceProfileCache
@@ -174,7 +174,11 @@ def start_twin(
         )
     chosen_id = model_id_for(model, model_id)
     compiled = compile_for_twin(model, chosen_id)
-    image = build_firmware(recipe.path, version, bsp, cache_dir=cache_dir)
+    # Built as the farm builds this target's twin pool (farm.hil.artifacts.image_for).
+    twin_vars = twin_of_vars(recipe.targets, target.slug)
+    image = build_firmware(
+        recipe.path, version, bsp, cache_dir=cache_dir, extra_vars=twin_vars or None
+    )
     config = BoardConfig(id=f"twin-{target.slug}", target=target.name, backend="qemu")
     board = QemuBoard(config, target, workdir=workdir, log_path=workdir / "console.log")
     # m-lap-us follows the cycle model's estimate for (image, model), as the farm's rows do.

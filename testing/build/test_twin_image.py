@@ -13,7 +13,7 @@ from farm.discovery import read_recipe
 from farm.hil.artifacts import image_for
 from farm.inventory import BoardConfig
 from farm.matrix import BoardPool
-from testing.build.conftest import HARNESS
+from testing.build.conftest import HARNESS, REPO
 
 
 def _symbols(elf: Path) -> dict[str, int]:
@@ -42,3 +42,29 @@ def test_twin_images_take_their_targets_stack(tmp_path: Path) -> None:
     # as their own boards' images do not.
     assert "conv_tiles" in _symbols(l4r5.elf)
     assert "conv_tiles" not in _symbols(l476.elf) and "conv_tiles" not in _symbols(g431.elf)
+
+
+@pytest.mark.slow
+@pytest.mark.emulator
+def test_twin_serve_runs_the_image_the_farm_runs(tmp_path: Path) -> None:
+    """``farm twin serve`` for the L476 boots the image the farm's L476 twin pool runs."""
+    from farm.virtual.twin_serve import start_twin
+
+    (dsp,) = [f for f in read_recipe(HARNESS / "recipe.yaml") if f.version == "1.1"]
+    cache = tmp_path / "cache"
+    # The builder twin serve picks (auto), so the two keys compare on any host.
+    pool_image = image_for(dsp, _twin_pool("NUCLEO_L476RG"), cache)
+    served = start_twin(
+        "NUCLEO_L476RG",
+        "joulefarm-harness@1.1",
+        REPO / "models" / "kws_dscnn_16.tflite",
+        model_id=None,
+        firmware_dir=REPO / "firmware",
+        cache_dir=cache,
+        workdir=tmp_path / "serve",
+    )
+    try:
+        assert served.image.image_hash == pool_image.image_hash
+        assert _symbols(served.image.elf)["FARM_STACK_BYTES"] == 6144
+    finally:
+        served.close()
