@@ -140,6 +140,21 @@ static inline __attribute__((always_inline)) void farm_expand_block(int32_t *e, 
     e[4] = FARM_SXTB16_ROR8(v1);
     e[5] = FARM_SXTB16_ROR8(v2);
 }
+
+/* Three windows expanded into e, 4 bytes at a time (farm_expand_block): each window n_rows runs
+ * of seg bytes (a multiple of 4), row_step apart, from x0, x0 + xoff and x0 + 2 xoff. Three
+ * rows of a matrix are one run each (n_rows 1, xoff their length). */
+static inline __attribute__((always_inline)) void farm_expand_windows(int32_t *e, const int8_t *x0,
+                                                                      int32_t n_rows, int32_t seg,
+                                                                      int32_t row_step,
+                                                                      int32_t xoff)
+{
+    for (int32_t r = 0; r < n_rows; r++, x0 += row_step) {
+        for (const int8_t *p = x0, *end = x0 + seg; p < end; p += 4, e += 6) {
+            farm_expand_block(e, farm_ld32(p), farm_ld32(p + xoff), farm_ld32(p + 2 * xoff));
+        }
+    }
+}
 #endif
 
 /* Whether farm_matmul takes rows three at a time and farm_conv_triple runs: int8 outputs with

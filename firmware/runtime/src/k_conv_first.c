@@ -28,11 +28,6 @@
 /* Largest window (bytes) of the first-layer path, and the stride of the two pixel windows in
  * the stack buffer: the assembly reads pixel b's word at a constant offset from pixel a's. */
 #define FIRST_MAX_DEPTH 64
-#if FARM_TRIPLE_WX_WORDS > 0
-#define FIRST_BATCH 24
-#else
-#define FIRST_BATCH 3
-#endif
 /* The first-layer path takes convolutions with at most this many input channels. */
 #define FIRST_MAX_IN_C 3
 
@@ -222,9 +217,10 @@ static inline __attribute__((always_inline)) void conv_first_impl(const farm_op_
                        in_w * in_c, (int8_t)(-p[15])};
     const int32_t pixels = out_h * out_w;
 #if FARM_ROW_TRIPLE_MAX_DEPTH > 0
-    /* Windows side by side for farm_matmul's 3-row kernel, where it runs: three, or 24 where it
-     * expands a tile's weights once per call (each call pays that again). */
-    int32_t tri_words[FIRST_BATCH * FIRST_MAX_DEPTH / 4];
+    /* Three windows side by side for farm_matmul's 3-row kernel, where it runs (a build with
+     * tiles takes first_tiled instead, unless the records cannot fold the output offset, and
+     * then farm_matmul's tiles cannot either). */
+    int32_t tri_words[3 * FIRST_MAX_DEPTH / 4];
     int8_t *tri = (int8_t *)tri_words;
     const int triples = farm_takes_triples(q, depth, out_c);
 #endif
@@ -232,17 +228,15 @@ static inline __attribute__((always_inline)) void conv_first_impl(const farm_op_
         int32_t oy = 0, ox = 0;
         int32_t px = 0;
 #if FARM_ROW_TRIPLE_MAX_DEPTH > 0
-        while (triples && px + 3 <= pixels) {
-            const int32_t rows = pixels - px < FIRST_BATCH ? (pixels - px) / 3 * 3 : FIRST_BATCH;
-            for (int32_t i = 0; i < rows; i++) {
+        for (; triples && px + 3 <= pixels; px += 3) {
+            for (int32_t i = 0; i < 3; i++) {
                 gather_window(&l, oy * s_h - pad_h, ox * s_w - pad_w, tri + i * depth);
                 if (++ox == out_w) {
                     ox = 0;
                     oy++;
                 }
             }
-            farm_matmul(tri, rows, depth, w, out_c, q, out + (b * pixels + px) * out_c);
-            px += rows;
+            farm_matmul(tri, 3, depth, w, out_c, q, out + (b * pixels + px) * out_c);
         }
 #endif
         for (; px < pixels; px += 2) {
@@ -302,7 +296,7 @@ static __attribute__((noinline)) void conv_first_double(const farm_op_t *op)
 /* The fast int8 form over one packed tile per channel-pair slice (farm_tile_pack, made once
  * per layer): windows gathered three at a time, round_up4(depth) bytes apart with zeros past
  * the depth (the weights' words read past a filter's end meet those zeros), sign-extended once
- * (farm_expand_block), then the tiled 3-row kernel over the whole tile (farm_tile_rows: 26
+ * (farm_expand_windows), then the tiled 3-row kernel over the whole tile (farm_tile_rows: 26
  * cycles per 24 MACs, against the 2x2 block's 22 per 16). 0 where the output offset does not
  * fold into the records. */
 static __attribute__((noinline)) int first_tiled(const farm_op_t *op)
@@ -341,11 +335,7 @@ static __attribute__((noinline)) int first_tiled(const farm_op_t *op)
                     }
                 }
             }
-            int32_t *e = x;
-            for (int32_t k = 0; k < d4; k += 4, e += 6) {
-                farm_expand_block(e, farm_ld32(win + k), farm_ld32(win + d4 + k),
-                                  farm_ld32(win + 2 * d4 + k));
-            }
+            farm_expand_windows(x, win, 1, d4, 0, d4);
             farm_tile_rows(x, d4, wx, n, out + done * out_c + 2 * p0, out_c, rows);
         }
     }

@@ -323,7 +323,7 @@ static void direct_pair_asm(dp_state_t *st)
 #endif
 
 #if FARM_ROW_PAIR_ASM && FARM_ROW_TRIPLE_MAX_DEPTH > 0
-/* Words of three expanded rows of the deepest depth (expand_block: 6 words per 4 bytes). */
+/* Words of three expanded rows of the deepest depth (farm_expand_block: 6 words per 4 bytes). */
 #define TRIPLE_WORDS (FARM_ROW_TRIPLE_MAX_DEPTH / 4 * 6)
 
 #define TILED_MAX_DEPTH 256 /* row_triples_tiled's row buffer: 1.5 KB */
@@ -364,26 +364,30 @@ typedef struct {
     RT_MACS
 #define RT_BLOCK RT_HALF("", "") RT_HALF(", #4", ", ror #8")
 
-/* The fast requantization of one channel's three accumulators with the record at [w1 + OFF]
- * (as FARM_RQ2_ASM). Scratch: x0 x1 x2 xp wp. */
-#define RT_RQ3(A, B, C, OFF, OFF8)                                                                 \
-    "ldrd %[x0], %[x1], [%[w1], #" OFF "]\n\t"                                                     \
-    "ldrd %[x2], %[xp], [%[w1], #" OFF8 "]\n\t"                                                    \
+/* The fast requantization of one channel's three accumulators A B C with its record loaded:
+ * x0 = multiplier, x1 = L, x2 = R, xp = rounding term; T is a scratch register. */
+#define RQ3_APPLY(A, B, C, T)                                                                      \
     "lsl " A ", " A ", %[x1]\n\t"                                                                  \
     "lsl " B ", " B ", %[x1]\n\t"                                                                  \
     "lsl " C ", " C ", %[x1]\n\t"                                                                  \
     "smmulr " A ", " A ", %[x0]\n\t"                                                               \
     "smmulr " B ", " B ", %[x0]\n\t"                                                               \
     "smmulr " C ", " C ", %[x0]\n\t"                                                               \
-    "add %[wp], %[xp], " A "\n\t"                                                                  \
-    "add " A ", %[wp], " A ", asr #31\n\t"                                                         \
-    "add %[wp], %[xp], " B "\n\t"                                                                  \
-    "add " B ", %[wp], " B ", asr #31\n\t"                                                         \
-    "add %[wp], %[xp], " C "\n\t"                                                                  \
-    "add " C ", %[wp], " C ", asr #31\n\t"                                                         \
+    "add " T ", %[xp], " A "\n\t"                                                                  \
+    "add " A ", " T ", " A ", asr #31\n\t"                                                         \
+    "add " T ", %[xp], " B "\n\t"                                                                  \
+    "add " B ", " T ", " B ", asr #31\n\t"                                                         \
+    "add " T ", %[xp], " C "\n\t"                                                                  \
+    "add " C ", " T ", " C ", asr #31\n\t"                                                         \
     "asr " A ", " A ", %[x2]\n\t"                                                                  \
     "asr " B ", " B ", %[x2]\n\t"                                                                  \
     "asr " C ", " C ", %[x2]\n\t"
+
+/* RQ3_APPLY with the record at [w1 + OFF] (as FARM_RQ2_ASM). Scratch: x0 x1 x2 xp wp. */
+#define RT_RQ3(A, B, C, OFF, OFF8)                                                                 \
+    "ldrd %[x0], %[x1], [%[w1], #" OFF "]\n\t"                                                     \
+    "ldrd %[x2], %[xp], [%[w1], #" OFF8 "]\n\t"                                                    \
+    RQ3_APPLY(A, B, C, "%[wp]")
 
 /* The start of a channel pair in row_triple_asm and row_triple_x_asm (label 3): push the
  * state pointer (first entry only), the accumulators from the pair's two biases, the rows',
@@ -512,27 +516,12 @@ typedef struct {
     const int32_t *w;   /* 20: the tile (farm_tile_pack) */
 } rx_state_t;
 
-/* The fast requantization of one channel's three accumulators with the record at wp
- * (advanced past it): {m, L, R, h} with the output offset folded into h. Scratch: x0 x1 x2 xp
- * off. */
+/* RQ3_APPLY with the record at wp, advanced past it ({m, L, R, h}, the output offset folded
+ * into h). Scratch: x0 x1 x2 xp off. */
 #define RX_RQ3(A, B, C)                                                                            \
     "ldrd %[x0], %[x1], [%[wp]], #8\n\t"                                                           \
     "ldrd %[x2], %[xp], [%[wp]], #8\n\t"                                                           \
-    "lsl " A ", " A ", %[x1]\n\t"                                                                  \
-    "lsl " B ", " B ", %[x1]\n\t"                                                                  \
-    "lsl " C ", " C ", %[x1]\n\t"                                                                  \
-    "smmulr " A ", " A ", %[x0]\n\t"                                                               \
-    "smmulr " B ", " B ", %[x0]\n\t"                                                               \
-    "smmulr " C ", " C ", %[x0]\n\t"                                                               \
-    "add %[off], %[xp], " A "\n\t"                                                                 \
-    "add " A ", %[off], " A ", asr #31\n\t"                                                        \
-    "add %[off], %[xp], " B "\n\t"                                                                 \
-    "add " B ", %[off], " B ", asr #31\n\t"                                                        \
-    "add %[off], %[xp], " C "\n\t"                                                                 \
-    "add " C ", %[off], " C ", asr #31\n\t"                                                        \
-    "asr " A ", " A ", %[x2]\n\t"                                                                  \
-    "asr " B ", " B ", %[x2]\n\t"                                                                  \
-    "asr " C ", " C ", %[x2]\n\t"
+    RQ3_APPLY(A, B, C, "%[off]")
 
 /* The 3-row kernel over a tile packed by farm_tile_pack: per channel pair its two biases, its
  * weights expanded (4 x depth bytes), its two records with the output offset folded into the
@@ -630,6 +619,7 @@ static void row_triple_x_asm(const rx_state_t *st)
 #undef RT_MACS
 #undef RT_BLOCK
 #undef RT_RQ3
+#undef RQ3_APPLY
 #undef RT_PAIR_START
 #undef RT_LOOP
 #undef RT_PAIR_FINISH
@@ -665,15 +655,6 @@ static void triple_channels(const int32_t *x, int32_t depth, const int8_t *w, in
     row_triple_asm(&st);
     if (oc & 1) {
         triple_last_channel(x, depth, w, oc, stride, q, o0);
-    }
-}
-
-/* The three rows at in (depth bytes each) expanded into x (expand_block per 4 bytes). */
-static inline __attribute__((always_inline)) void expand_rows(int32_t *x, const int8_t *in,
-                                                              int32_t depth)
-{
-    for (int32_t k = 0; k < depth; k += 4, x += 6) {
-        farm_expand_block(x, farm_ld32(in + k), farm_ld32(in + depth + k), farm_ld32(in + 2 * depth + k));
     }
 }
 
@@ -769,7 +750,7 @@ static __attribute__((noinline)) int32_t row_triples_tiled(const int8_t *in, int
         const int8_t *r = in;
         int8_t *o = out;
         for (int32_t t = 0; t < triples; t++, r += 3 * depth, o += 3 * oc) {
-            expand_rows(x, r, depth);
+            farm_expand_windows(x, r, 1, depth, 0, depth);
             farm_tile_rows(x, depth, wx, n, o + 2 * p0, oc, 3);
             if (last) {
                 triple_last_channel(x, depth, w, oc, oc, q, o);
@@ -790,7 +771,7 @@ static __attribute__((noinline)) int32_t row_triples_sat8(const int8_t *in, int3
     int32_t x[TRIPLE_WORDS];
     int32_t done = 0;
     for (; done + 3 <= rows; done += 3, in += 3 * depth, out += 3 * oc) {
-        expand_rows(x, in, depth);
+        farm_expand_windows(x, in, 1, depth, 0, depth);
         triple_channels(x, depth, w, oc, oc, q, out);
     }
     return done;
@@ -802,14 +783,7 @@ static __attribute__((noinline)) void direct_triple_sat8(const farm_conv_pair_t 
                                                          const int8_t *x0, int8_t *o0)
 {
     int32_t x[TRIPLE_WORDS];
-    int32_t *e = x;
-    const int32_t xoff = g->xoff;
-    for (int32_t ky = 0; ky < g->k_h; ky++, x0 += g->x_row) {
-        for (int32_t k = 0; k < g->seg; k += 4, e += 6) {
-            farm_expand_block(e, farm_ld32(x0 + k), farm_ld32(x0 + xoff + k),
-                         farm_ld32(x0 + 2 * xoff + k));
-        }
-    }
+    farm_expand_windows(x, x0, g->k_h, g->seg, g->x_row, g->xoff);
     triple_channels(x, g->k_h * g->seg, g->w, g->out_c, g->out_stride, g->q, o0);
 }
 #endif

@@ -140,15 +140,8 @@ static __attribute__((noinline)) void expand_pixel(int32_t *x, int32_t r, const 
 static __attribute__((noinline)) void expand_inside_triple(int32_t *x, const geometry_t *g,
                                                            const int8_t *x0)
 {
-    const int32_t seg = g->k_w * g->in_c, xoff = g->s_w * g->in_c;
-    const int32_t x_row = g->d_h * g->in_w * g->in_c;
-    int32_t *e = x;
-    for (int32_t ky = 0; ky < g->k_h; ky++, x0 += x_row) {
-        for (int32_t k = 0; k < seg; k += 4, e += 6) {
-            farm_expand_block(e, farm_ld32(x0 + k), farm_ld32(x0 + xoff + k),
-                              farm_ld32(x0 + 2 * xoff + k));
-        }
-    }
+    farm_expand_windows(x, x0, g->k_h, g->k_w * g->in_c, g->d_h * g->in_w * g->in_c,
+                        g->s_w * g->in_c);
 }
 
 /* The windows of the three pixels from p on (pixels past the last leave their rows as they
